@@ -1,0 +1,12 @@
+import type { z } from "zod";
+import { TendError } from "../errors.ts";
+
+export function parseQuery<T extends z.ZodType>(request: Request, schema: T): z.output<T> {
+  const params = Object.fromEntries(new URL(request.url).searchParams);
+  const parsed = schema.safeParse(params);
+  if (!parsed.success) {
+    const text = parsed.error.issues.map((i) => `${i.path.join(".") || "query"}: ${i.message}`).join("; ");
+    throw new TendError("BAD_REQUEST", `bad query: ${text}`);
+  }
+  return parsed.data;
+}

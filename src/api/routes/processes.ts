@@ -1,0 +1,42 @@
+import { Elysia } from "elysia";
+import type { Control } from "../../domain/control.ts";
+import { readBody } from "../body.ts";
+import { parseQuery } from "../query.ts";
+import { addBody, historyQuery, signalBody } from "../schemas.ts";
+
+// /v1/processes…: every route is a thin call into Control; no state lives here.
+export function processRoutes(control: Control) {
+  return new Elysia({ prefix: "/v1/processes" })
+    .get("/", () => control.list())
+    .post(
+      "/",
+      async ({ request, set }) => {
+        const body = await readBody(request, addBody);
+        set.status = 201;
+        return control.add(body);
+      },
+      { parse: "none" },
+    )
+    .get("/:name", ({ params }) => control.get(params.name))
+    .delete("/:name", async ({ params }) => {
+      await control.remove(params.name);
+      return { removed: params.name };
+    })
+    .post("/:name/start", ({ params }) => control.start(params.name), { parse: "none" })
+    .post("/:name/stop", ({ params }) => control.stop(params.name), { parse: "none" })
+    .post("/:name/restart", ({ params }) => control.restart(params.name), { parse: "none" })
+    .post("/:name/pause", ({ params }) => control.pause(params.name), { parse: "none" })
+    .post("/:name/resume", ({ params }) => control.resume(params.name), { parse: "none" })
+    .post(
+      "/:name/signal",
+      async ({ params, request }) => {
+        const body = await readBody(request, signalBody);
+        return control.signal(params.name, body.signal);
+      },
+      { parse: "none" },
+    )
+    .get("/:name/history", ({ params, request }) => {
+      const q = parseQuery(request, historyQuery);
+      return control.history(params.name, q.lines ?? 50);
+    });
+}

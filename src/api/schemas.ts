@@ -1,0 +1,28 @@
+import { z } from "zod";
+
+// API bodies and queries. Process bodies reuse the config's process schema (checked by the supervisor).
+export const signalBody = z.strictObject({ signal: z.string().min(1) });
+export const reloadBody = z.strictObject({ dry_run: z.boolean().optional() });
+export const addBody = z.looseObject({ name: z.string() });
+
+const flag = z
+  .enum(["1", "0", "true", "false"])
+  .optional()
+  .transform((v) => v === "1" || v === "true");
+const count = (max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, "expected a whole number")
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= max, `expected 1 to ${max}`)
+    .optional();
+
+export const eventsQuery = z.strictObject({
+  follow: flag,
+  process: z.string().optional(),
+  type: z.string().optional(),
+  lines: count(10_000),
+  after: z.string().regex(/^\d+$/).transform(Number).optional(),
+});
+
+export const historyQuery = z.strictObject({ lines: count(10_000) });

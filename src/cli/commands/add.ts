@@ -1,0 +1,74 @@
+import type { ProcessSnapshot } from "../../domain/types.ts";
+import { bool, list, str } from "../args.ts";
+import { usageError } from "../cli-error.ts";
+import { CLIENT_FLAGS, clientFor } from "../context.ts";
+import type { Command } from "./types.ts";
+
+export const add: Command = {
+  name: "add",
+  usage:
+    "tend add NAME [--cwd DIR] [--env K=V]… [--restart always|on-failure|never] [--stop-signal SIG]\n" +
+    "              [--stop-timeout 10s] [--max-restarts N] [--no-autostart] [--shell] -- CMD ARG…",
+  summary: "add a process at run time (kept across supervisor restarts)",
+  flags: {
+    ...CLIENT_FLAGS,
+    cwd: { takes: "value" },
+    env: { takes: "list" },
+    restart: { takes: "value" },
+    "stop-signal": { takes: "value" },
+    "stop-timeout": { takes: "value" },
+    "max-restarts": { takes: "value" },
+    "no-autostart": { takes: "bool" },
+    shell: { takes: "bool" },
+    json: { takes: "bool" },
+  },
+  async run(args, io) {
+    const [name, ...extra] = args.positionals;
+    if (!name || extra.length) throw usageError("tend add takes one name, then -- and the command", "add");
+    if (args.rest.length === 0) throw usageError("tend add needs a command after --", "add");
+    const env: Record<string, string> = {};
+    for (const kv of list(args, "env")) {
+      const eq = kv.indexOf("=");
+      if (eq < 1) throw usageError(`--env ${kv}: expected KEY=VALUE`, "add");
+      env[kv.slice(0, eq)] = kv.slice(eq + 1);
+    }
+    const body: Record<string, unknown> = {
+      name,
+      command: bool(args, "shell") ? args.rest.join(" ") : args.rest,
+    };
+    if (Object.keys(env).length) body.env = env;
+    if (str(args, "cwd")) body.cwd = str(args, "cwd");
+    if (str(args, "restart")) body.restart = str(args, "restart");
+    if (str(args, "stop-signal")) body.stop_signal = str(args, "stop-signal");
+    if (str(args, "stop-timeout")) body.stop_timeout = str(args, "stop-timeout");
+    const max = str(args, "max-restarts");
+    if (max !== undefined) {
+      if (!/^\d+$/.test(max)) throw usageError(`--max-restarts ${max}: expected a whole number`, "add");
+      body.max_restarts = Number(max);
+    }
+    if (bool(args, "no-autostart")) body.autostart = false;
+    const client = await clientFor(args, io);
+    const p = await client.request<ProcessSnapshot>("POST", "/v1/processes", body);
+    io.out(
+      bool(args, "json")
+        ? `${JSON.stringify(p)}\n`
+        : `${p.name}: added, ${p.state}${p.pid ? ` (pid ${p.pid})` : ""}\n`,
+    );
+    return 0;
+  },
+};
+
+export const rm: Command = {
+  name: "rm",
+  usage: "tend rm NAME",
+  summary: "stop and remove a process added at run time",
+  flags: { ...CLIENT_FLAGS },
+  async run(args, io) {
+    const [name, ...extra] = args.positionals;
+    if (!name || extra.length) throw usageError("tend rm takes one process name", "rm");
+    const client = await clientFor(args, io);
+    await client.request("DELETE", `/v1/processes/${encodeURIComponent(name)}`);
+    io.out(`${name}: removed\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,73 @@
+import { bool, str } from "../args.ts";
+import { CliError, EXIT, usageError } from "../cli-error.ts";
+import type { Command } from "./types.ts";
+
+// Verbs that read a config file locally; zod and the loaders are imported only here.
+export const check: Command = {
+  name: "check",
+  usage: "tend check [-c FILE] [--json]",
+  summary: "validate a config file; exit 1 listing every error",
+  flags: { config: { takes: "value", alias: "-c" }, json: { takes: "bool" } },
+  async run(args, io) {
+    if (args.positionals.length) throw usageError("tend check takes no arguments; use -c FILE", "check");
+    const { loadConfig } = await import("../../config/load.ts");
+    const { ConfigError } = await import("../../config/issues.ts");
+    const file = str(args, "config") ?? defaultConfigFile(io.env);
+    try {
+      const config = loadConfig(file, io.env);
+      if (bool(args, "json"))
+        io.out(`${JSON.stringify({ ok: true, file: config.file, processes: config.processes.length })}\n`);
+      else io.out(`${config.file}: ok, ${config.processes.length} process(es)\n`);
+      return EXIT.ok;
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      if (bool(args, "json"))
+        io.out(`${JSON.stringify({ ok: false, file: err.file, errors: err.issues })}\n`);
+      else io.err(`${err.message}\n`);
+      return EXIT.failed;
+    }
+  },
+};
+
+export const schema: Command = {
+  name: "schema",
+  usage: "tend schema",
+  summary: "print the config file's JSON Schema",
+  flags: {},
+  async run(args, io) {
+    if (args.positionals.length) throw usageError("tend schema takes no arguments", "schema");
+    const { configJsonSchema } = await import("../../config/schema.ts");
+    io.out(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    return EXIT.ok;
+  },
+};
+
+export function defaultConfigFile(env: Record<string, string | undefined>): string {
+  if (env.TEND_CONFIG) return env.TEND_CONFIG;
+  if (process.getuid?.() === 0) return "/etc/tend/tend.toml";
+  return "tend.toml";
+}
+
+export const up: Command = {
+  name: "up",
+  usage: "tend up [-c FILE] [--log-format text|json]",
+  summary: "run the supervisor in the foreground (what systemd runs)",
+  flags: { config: { takes: "value", alias: "-c" }, "log-format": { takes: "value" } },
+  async run(args, io) {
+    if (args.positionals.length) throw usageError("tend up takes no arguments; use -c FILE", "up");
+    const format = str(args, "log-format") ?? "text";
+    if (format !== "text" && format !== "json")
+      throw usageError(`--log-format ${format}: use text or json`, "up");
+    const { loadConfig } = await import("../../config/load.ts");
+    const { ConfigError } = await import("../../config/issues.ts");
+    const { runDaemon } = await import("../../daemon/run.ts");
+    let config: import("../../config/load.ts").Config;
+    try {
+      config = loadConfig(str(args, "config") ?? defaultConfigFile(io.env), io.env);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new CliError(err.message, EXIT.failed);
+      throw err;
+    }
+    return runDaemon(config, format);
+  },
+};

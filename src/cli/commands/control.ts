@@ -1,0 +1,83 @@
+import type { ProcessSnapshot } from "../../domain/types.ts";
+import { bool } from "../args.ts";
+import { CliError, EXIT, usageError } from "../cli-error.ts";
+import { CLIENT_FLAGS, clientFor } from "../context.ts";
+import type { Command } from "./types.ts";
+
+type Action = "start" | "stop" | "restart" | "pause" | "resume";
+
+const SUMMARY: Record<Action, string> = {
+  start: "start processes (skips any backoff)",
+  stop: "stop processes and their whole trees",
+  restart: "restart processes now, skipping backoff and resetting the restart count",
+  pause: "pause processes (SIGSTOP to the process group)",
+  resume: "resume paused processes (SIGCONT)",
+};
+
+// start/stop/restart/pause/resume NAME… | --all: one request per process, all in parallel;
+// every failure is reported and the exit code is 1 if any failed.
+function action(verb: Action): Command {
+  return {
+    name: verb,
+    usage: `tend ${verb} NAME… | --all`,
+    summary: SUMMARY[verb],
+    flags: { ...CLIENT_FLAGS, all: { takes: "bool" }, json: { takes: "bool" } },
+    async run(args, io) {
+      const all = bool(args, "all");
+      if (all === args.positionals.length > 0) {
+        throw usageError(`tend ${verb} needs process names or --all (not both)`, verb);
+      }
+      const client = await clientFor(args, io);
+      const names = all
+        ? (await client.request<ProcessSnapshot[]>("GET", "/v1/processes")).map((p) => p.name)
+        : args.positionals;
+      const results = await Promise.allSettled(
+        names.map((n) =>
+          client.request<ProcessSnapshot>("POST", `/v1/processes/${encodeURIComponent(n)}/${verb}`),
+        ),
+      );
+      let failed = 0;
+      results.forEach((r, i) => {
+        if (r.status === "fulfilled") {
+          const p = r.value;
+          if (bool(args, "json")) io.out(`${JSON.stringify(p)}\n`);
+          else io.out(`${p.name}: ${p.state}${p.pid ? ` (pid ${p.pid})` : ""}\n`);
+        } else {
+          failed++;
+          const err = r.reason;
+          if (err instanceof CliError && err.exitCode === EXIT.unreachable) throw err;
+          io.err(`${names[i]}: ${err instanceof Error ? err.message.replace(/^tend: /, "") : String(err)}\n`);
+        }
+      });
+      return failed ? EXIT.failed : EXIT.ok;
+    },
+  };
+}
+
+export const start = action("start");
+export const stop = action("stop");
+export const restart = action("restart");
+export const pause = action("pause");
+export const resume = action("resume");
+
+export const signal: Command = {
+  name: "signal",
+  usage: "tend signal NAME SIGNAL",
+  summary: "send a signal (SIGHUP, USR1, 10…) to a process's group",
+  flags: { ...CLIENT_FLAGS },
+  async run(args, io) {
+    const [name, sig, ...extra] = args.positionals;
+    if (!name || !sig || extra.length)
+      throw usageError("tend signal takes a process name and a signal", "signal");
+    const client = await clientFor(args, io);
+    const p = await client.request<ProcessSnapshot>(
+      "POST",
+      `/v1/processes/${encodeURIComponent(name)}/signal`,
+      {
+        signal: sig,
+      },
+    );
+    io.out(`${p.name}: sent ${sig.toUpperCase()}${p.pid ? ` to pid ${p.pid}` : ""}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,62 @@
+import { formatDuration } from "../../config/units.ts";
+import type { ProcessDetail } from "../../domain/control.ts";
+import type { ProcessSnapshot } from "../../domain/types.ts";
+import { bool, type ParsedArgs } from "../args.ts";
+import { usageError } from "../cli-error.ts";
+import { CLIENT_FLAGS, clientFor } from "../context.ts";
+import { exitText, paint, psRows, time } from "../format.ts";
+import { type Io, useColor } from "../io.ts";
+import type { Command } from "./types.ts";
+
+export const ps: Command = {
+  name: "ps",
+  usage: "tend ps [--json]",
+  summary: "table of processes: name, state, health, pid, uptime, restarts, cpu, mem",
+  flags: { ...CLIENT_FLAGS, json: { takes: "bool" } },
+  async run(args: ParsedArgs, io: Io) {
+    if (args.positionals.length) throw usageError("tend ps takes no arguments", "ps");
+    const list = await (await clientFor(args, io)).request<ProcessSnapshot[]>("GET", "/v1/processes");
+    io.out(bool(args, "json") ? `${JSON.stringify(list, null, 2)}\n` : psRows(list, useColor(io)));
+    return 0;
+  },
+};
+
+export const status: Command = {
+  name: "status",
+  usage: "tend status NAME [--json]",
+  summary: "one process in full, with its last runs",
+  flags: { ...CLIENT_FLAGS, json: { takes: "bool" } },
+  async run(args, io) {
+    const [name, ...extra] = args.positionals;
+    if (!name || extra.length) throw usageError("tend status takes one process name", "status");
+    const client = await clientFor(args, io);
+    const p = await client.request<ProcessDetail>("GET", `/v1/processes/${encodeURIComponent(name)}`);
+    if (bool(args, "json")) {
+      io.out(`${JSON.stringify(p, null, 2)}\n`);
+      return 0;
+    }
+    const color = useColor(io);
+    const lines = [
+      `name:      ${p.name} (${p.source})`,
+      `state:     ${paint(p.state, p.state, color)}${p.reason ? ` (${p.reason})` : ""}`,
+      `health:    ${paint(p.health, p.health, color)}`,
+      `pid:       ${p.pid ?? "-"}`,
+      `uptime:    ${p.uptimeMs === null ? "-" : formatDuration(p.uptimeMs)}`,
+      `restarts:  ${p.restarts} (${p.consecutiveRestarts} in a row)`,
+      `command:   ${p.command.join(" ")}`,
+      `cwd:       ${p.cwd ?? "-"}`,
+      `restart:   ${p.restartPolicy}`,
+    ];
+    if (p.nextStartInMs !== null) lines.push(`next start: in ${formatDuration(p.nextStartInMs)}`);
+    if (p.lastExit) lines.push(`last exit: ${exitText(p.lastExit.code, p.lastExit.signal)}`);
+    if (p.lastError) lines.push(`error:     ${p.lastError}`);
+    lines.push("", "recent runs:");
+    for (const r of p.runs) {
+      lines.push(
+        `  ${time(r.startedAt)}  ${time(r.endedAt)}  pid ${r.pid}  ${exitText(r.exitCode, r.signal)}  ${r.reason ?? "running"}`,
+      );
+    }
+    io.out(`${lines.join("\n")}\n`);
+    return 0;
+  },
+};

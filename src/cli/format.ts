@@ -1,0 +1,64 @@
+import { formatBytes, formatDuration } from "../config/units.ts";
+import type { ProcessSnapshot } from "../domain/types.ts";
+
+const COLORS: Record<string, string> = {
+  running: "32",
+  healthy: "32",
+  exited: "2",
+  stopped: "2",
+  starting: "36",
+  waiting: "36",
+  stopping: "33",
+  backoff: "33",
+  paused: "33",
+  unhealthy: "31",
+  failed: "31",
+};
+
+export function paint(text: string, key: string, color: boolean): string {
+  const c = COLORS[key];
+  return color && c ? `\x1b[${c}m${text}\x1b[0m` : text;
+}
+
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+
+// Columns padded to the widest cell; colour codes do not count towards width.
+export function table(headers: string[], rows: string[][]): string {
+  const visible = (s: string) => s.replace(ANSI, "").length;
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => visible(r[i] ?? ""))));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c + " ".repeat((widths[i] ?? 0) - visible(c))))
+      .join("  ")
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join("\n") + "\n";
+}
+
+export function psRows(list: ProcessSnapshot[], color: boolean): string {
+  const rows = list.map((p) => [
+    p.name,
+    paint(p.state, p.state, color) +
+      (p.state === "backoff" && p.nextStartInMs !== null ? ` (${formatDuration(p.nextStartInMs)})` : ""),
+    paint(p.health, p.health, color),
+    p.pid === null ? "-" : String(p.pid),
+    p.uptimeMs === null ? "-" : formatDuration(p.uptimeMs),
+    String(p.restarts),
+    p.cpu === null ? "-" : `${p.cpu.toFixed(1)}%`,
+    p.memory === null ? "-" : formatBytes(p.memory),
+  ]);
+  return table(["NAME", "STATE", "HEALTH", "PID", "UPTIME", "RESTARTS", "CPU", "MEM"], rows);
+}
+
+export function time(ms: number | null): string {
+  if (ms === null) return "-";
+  return new Date(ms)
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, "Z");
+}
+
+export function exitText(code: number | null, signal: string | null): string {
+  if (signal) return `signal ${signal}`;
+  if (code !== null) return `exit ${code}`;
+  return "-";
+}

@@ -1,0 +1,85 @@
+import { readFileSync } from "node:fs";
+import { dirname, extname, resolve } from "node:path";
+import { errorMessage } from "../errors.ts";
+import { ConfigError, issuesFromZod } from "./issues.ts";
+import { defaultLogDir, defaultSocketPath, defaultStateDir } from "./paths.ts";
+import { type ProcessSpec, toProcessSpec } from "./process-spec.ts";
+import { configSchema } from "./schema.ts";
+
+export interface SupervisorSettings {
+  socketPath: string;
+  stateDir: string;
+  logDir: string;
+  socketGroup: string | null;
+  metricsIntervalMs: number;
+  metricsListen: string | null;
+  runRetention: number;
+  eventRetention: number;
+}
+
+export interface Config {
+  file: string | null; // absolute path, null for an empty built-in config
+  supervisor: SupervisorSettings;
+  processes: ProcessSpec[];
+}
+
+export function parseConfigText(file: string, text: string): unknown {
+  const ext = extname(file).toLowerCase();
+  try {
+    if (ext === ".json") return JSON.parse(text);
+    if (ext === ".yaml" || ext === ".yml") return Bun.YAML.parse(text);
+    if (ext === ".toml" || ext === "") return Bun.TOML.parse(text);
+  } catch (err) {
+    throw new ConfigError(file, [{ path: "(syntax)", message: errorMessage(err) }]);
+  }
+  throw new ConfigError(file, [
+    { path: "(file)", message: `unknown extension "${ext}": use .toml, .yaml, .yml or .json` },
+  ]);
+}
+
+export function loadConfig(path: string, env: Record<string, string | undefined> = process.env): Config {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError(file, [{ path: "(file)", message: `cannot read: ${errorMessage(err)}` }]);
+  }
+  return buildConfig(file, parseConfigText(file, text), env);
+}
+
+export function buildConfig(
+  file: string,
+  data: unknown,
+  env: Record<string, string | undefined> = process.env,
+): Config {
+  const parsed = configSchema.safeParse(data ?? {});
+  if (!parsed.success) throw new ConfigError(file, issuesFromZod(parsed.error));
+  const s = parsed.data.supervisor;
+  const baseDir = dirname(file);
+  const rawProcesses = ((data as { processes?: Record<string, unknown> } | null)?.processes ?? {}) as Record<
+    string,
+    unknown
+  >;
+  const stateDir = abs(baseDir, s.state_dir) ?? defaultStateDir(env);
+  return {
+    file,
+    supervisor: {
+      socketPath: abs(baseDir, s.socket) ?? defaultSocketPath(env),
+      stateDir,
+      logDir: abs(baseDir, s.log_dir) ?? defaultLogDir(stateDir, env),
+      socketGroup: s.socket_group ?? null,
+      metricsIntervalMs: s.metrics_interval,
+      metricsListen: s.metrics_listen ?? null,
+      runRetention: s.run_retention,
+      eventRetention: s.event_retention,
+    },
+    processes: Object.entries(parsed.data.processes).map(([name, p]) =>
+      toProcessSpec(name, p, rawProcesses[name], baseDir),
+    ),
+  };
+}
+
+function abs(baseDir: string, p: string | undefined): string | null {
+  return p === undefined ? null : resolve(baseDir, p);
+}

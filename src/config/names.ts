@@ -1,0 +1,9 @@
+// Process names become file names (logs) and URL segments, so they are kept to a safe alphabet.
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export function nameProblem(name: string): string | null {
+  if (!NAME_PATTERN.test(name) || name.includes("..")) {
+    return `"${name}" is not a valid process name: use 1-64 letters, digits, "_", "-" or ".", starting with a letter or digit`;
+  }
+  return null;
+}

@@ -1,0 +1,27 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+// Where tend keeps its socket, database and logs when the config does not say.
+const isRoot = () => process.getuid?.() === 0;
+
+export function defaultSocketPath(env: Record<string, string | undefined> = process.env): string {
+  if (env.TEND_SOCKET) return env.TEND_SOCKET;
+  if (isRoot()) return "/run/tend/tend.sock";
+  if (env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, "tend", "tend.sock");
+  return join("/tmp", `tend-${process.getuid?.() ?? "user"}`, "tend.sock");
+}
+
+export function defaultStateDir(env: Record<string, string | undefined> = process.env): string {
+  if (env.TEND_STATE_DIR) return env.TEND_STATE_DIR;
+  if (isRoot()) return "/var/lib/tend";
+  return join(env.XDG_STATE_HOME ?? join(homedir(), ".local", "state"), "tend");
+}
+
+export function defaultLogDir(
+  stateDir: string,
+  env: Record<string, string | undefined> = process.env,
+): string {
+  if (env.TEND_LOG_DIR) return env.TEND_LOG_DIR;
+  if (isRoot()) return "/var/log/tend";
+  return join(stateDir, "logs");
+}

@@ -1,0 +1,104 @@
+import { z } from "zod";
+import { normalizeSignal } from "../proc/signals.ts";
+import { NAME_PATTERN } from "./names.ts";
+import { parseDurationMs, parseSizeBytes } from "./units.ts";
+
+// The single source of truth for the config file and the API's process bodies. The JSON Schema
+// (`tend schema`) is generated from these with io: "input", so it describes what people write.
+
+export const duration = z
+  .union([z.number().int().nonnegative(), z.string()])
+  .transform((v, ctx) => {
+    const ms = typeof v === "number" ? v : parseDurationMs(v);
+    if (ms === null) {
+      ctx.addIssue({
+        code: "custom",
+        message: `expected a duration like "250ms", "10s", "5m" or milliseconds, got "${v}"`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  .meta({ description: 'A duration: "250ms", "10s", "5m", "1h", or milliseconds' });
+
+export const size = z
+  .union([z.number().int().nonnegative(), z.string()])
+  .transform((v, ctx) => {
+    const bytes = typeof v === "number" ? v : parseSizeBytes(v);
+    if (bytes === null) {
+      ctx.addIssue({ code: "custom", message: `expected a size like "10MiB", "512KB" or bytes, got "${v}"` });
+      return z.NEVER;
+    }
+    return bytes;
+  })
+  .meta({ description: 'A size: "10MiB", "512KB", or bytes' });
+
+const signal = z.string().refine((s) => normalizeSignal(s) !== null, {
+  message: "expected a signal name like SIGTERM, SIGINT or SIGHUP",
+});
+
+const command = z.union([
+  z.string().min(1, "command must not be empty"),
+  z.array(z.string()).min(1, "command must have at least the program"),
+]);
+
+export const backoffSchema = z.strictObject({
+  initial: duration.default(1000),
+  factor: z.number().min(1, "factor must be at least 1").default(2),
+  max: duration.default(60_000),
+  jitter: z.number().min(0).max(1, "jitter is a fraction between 0 and 1").default(0.1),
+  reset_after: duration.default(60_000),
+});
+
+export const processSchema = z.strictObject({
+  command,
+  cwd: z.string().optional(),
+  env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+  env_file: z.string().optional(),
+  autostart: z.boolean().default(true),
+  restart: z.enum(["always", "on-failure", "never"]).default("on-failure"),
+  backoff: backoffSchema.default(backoffSchema.parse({})),
+  max_restarts: z.number().int().nonnegative().default(0),
+  success_exit_codes: z.array(z.number().int().min(0).max(255)).default([0]),
+  stop_signal: signal.default("SIGTERM"),
+  stop_timeout: duration.default(10_000),
+});
+
+export const supervisorSchema = z.strictObject({
+  socket: z.string().optional(),
+  state_dir: z.string().optional(),
+  log_dir: z.string().optional(),
+  socket_group: z.string().optional(),
+  metrics_interval: duration.default(5000),
+  metrics_listen: z.string().optional(),
+  run_retention: z.number().int().min(1).default(100).meta({ description: "Runs kept per process" }),
+  event_retention: z
+    .number()
+    .int()
+    .min(100)
+    .default(10_000)
+    .meta({ description: "Events kept in the store" }),
+});
+
+export const configSchema = z.strictObject({
+  supervisor: supervisorSchema.default(supervisorSchema.parse({})),
+  processes: z
+    .record(
+      z
+        .string()
+        .regex(
+          NAME_PATTERN,
+          "process names use letters, digits, '_', '-' and '.', starting with a letter or digit",
+        ),
+      processSchema,
+    )
+    .default({}),
+});
+
+export type RawProcess = z.input<typeof processSchema>;
+export type ParsedProcess = z.output<typeof processSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+
+export function configJsonSchema(): unknown {
+  return z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" });
+}

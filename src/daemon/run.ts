@@ -1,0 +1,37 @@
+import type { Config } from "../config/load.ts";
+import { errorMessage } from "../errors.ts";
+import { createLogger } from "./logger.ts";
+import { startDaemon } from "./up.ts";
+
+// The foreground supervisor: SIGTERM/SIGINT stop everything and exit 0; SIGHUP reloads.
+export async function runDaemon(config: Config, format: "text" | "json"): Promise<number> {
+  const log = createLogger(format);
+  let daemon: Awaited<ReturnType<typeof startDaemon>>;
+  try {
+    daemon = await startDaemon(config, log);
+  } catch (err) {
+    log.error(errorMessage(err));
+    return 1;
+  }
+  const onStop = (sig: string) => () => {
+    log.info(`received ${sig}`);
+    void daemon.shutdown();
+  };
+  const onTerm = onStop("SIGTERM");
+  const onInt = onStop("SIGINT");
+  const onHup = () => {
+    log.info("received SIGHUP: reloading");
+    daemon.supervisor.reload(false).then(
+      (plan) => log.info(`reloaded: +${plan.added.length} -${plan.removed.length} ~${plan.changed.length}`),
+      (err) => log.error(`reload refused, nothing changed: ${errorMessage(err)}`),
+    );
+  };
+  process.on("SIGTERM", onTerm);
+  process.on("SIGINT", onInt);
+  process.on("SIGHUP", onHup);
+  const code = await daemon.done;
+  process.off("SIGTERM", onTerm);
+  process.off("SIGINT", onInt);
+  process.off("SIGHUP", onHup);
+  return code;
+}

@@ -1,0 +1,85 @@
+import { mkdirSync } from "node:fs";
+import { createApp } from "../api/app.ts";
+import { systemClock } from "../clock.ts";
+import type { Config } from "../config/load.ts";
+import { errorMessage } from "../errors.ts";
+import { becomeSubreaper } from "../proc/libc.ts";
+import { installReaper, reapOrphans } from "../proc/reaper.ts";
+import { Store } from "../store/store.ts";
+import { createLauncher } from "../supervisor/launcher.ts";
+import { recoverOrphans } from "../supervisor/recovery.ts";
+import { Supervisor } from "../supervisor/supervisor.ts";
+import { lockStateDir } from "./lock.ts";
+import type { Logger } from "./logger.ts";
+import { prepareSocketPath, secureSocket } from "./socket.ts";
+
+export interface Daemon {
+  supervisor: Supervisor;
+  socketPath: string;
+  // Resolves with the exit code once the supervisor has stopped everything and closed.
+  done: Promise<number>;
+  shutdown(): Promise<number>;
+}
+
+// `tend up`: lock the state dir, recover from a previous crash, serve the socket, start processes.
+export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
+  const s = config.supervisor;
+  mkdirSync(s.stateDir, { recursive: true, mode: 0o700 });
+  mkdirSync(s.logDir, { recursive: true, mode: 0o750 });
+  const lock = lockStateDir(s.stateDir);
+  let store: Store | null = null;
+  try {
+    await prepareSocketPath(s.socketPath, s.socketGroup);
+    store = new Store(s.stateDir, { runRetention: s.runRetention, eventRetention: s.eventRetention });
+    if (!becomeSubreaper()) log.warn("could not become a child subreaper; orphaned grandchildren go to init");
+    const uninstallReaper = installReaper();
+    const launcher = createLauncher({ logDir: s.logDir, socketPath: s.socketPath });
+    const supervisor = new Supervisor(config, { clock: systemClock, store, launcher });
+    const specs = new Map(config.processes.map((p) => [p.name, p]));
+    const recovered = await recoverOrphans(store, systemClock, specs, (type, process, details) => {
+      supervisor.bus.emit({ at: Date.now(), process, type, state: null, reason: "orphaned", details });
+    });
+    for (const r of recovered.filter((r) => r.wasAlive)) {
+      log.info(`stopped orphan of ${r.process} from a previous supervisor (run ${r.runId}, pid ${r.pid})`);
+    }
+
+    let resolveDone: (code: number) => void = () => {};
+    const done = new Promise<number>((r) => {
+      resolveDone = r;
+    });
+    let stopping: Promise<number> | null = null;
+    const shutdown = (): Promise<number> => {
+      stopping ??= (async () => {
+        log.info("stopping all processes");
+        await supervisor.shutdown();
+        server.stop(true);
+        uninstallReaper();
+        reapOrphans();
+        store?.close();
+        lock.release();
+        log.info("supervisor stopped");
+        resolveDone(0);
+        return 0;
+      })().catch((err) => {
+        log.error(`shutdown failed: ${errorMessage(err)}`);
+        resolveDone(1);
+        return 1;
+      });
+      return stopping;
+    };
+
+    const app = createApp(supervisor, { onShutdown: () => void shutdown() });
+    const oldUmask = process.umask(0o077);
+    const server = Bun.serve({ unix: s.socketPath, fetch: app.fetch, maxRequestBodySize: 1024 * 1024 });
+    process.umask(oldUmask);
+    secureSocket(s.socketPath, s.socketGroup);
+    log.info(`listening on ${s.socketPath}`);
+
+    await supervisor.startAll();
+    return { supervisor, socketPath: s.socketPath, done, shutdown };
+  } catch (err) {
+    store?.close();
+    lock.release();
+    throw err;
+  }
+}

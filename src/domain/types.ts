@@ -1,0 +1,81 @@
+// The shapes every part of tend speaks about. Nothing here does anything.
+
+export const PROCESS_STATES = [
+  "stopped",
+  "waiting",
+  "starting",
+  "running",
+  "paused",
+  "stopping",
+  "backoff",
+  "exited",
+  "failed",
+] as const;
+export type ProcessState = (typeof PROCESS_STATES)[number];
+
+export type Health = "unknown" | "healthy" | "unhealthy";
+
+// Why a run ended or a state changed. Stored verbatim in runs and events.
+export type Reason =
+  | "autostart"
+  | "requested"
+  | "restart"
+  | "exited"
+  | "crashed"
+  | "stopped"
+  | "backoff"
+  | "max_restarts"
+  | "spawn_failed"
+  | "orphaned"
+  | "reload"
+  | "removed"
+  | "shutdown"
+  | "timeout";
+
+// How a child ended: exactly one of code and signal is set once it has ended.
+export interface ExitInfo {
+  code: number | null;
+  signal: string | null;
+}
+
+export interface RunRecord {
+  id: number;
+  process: string;
+  pid: number;
+  pidStartTicks: number | null;
+  startedAt: number; // epoch ms
+  endedAt: number | null; // epoch ms
+  exitCode: number | null;
+  signal: string | null;
+  reason: string | null;
+}
+
+export interface EventRecord {
+  id: number;
+  at: number; // epoch ms
+  process: string | null;
+  type: string; // past tense, e.g. "process.started", "process.exited"
+  state: ProcessState | null;
+  reason: string | null;
+  details: Record<string, unknown> | null;
+}
+
+export type ProcessSource = "config" | "runtime";
+
+// What `tend ps --json` prints for one process.
+export interface ProcessSnapshot {
+  name: string;
+  state: ProcessState;
+  health: Health;
+  pid: number | null;
+  startedAt: number | null; // epoch ms of the current run
+  uptimeMs: number | null;
+  restarts: number; // total restarts since the supervisor started
+  consecutiveRestarts: number;
+  lastExit: ExitInfo | null;
+  reason: string | null;
+  nextStartInMs: number | null; // while in backoff
+  source: ProcessSource;
+  cpu: number | null;
+  memory: number | null;
+}

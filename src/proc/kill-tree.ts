@@ -1,0 +1,64 @@
+import { signalNumber } from "./signals.ts";
+import { findTree, type TreeQuery } from "./tree.ts";
+
+export interface StopTreeOptions extends TreeQuery {
+  signal: string;
+  timeoutMs: number;
+  leaderExited?: Promise<unknown>;
+  pollMs?: number;
+}
+
+export interface StopTreeResult {
+  found: number; // members alive when the stop began
+  killed: boolean; // SIGKILL was needed
+  survivors: number[]; // pids still alive after SIGKILL and a grace period (should be empty)
+}
+
+function send(pid: number, sig: number): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // ESRCH: already gone. EPERM: not ours to signal; the survivor check reports it.
+  }
+}
+
+// stop_signal to the leader's group and to every member of the tree, SIGCONT so a stopped
+// process can act on it (a SIGSTOPped process holds pending signals until continued), then
+// SIGKILL to whatever is still alive after timeoutMs. Done only when no member is left.
+export async function stopTree(opts: StopTreeOptions): Promise<StopTreeResult> {
+  const sig = signalNumber(opts.signal) ?? 15;
+  const pollMs = opts.pollMs ?? 10;
+  let tree = findTree(opts);
+  const found = tree.length;
+  if (opts.leaderPid !== null) send(-opts.leaderPid, sig);
+  for (const pid of tree) send(pid, sig);
+  if (opts.leaderPid !== null) send(-opts.leaderPid, 18);
+  for (const pid of tree) send(pid, 18);
+
+  const deadline = performance.now() + opts.timeoutMs;
+  tree = await waitEmpty(opts, deadline, pollMs);
+  if (tree.length === 0) return { found, killed: false, survivors: [] };
+
+  // SIGKILL cannot be caught or blocked, and it also ends a stopped process.
+  for (const pid of tree) send(pid, 9);
+  if (opts.leaderPid !== null) send(-opts.leaderPid, 9);
+  let survivors = await waitEmpty(opts, performance.now() + 5000, pollMs, () => {
+    for (const pid of findTree(opts)) send(pid, 9);
+  });
+  if (survivors.length > 0) survivors = findTree(opts);
+  return { found, killed: true, survivors };
+}
+
+async function waitEmpty(
+  q: TreeQuery,
+  deadline: number,
+  pollMs: number,
+  each?: () => void,
+): Promise<number[]> {
+  for (;;) {
+    const tree = findTree(q);
+    if (tree.length === 0 || performance.now() >= deadline) return tree;
+    each?.();
+    await Bun.sleep(Math.min(pollMs, Math.max(1, deadline - performance.now())));
+  }
+}

@@ -1,0 +1,41 @@
+import { dlopen, FFIType, ptr } from "bun:ffi";
+
+// The few libc calls Bun does not expose. Loaded lazily so client verbs never pay for dlopen.
+const WNOHANG = 1;
+const PR_SET_CHILD_SUBREAPER = 36;
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+
+type Libc = ReturnType<typeof open>;
+let lib: Libc | null = null;
+
+function open() {
+  return dlopen("libc.so.6", {
+    prctl: { args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i32 },
+    waitpid: { args: [FFIType.i32, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+    flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  }).symbols;
+}
+
+function libc(): Libc {
+  lib ??= open();
+  return lib;
+}
+
+// Orphaned descendants are re-parented to us instead of to init, so we can reap them and
+// find them when a stop must kill a whole tree.
+export function becomeSubreaper(): boolean {
+  return libc().prctl(PR_SET_CHILD_SUBREAPER, 1n, 0n, 0n, 0n) === 0;
+}
+
+// Reaps one specific child if it has exited. Never waitpid(-1): that would steal the exit
+// status of children Bun.spawn is waiting for.
+export function reapPid(pid: number): boolean {
+  const status = new Int32Array(1);
+  return libc().waitpid(pid, ptr(status), WNOHANG) === pid;
+}
+
+// An exclusive advisory lock; the kernel drops it when the process dies, even by SIGKILL.
+export function tryLockFd(fd: number): boolean {
+  return libc().flock(fd, LOCK_EX | LOCK_NB) === 0;
+}

@@ -1,0 +1,95 @@
+import { readdirSync, readFileSync } from "node:fs";
+
+// Readers for Linux /proc. All return null for a process that is gone; they never throw for that.
+export interface ProcStat {
+  pid: number;
+  comm: string;
+  state: string; // R S D Z T t X …
+  ppid: number;
+  pgid: number;
+  sid: number;
+  startTicks: number; // field 22: start time after boot, in clock ticks
+}
+
+export function readStat(pid: number): ProcStat | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, "latin1");
+  } catch {
+    return null;
+  }
+  return parseStat(text);
+}
+
+export function parseStat(text: string): ProcStat | null {
+  // comm may contain spaces and parentheses; it ends at the last ')'.
+  const open = text.indexOf("(");
+  const close = text.lastIndexOf(")");
+  if (open < 0 || close < 0) return null;
+  const f = text.slice(close + 2).split(" ");
+  return {
+    pid: Number(text.slice(0, open).trim()),
+    comm: text.slice(open + 1, close),
+    state: f[0] ?? "?",
+    ppid: Number(f[1]),
+    pgid: Number(f[2]),
+    sid: Number(f[3]),
+    startTicks: Number(f[19]),
+  };
+}
+
+export function listPids(): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    const c = name.charCodeAt(0);
+    if (c >= 48 && c <= 57) out.push(Number(name));
+  }
+  return out;
+}
+
+export function scanProcesses(): ProcStat[] {
+  const out: ProcStat[] = [];
+  for (const pid of listPids()) {
+    const st = readStat(pid);
+    if (st) out.push(st);
+  }
+  return out;
+}
+
+export function environHas(pid: number, entry: string): boolean {
+  try {
+    const env = readFileSync(`/proc/${pid}/environ`, "latin1");
+    return env.startsWith(`${entry}\0`) || env.includes(`\0${entry}\0`);
+  } catch {
+    return false;
+  }
+}
+
+// True if `pid` is alive and is the same process we recorded (pids are reused; start time is not).
+export function isSameProcess(pid: number, startTicks: number | null): boolean {
+  const st = readStat(pid);
+  if (!st || st.state === "Z" || st.state === "X") return false;
+  return startTicks === null || st.startTicks === startTicks;
+}
+
+export function isAlive(pid: number): boolean {
+  const st = readStat(pid);
+  return st !== null && st.state !== "Z" && st.state !== "X";
+}
+
+// Children of this process, re-parented orphans included.
+export function childrenOfSelf(): number[] {
+  const self = process.pid;
+  try {
+    const out: number[] = [];
+    for (const tid of readdirSync(`/proc/${self}/task`)) {
+      const text = readFileSync(`/proc/${self}/task/${tid}/children`, "latin1").trim();
+      if (text) for (const p of text.split(" ")) out.push(Number(p));
+    }
+    return out;
+  } catch {
+    return scanProcesses()
+      .filter((p) => p.ppid === self)
+      .map((p) => p.pid);
+  }
+}

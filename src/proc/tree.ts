@@ -1,0 +1,41 @@
+import { environHas, type ProcStat, scanProcesses } from "./proc-fs.ts";
+
+// Every live process that belongs to one run: the leader's process group, the leader's
+// descendants, and anything carrying the run's environment marker (which survives setsid and
+// double forks) together with its descendants. One /proc scan per call.
+export interface TreeQuery {
+  leaderPid: number | null;
+  marker: string | null; // "TEND_RUN=42"
+  // While we are the subreaper every orphan of a run is re-parented to us, so only our own
+  // children need their environment read. After a crash of the supervisor they may be anywhere.
+  markerScope: "reparented" | "everywhere";
+}
+
+export function findTree(q: TreeQuery, procs: ProcStat[] = scanProcesses()): number[] {
+  const self = process.pid;
+  const live = procs.filter((p) => p.state !== "Z" && p.state !== "X" && p.pid !== self);
+  const children = new Map<number, number[]>();
+  for (const p of live) {
+    const list = children.get(p.ppid);
+    if (list) list.push(p.pid);
+    else children.set(p.ppid, [p.pid]);
+  }
+  const found = new Set<number>();
+  const roots: number[] = [];
+  for (const p of live) {
+    if (q.leaderPid !== null && (p.pid === q.leaderPid || p.pgid === q.leaderPid)) roots.push(p.pid);
+    else if (q.marker !== null && inScope(q, p) && environHas(p.pid, q.marker)) roots.push(p.pid);
+  }
+  while (roots.length > 0) {
+    const pid = roots.pop() as number;
+    if (found.has(pid)) continue;
+    found.add(pid);
+    for (const c of children.get(pid) ?? []) roots.push(c);
+  }
+  return [...found];
+}
+
+function inScope(q: TreeQuery, p: ProcStat): boolean {
+  if (p.ppid === 0) return false; // kernel threads
+  return q.markerScope === "everywhere" || p.ppid === process.pid;
+}

@@ -1,0 +1,203 @@
+import { Database, type Statement } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { EventRecord, ExitInfo, ProcessState, RunRecord } from "../domain/types.ts";
+import { MIGRATIONS } from "./migrations.ts";
+
+// The only module that touches bun:sqlite. WAL with synchronous=NORMAL: a committed row survives
+// a crash of the supervisor (kill -9); only a power loss can take the last few transactions.
+export interface StoreOptions {
+  runRetention: number; // runs kept per process
+  eventRetention: number; // events kept in all
+}
+
+interface RunRow {
+  id: number;
+  process: string;
+  pid: number | null;
+  pid_start_ticks: number | null;
+  started_at: number;
+  ended_at: number | null;
+  exit_code: number | null;
+  signal: string | null;
+  reason: string | null;
+}
+
+interface EventRow {
+  id: number;
+  at: number;
+  process: string | null;
+  type: string;
+  state: string | null;
+  reason: string | null;
+  details: string | null;
+}
+
+export interface EventQuery {
+  process?: string;
+  type?: string;
+  afterId?: number;
+  limit?: number;
+}
+
+export type NewEvent = Omit<EventRecord, "id">;
+
+export class Store {
+  readonly path: string;
+  private readonly db: Database;
+  private readonly opts: StoreOptions;
+  private readonly q: ReturnType<typeof prepare>;
+  private eventsSincePrune = 0;
+
+  constructor(stateDir: string, opts: StoreOptions) {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    this.path = join(stateDir, "tend.db");
+    this.db = new Database(this.path, { create: true, strict: true });
+    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+    migrate(this.db);
+    this.opts = opts;
+    this.q = prepare(this.db);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  schemaVersion(): number {
+    return (this.db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
+  }
+
+  beginRun(process: string, startedAt: number): number {
+    return Number(this.q.beginRun.run({ process, startedAt }).lastInsertRowid);
+  }
+
+  setRunPid(id: number, pid: number, startTicks: number | null): void {
+    this.q.setRunPid.run({ id, pid, startTicks });
+  }
+
+  endRun(id: number, endedAt: number, exit: ExitInfo | null, reason: string): void {
+    this.q.endRun.run({ id, endedAt, code: exit?.code ?? null, signal: exit?.signal ?? null, reason });
+    const row = this.q.runProcess.get({ id }) as { process: string } | null;
+    if (row) this.q.pruneRuns.run({ process: row.process, keep: this.opts.runRetention });
+  }
+
+  openRuns(): RunRecord[] {
+    return (this.q.openRuns.all() as RunRow[]).map(toRun);
+  }
+
+  runs(process: string, limit = 50): RunRecord[] {
+    return (this.q.runs.all({ process, limit }) as RunRow[]).map(toRun);
+  }
+
+  addEvent(e: NewEvent): EventRecord {
+    const details = e.details === null ? null : JSON.stringify(e.details);
+    const id = Number(this.q.addEvent.run({ ...e, details }).lastInsertRowid);
+    if (++this.eventsSincePrune >= 100) {
+      this.eventsSincePrune = 0;
+      this.q.pruneEvents.run({ keepAbove: id - this.opts.eventRetention });
+    }
+    return { id, ...e };
+  }
+
+  events(query: EventQuery = {}): EventRecord[] {
+    const rows = this.q.events.all({
+      process: query.process ?? null,
+      type: query.type ?? null,
+      afterId: query.afterId ?? 0,
+      limit: query.limit ?? 1000,
+    }) as EventRow[];
+    return rows.reverse().map(toEvent);
+  }
+
+  saveRuntimeProcess(name: string, spec: unknown, addedAt: number): void {
+    this.q.saveProcess.run({ name, spec: JSON.stringify(spec), addedAt });
+  }
+
+  deleteRuntimeProcess(name: string): void {
+    this.q.deleteProcess.run({ name });
+  }
+
+  runtimeProcesses(): { name: string; spec: unknown }[] {
+    return (this.q.runtimeProcesses.all() as { name: string; spec: string }[]).map((r) => ({
+      name: r.name,
+      spec: JSON.parse(r.spec) as unknown,
+    }));
+  }
+
+  counts(): { runs: number; events: number } {
+    const runs = (this.db.query("SELECT count(*) AS n FROM runs").get() as { n: number }).n;
+    const events = (this.db.query("SELECT count(*) AS n FROM events").get() as { n: number }).n;
+    return { runs, events };
+  }
+}
+
+function migrate(db: Database): void {
+  const current = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`the state database is at schema version ${current}, newer than this tend understands`);
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v] as string);
+      db.exec(`PRAGMA user_version = ${v + 1}`);
+    })();
+  }
+}
+
+function prepare(db: Database) {
+  const s = (sql: string): Statement => db.prepare(sql);
+  return {
+    beginRun: s("INSERT INTO runs (process, started_at) VALUES ($process, $startedAt)"),
+    setRunPid: s("UPDATE runs SET pid = $pid, pid_start_ticks = $startTicks WHERE id = $id"),
+    endRun: s(
+      "UPDATE runs SET ended_at = $endedAt, exit_code = $code, signal = $signal, reason = $reason WHERE id = $id",
+    ),
+    runProcess: s("SELECT process FROM runs WHERE id = $id"),
+    pruneRuns: s(
+      `DELETE FROM runs WHERE process = $process AND ended_at IS NOT NULL AND id <= (
+         SELECT id FROM runs WHERE process = $process ORDER BY id DESC LIMIT 1 OFFSET $keep)`,
+    ),
+    openRuns: s("SELECT * FROM runs WHERE ended_at IS NULL ORDER BY id"),
+    runs: s("SELECT * FROM runs WHERE process = $process ORDER BY id DESC LIMIT $limit"),
+    addEvent: s(
+      `INSERT INTO events (at, process, type, state, reason, details)
+       VALUES ($at, $process, $type, $state, $reason, $details)`,
+    ),
+    pruneEvents: s("DELETE FROM events WHERE id <= $keepAbove"),
+    events: s(
+      `SELECT * FROM events WHERE ($process IS NULL OR process = $process) AND ($type IS NULL OR type = $type)
+       AND id > $afterId ORDER BY id DESC LIMIT $limit`,
+    ),
+    saveProcess: s(
+      "INSERT OR REPLACE INTO runtime_processes (name, spec, added_at) VALUES ($name, $spec, $addedAt)",
+    ),
+    deleteProcess: s("DELETE FROM runtime_processes WHERE name = $name"),
+    runtimeProcesses: s("SELECT name, spec FROM runtime_processes ORDER BY added_at, name"),
+  };
+}
+
+function toRun(r: RunRow): RunRecord {
+  return {
+    id: r.id,
+    process: r.process,
+    pid: r.pid ?? 0,
+    pidStartTicks: r.pid_start_ticks,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    exitCode: r.exit_code,
+    signal: r.signal,
+    reason: r.reason,
+  };
+}
+
+function toEvent(r: EventRow): EventRecord {
+  return {
+    id: r.id,
+    at: r.at,
+    process: r.process,
+    type: r.type,
+    state: r.state as ProcessState | null,
+    reason: r.reason,
+    details: r.details === null ? null : (JSON.parse(r.details) as Record<string, unknown>),
+  };
+}

@@ -1,0 +1,263 @@
+import type { Clock } from "../clock.ts";
+import { issuesFromZod } from "../config/issues.ts";
+import { type Config, loadConfig } from "../config/load.ts";
+import { nameProblem } from "../config/names.ts";
+import { type ProcessSpec, sameSpec, toProcessSpec } from "../config/process-spec.ts";
+import { processSchema } from "../config/schema.ts";
+import type { Control, EventFilter, ProcessDetail, ReloadPlan, SupervisorInfo } from "../domain/control.ts";
+import type { EventRecord, ProcessSnapshot, RunRecord } from "../domain/types.ts";
+import { TendError } from "../errors.ts";
+import { requireSignal } from "../proc/signals.ts";
+import type { Store } from "../store/store.ts";
+import { VERSION } from "../version.ts";
+import { EventBus } from "./event-bus.ts";
+import type { Launcher } from "./launcher.ts";
+import { ProcessUnit, type UnitDeps } from "./process-unit.ts";
+
+export interface SupervisorDeps {
+  clock: Clock;
+  store: Store;
+  launcher: Launcher;
+  random?: () => number;
+  loadConfig?: (path: string) => Config;
+}
+
+// Owns the units and answers the API. Processes come from the config file or were added at run
+// time (persisted in the store, surviving restarts and reloads).
+export class Supervisor implements Control {
+  readonly bus: EventBus;
+  private config: Config;
+  private readonly units = new Map<string, ProcessUnit>();
+  private readonly unitDeps: UnitDeps;
+  private readonly startedAt: number;
+  private readonly startedAtMs: number;
+  private shuttingDown: Promise<void> | null = null;
+
+  constructor(
+    config: Config,
+    private readonly deps: SupervisorDeps,
+  ) {
+    this.config = config;
+    this.bus = new EventBus(deps.store);
+    this.unitDeps = {
+      clock: deps.clock,
+      store: deps.store,
+      bus: this.bus,
+      launcher: deps.launcher,
+      random: deps.random,
+    };
+    this.startedAt = deps.clock.wallMs();
+    this.startedAtMs = deps.clock.nowMs();
+    for (const spec of config.processes)
+      this.units.set(spec.name, new ProcessUnit(spec, "config", this.unitDeps));
+    for (const { name, spec } of deps.store.runtimeProcesses()) {
+      if (this.units.has(name)) continue; // a config entry of the same name takes precedence
+      try {
+        this.units.set(name, new ProcessUnit(this.runtimeSpec(name, spec), "runtime", this.unitDeps));
+      } catch {
+        // A stored spec this version cannot read is skipped, not fatal.
+      }
+    }
+  }
+
+  async startAll(): Promise<void> {
+    this.bus.emit(this.event("supervisor.started", null, { pid: process.pid, version: VERSION }));
+    await Promise.all(
+      [...this.units.values()].filter((u) => u.spec.autostart).map((u) => u.start("autostart")),
+    );
+  }
+
+  info(): SupervisorInfo {
+    const s = this.config.supervisor;
+    return {
+      pid: process.pid,
+      version: VERSION,
+      startedAt: this.startedAt,
+      uptimeMs: Math.round(this.deps.clock.nowMs() - this.startedAtMs),
+      configPath: this.config.file,
+      socketPath: s.socketPath,
+      stateDir: s.stateDir,
+      logDir: s.logDir,
+      processes: this.units.size,
+    };
+  }
+
+  list(): ProcessSnapshot[] {
+    return [...this.units.values()].map((u) => u.snapshot());
+  }
+
+  get(name: string): ProcessDetail {
+    const u = this.unit(name);
+    return {
+      ...u.snapshot(),
+      command: u.spec.argv,
+      cwd: u.spec.cwd,
+      restartPolicy: u.spec.restart,
+      lastError: u.lastError,
+      spec: u.spec.raw,
+      runs: this.deps.store.runs(name, 10),
+    };
+  }
+
+  async add(body: unknown): Promise<ProcessSnapshot> {
+    this.refuseWhileShuttingDown();
+    const { name, ...raw } = (body ?? {}) as { name?: unknown };
+    if (typeof name !== "string") throw new TendError("BAD_REQUEST", "a process needs a string `name`");
+    const spec = this.runtimeSpec(name, raw);
+    if (this.units.has(name))
+      throw new TendError("PROCESS_EXISTS", `a process named "${name}" already exists`);
+    this.deps.store.saveRuntimeProcess(name, raw, this.deps.clock.wallMs());
+    const unit = new ProcessUnit(spec, "runtime", this.unitDeps);
+    this.units.set(name, unit);
+    this.bus.emit(this.event("process.added", name, { source: "runtime" }));
+    if (spec.autostart) await unit.start("requested");
+    return unit.snapshot();
+  }
+
+  async remove(name: string): Promise<void> {
+    const u = this.unit(name);
+    if (u.source === "config") {
+      throw new TendError(
+        "PROCESS_FROM_CONFIG",
+        `${name} comes from the config file; remove it there and run tend reload`,
+      );
+    }
+    await u.stop("removed");
+    this.units.delete(name);
+    this.deps.store.deleteRuntimeProcess(name);
+    this.bus.emit(this.event("process.removed", name, null));
+  }
+
+  async start(name: string): Promise<ProcessSnapshot> {
+    this.refuseWhileShuttingDown();
+    const u = this.unit(name);
+    await u.start("requested");
+    return u.snapshot();
+  }
+
+  async stop(name: string): Promise<ProcessSnapshot> {
+    const u = this.unit(name);
+    await u.stop("requested");
+    return u.snapshot();
+  }
+
+  async restart(name: string): Promise<ProcessSnapshot> {
+    this.refuseWhileShuttingDown();
+    const u = this.unit(name);
+    await u.restart();
+    return u.snapshot();
+  }
+
+  pause(name: string): ProcessSnapshot {
+    const u = this.unit(name);
+    u.pause();
+    return u.snapshot();
+  }
+
+  resume(name: string): ProcessSnapshot {
+    const u = this.unit(name);
+    u.resume();
+    return u.snapshot();
+  }
+
+  signal(name: string, signal: string): ProcessSnapshot {
+    const sig = requireSignal(signal);
+    const u = this.unit(name);
+    u.signal(sig);
+    return u.snapshot();
+  }
+
+  history(name: string, limit = 50): RunRecord[] {
+    this.unit(name);
+    return this.deps.store.runs(name, limit);
+  }
+
+  events(filter: EventFilter): EventRecord[] {
+    return this.deps.store.events(filter);
+  }
+
+  subscribe(listener: (e: EventRecord) => void): () => void {
+    return this.bus.subscribe(listener);
+  }
+
+  async reload(dryRun: boolean): Promise<ReloadPlan> {
+    this.refuseWhileShuttingDown();
+    if (!this.config.file)
+      throw new TendError("INVALID_STATE", "the supervisor was started without a config file");
+    const next = (this.deps.loadConfig ?? loadConfig)(this.config.file);
+    const plan = planReload(this.units, next.processes);
+    if (dryRun) return plan;
+    const nextByName = new Map(next.processes.map((p) => [p.name, p]));
+    await Promise.all(plan.removed.map((n) => this.units.get(n)?.stop("reload")));
+    for (const n of plan.removed) this.units.delete(n);
+    this.config = { ...next, supervisor: this.config.supervisor };
+    const work: Promise<void>[] = [];
+    for (const n of plan.changed) {
+      const u = this.units.get(n) as ProcessUnit;
+      const wasActive = u.isActive;
+      u.spec = nextByName.get(n) as ProcessSpec;
+      if (wasActive || u.spec.autostart) work.push(u.restart());
+    }
+    for (const n of plan.added) {
+      const u = new ProcessUnit(nextByName.get(n) as ProcessSpec, "config", this.unitDeps);
+      this.units.set(n, u);
+      if (u.spec.autostart) work.push(u.start("reload"));
+    }
+    await Promise.all(work);
+    plan.applied = true;
+    this.bus.emit(this.event("supervisor.reloaded", null, { ...plan }));
+    return plan;
+  }
+
+  shutdown(): Promise<void> {
+    this.shuttingDown ??= (async () => {
+      this.bus.emit(this.event("supervisor.stopping", null, null));
+      await Promise.all([...this.units.values()].map((u) => u.stop("shutdown")));
+      this.bus.emit(this.event("supervisor.stopped", null, null));
+    })();
+    return this.shuttingDown;
+  }
+
+  private unit(name: string): ProcessUnit {
+    const u = this.units.get(name);
+    if (!u) {
+      const problem = nameProblem(name);
+      if (problem) throw new TendError("BAD_NAME", problem);
+      throw new TendError("PROCESS_NOT_FOUND", `no process named "${name}": see tend ps for the list`);
+    }
+    return u;
+  }
+
+  private runtimeSpec(name: string, raw: unknown): ProcessSpec {
+    const problem = nameProblem(name);
+    if (problem) throw new TendError("BAD_NAME", problem);
+    const parsed = processSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issues = issuesFromZod(parsed.error);
+      const text = issues.map((i) => `${i.path}: ${i.message}`).join("; ");
+      throw new TendError("BAD_REQUEST", `invalid process "${name}": ${text}`, { issues });
+    }
+    return toProcessSpec(name, parsed.data, raw, null);
+  }
+
+  private refuseWhileShuttingDown(): void {
+    if (this.shuttingDown) throw new TendError("SHUTTING_DOWN", "the supervisor is shutting down");
+  }
+
+  private event(type: string, process: string | null, details: Record<string, unknown> | null) {
+    return { at: this.deps.clock.wallMs(), process, type, state: null, reason: null, details };
+  }
+}
+
+export function planReload(current: Map<string, ProcessUnit>, next: ProcessSpec[]): ReloadPlan {
+  const plan: ReloadPlan = { added: [], removed: [], changed: [], unchanged: [], applied: false };
+  const nextNames = new Set(next.map((p) => p.name));
+  for (const [name, u] of current) if (u.source === "config" && !nextNames.has(name)) plan.removed.push(name);
+  for (const spec of next) {
+    const u = current.get(spec.name);
+    if (!u) plan.added.push(spec.name);
+    else if (u.source === "runtime" || !sameSpec(u.spec, spec)) plan.changed.push(spec.name);
+    else plan.unchanged.push(spec.name);
+  }
+  return plan;
+}
