@@ -1,7 +1,8 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, unlinkSync } from "node:fs";
 import { createApp } from "../api/app.ts";
 import { systemClock } from "../clock.ts";
 import type { Config } from "../config/load.ts";
+import type { EventRecord } from "../domain/types.ts";
 import { errorMessage } from "../errors.ts";
 import { becomeSubreaper } from "../proc/libc.ts";
 import { installReaper, reapOrphans } from "../proc/reaper.ts";
@@ -53,6 +54,9 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         log.info("stopping all processes");
         await supervisor.shutdown();
         server.stop(true);
+        try {
+          unlinkSync(s.socketPath);
+        } catch {}
         uninstallReaper();
         reapOrphans();
         store?.close();
@@ -68,6 +72,10 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       return stopping;
     };
 
+    supervisor.subscribe((e) => {
+      const line = describeForLog(e);
+      if (line) log.info(line);
+    });
     const app = createApp(supervisor, { onShutdown: () => void shutdown() });
     const oldUmask = process.umask(0o077);
     const server = Bun.serve({ unix: s.socketPath, fetch: app.fetch, maxRequestBodySize: 1024 * 1024 });
@@ -82,4 +90,15 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     lock.release();
     throw err;
   }
+}
+
+// The events worth a line in the journal: the ones an operator would want to see unprompted.
+function describeForLog(e: EventRecord): string | null {
+  const d = e.details ?? {};
+  if (e.type === "process.failed")
+    return `${e.process}: failed (${e.reason})${d.error ? `: ${d.error}` : ""}`;
+  if (e.type === "process.exited" && e.reason === "crashed") {
+    return `${e.process}: pid ${d.pid} ${d.signal ? `killed by ${d.signal}` : `exited with code ${d.code}`}`;
+  }
+  return null;
 }

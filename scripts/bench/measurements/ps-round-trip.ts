@@ -1,0 +1,45 @@
+import { nowMs } from "../clock.ts";
+import { BenchDaemon, processToml } from "../daemon.ts";
+import { fmtMs, summarize } from "../stats.ts";
+import type { Measurement } from "../types.ts";
+
+const CHILDREN = 100;
+const TARGET_MEDIAN_MS = 30;
+
+// Wall time of a whole `tend ps` process (exec, connect, request, format, exit) against a
+// supervisor with 100 idle children: what an operator waits for at the prompt.
+export const psRoundTrip: Measurement = {
+  id: "ps-round-trip",
+  async run(ctx) {
+    const runs = ctx.quick ? 10 : 30;
+    const toml = Array.from({ length: CHILDREN }, (_, i) => processToml(`idle-${i}`, ["sleep", "100000"])).join("\n");
+    const d = new BenchDaemon(ctx.bin, toml, ctx.tmpRoot);
+    const samples: number[] = [];
+    try {
+      await d.start();
+      await d.waitRunning(CHILDREN);
+      // One untimed run to warm the page cache for the 100 MB binary.
+      const warm = await d.cli(["ps"]);
+      if (warm.code !== 0) throw new Error(`tend ps exited ${warm.code}: ${warm.stderr.trim()}`);
+      for (let i = 0; i < runs; i++) {
+        const t0 = nowMs();
+        const p = Bun.spawn([ctx.bin, "ps"], { env: d.env, stdio: ["ignore", "ignore", "ignore"] });
+        const code = await p.exited;
+        samples.push(nowMs() - t0);
+        if (code !== 0) throw new Error(`tend ps exited ${code} on run ${i + 1}`);
+      }
+    } finally {
+      for (const p of await d.stop()) ctx.problem(`ps round trip: ${p}`);
+    }
+    const s = summarize(samples)!;
+    ctx.log(`tend ps: ${fmtMs(s)}`);
+    return [
+      {
+        metric: `\`tend ps\` round trip, ${CHILDREN} processes (whole CLI process)`,
+        result: fmtMs(s),
+        target: `< ${TARGET_MEDIAN_MS} ms median`,
+        met: s.median < TARGET_MEDIAN_MS,
+      },
+    ];
+  },
+};

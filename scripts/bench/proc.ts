@@ -1,0 +1,47 @@
+import { readdirSync, readFileSync } from "node:fs";
+
+// Linux /proc readers. A zombie still has a /proc entry, so "alive" means not Z or X.
+
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    const state = stat.charAt(stat.lastIndexOf(")") + 2);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
+
+// VmRSS of one process in kB, or null once it is gone.
+export function rssKb(pid: number): number | null {
+  try {
+    const m = readFileSync(`/proc/${pid}/status`, "latin1").match(/^VmRSS:\s+(\d+) kB/m);
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+// Every live process whose environment holds `marker` (NAME=value). Children inherit the
+// environment, so this finds everything a bench daemon started, even ones that left its tree.
+export function pidsWithEnv(marker: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    if (pid === process.pid) continue;
+    try {
+      const env = readFileSync(`/proc/${pid}/environ`, "latin1");
+      if ((env.startsWith(`${marker}\0`) || env.includes(`\0${marker}\0`)) && isAlive(pid)) out.push(pid);
+    } catch {}
+  }
+  return out;
+}
+
+export function killPids(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {}
+  }
+}
