@@ -29,15 +29,19 @@ export class BenchDaemon {
 
   constructor(
     readonly bin: string,
-    processesToml: string,
     tmpRoot: string,
   ) {
     this.dir = mkdtempSync(join(tmpRoot, "tend-bench-"));
     this.socket = join(this.dir, "run/tend.sock");
+  }
+
+  // Writes tend.toml: socket, state and logs in the temp dir, then the given processes.
+  configure(processesToml: string): this {
     writeFileSync(
       join(this.dir, "tend.toml"),
       `[supervisor]\nsocket = "${this.socket}"\nstate_dir = "${this.dir}/state"\nlog_dir = "${this.dir}/logs"\n\n${processesToml}`,
     );
+    return this;
   }
 
   get env(): Record<string, string> {
@@ -125,7 +129,11 @@ export class BenchDaemon {
     const proc = this.proc;
     try {
       if (proc && proc.exitCode === null) {
-        const down = await this.cli(["down"]).catch((err: unknown) => ({ code: -1, stdout: "", stderr: String(err) }));
+        const down = await this.cli(["down"]).catch((err: unknown) => ({
+          code: -1,
+          stdout: "",
+          stderr: String(err),
+        }));
         if (down.code !== 0) problems.push(`tend down exited ${down.code}: ${down.stderr.trim()}`);
         const code = await Promise.race([proc.exited, Bun.sleep(30_000).then(() => null)]);
         if (code === null) problems.push("supervisor still running 30 s after tend down; killed");

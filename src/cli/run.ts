@@ -9,6 +9,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   try {
     const [verb, ...rest] = argv;
     if (verb === undefined || verb === "help" || verb === "--help" || verb === "-h") {
+      if (rest[0] !== undefined && !findCommand(rest[0]))
+        throw usageError(`tend help: unknown command "${rest[0]}"`);
       io.out(help(rest[0]));
       return verb === undefined ? EXIT.usage : EXIT.ok;
     }

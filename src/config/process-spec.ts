@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { normalizeSignal } from "../proc/signals.ts";
 import type { ParsedProcess } from "./schema.ts";
 
@@ -60,8 +61,7 @@ export function toProcessSpec(
 }
 
 function resolveFrom(baseDir: string | null, path: string): string {
-  if (path.startsWith("/") || baseDir === null) return path;
-  return `${baseDir}/${path}`;
+  return baseDir === null ? resolve(path) : resolve(baseDir, path);
 }
 
 // Two specs are the same run if everything but the raw text is equal.

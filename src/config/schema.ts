@@ -1,46 +1,47 @@
 import { z } from "zod";
 import { normalizeSignal } from "../proc/signals.ts";
-import { NAME_PATTERN } from "./names.ts";
+import { NAME_PATTERN, nameProblem } from "./names.ts";
 import { parseDurationMs, parseSizeBytes } from "./units.ts";
 
 // The single source of truth for the config file and the API's process bodies. The JSON Schema
 // (`tend schema`) is generated from these with io: "input", so it describes what people write.
 
-export const duration = z
-  .union([z.number().int().nonnegative(), z.string()])
-  .transform((v, ctx) => {
-    const ms = typeof v === "number" ? v : parseDurationMs(v);
-    if (ms === null) {
-      ctx.addIssue({
-        code: "custom",
-        message: `expected a duration like "250ms", "10s", "5m" or milliseconds, got "${v}"`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  })
-  .meta({ description: 'A duration: "250ms", "10s", "5m", "1h", or milliseconds' });
+const DURATION_HINT = 'expected a duration like "250ms", "10s", "5m" or whole milliseconds';
+const SIZE_HINT = 'expected a size like "10MiB", "512KB" or whole bytes';
 
-export const size = z
-  .union([z.number().int().nonnegative(), z.string()])
-  .transform((v, ctx) => {
-    const bytes = typeof v === "number" ? v : parseSizeBytes(v);
-    if (bytes === null) {
-      ctx.addIssue({ code: "custom", message: `expected a size like "10MiB", "512KB" or bytes, got "${v}"` });
-      return z.NEVER;
-    }
-    return bytes;
-  })
-  .meta({ description: 'A size: "10MiB", "512KB", or bytes' });
+// A number or a string with a unit, converted by `parse`; one message says what was expected.
+function measured(parse: (text: string) => number | null, hint: string, description: string) {
+  return z
+    .union([z.number().int().nonnegative(), z.string()], { error: hint })
+    .transform((v, ctx) => {
+      const n = typeof v === "number" ? v : parse(v);
+      if (n === null) {
+        ctx.addIssue({ code: "custom", message: `${hint}, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    })
+    .meta({ description });
+}
+
+export const duration = measured(
+  parseDurationMs,
+  DURATION_HINT,
+  'A duration: "250ms", "10s", "5m", "1h", or milliseconds',
+);
+export const size = measured(parseSizeBytes, SIZE_HINT, 'A size: "10MiB", "512KB", or bytes');
 
 const signal = z.string().refine((s) => normalizeSignal(s) !== null, {
   message: "expected a signal name like SIGTERM, SIGINT or SIGHUP",
 });
 
-const command = z.union([
-  z.string().min(1, "command must not be empty"),
-  z.array(z.string()).min(1, "command must have at least the program"),
-]);
+const command = z.union(
+  [
+    z.string().min(1, "command must not be empty"),
+    z.array(z.string()).min(1, "command must have at least the program"),
+  ],
+  { error: 'expected a command: an array like ["bun", "server.ts"] or a string run by /bin/sh -c' },
+);
 
 export const backoffSchema = z.strictObject({
   initial: duration.default(1000),
@@ -86,10 +87,10 @@ export const configSchema = z.strictObject({
     .record(
       z
         .string()
-        .regex(
-          NAME_PATTERN,
-          "process names use letters, digits, '_', '-' and '.', starting with a letter or digit",
-        ),
+        .regex(NAME_PATTERN, { error: (issue) => nameProblem(String(issue.input)) ?? "invalid process name" })
+        .refine((n) => nameProblem(n) === null, {
+          error: (issue) => nameProblem(String(issue.input)) ?? "invalid process name",
+        }),
       processSchema,
     )
     .default({}),

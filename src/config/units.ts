@@ -16,9 +16,9 @@ const SIZE_UNITS: Record<string, number> = {
 };
 
 export function parseDurationMs(text: string): number | null {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/.exec(text);
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
   if (!m) return null;
-  return Math.round(Number(m[1]) * (DURATION_UNITS_MS[m[2] as string] ?? Number.NaN));
+  return Math.round(Number(m[1]) * (DURATION_UNITS_MS[m[2] ?? "ms"] ?? Number.NaN));
 }
 
 export function parseSizeBytes(text: string): number | null {

@@ -53,6 +53,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       stopping ??= (async () => {
         log.info("stopping all processes");
         await supervisor.shutdown();
+        // Let in-flight answers (the shutdown request's own) go out; then cut followers (SSE).
+        await Promise.race([server.stop(false), Bun.sleep(500)]);
         server.stop(true);
         try {
           unlinkSync(s.socketPath);

@@ -53,8 +53,13 @@ export class Store {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     this.path = join(stateDir, "tend.db");
     this.db = new Database(this.path, { create: true, strict: true });
-    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
-    migrate(this.db);
+    try {
+      this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+      migrate(this.db);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
     this.opts = opts;
     this.q = prepare(this.db);
   }
@@ -100,6 +105,16 @@ export class Store {
   }
 
   events(query: EventQuery = {}): EventRecord[] {
+    // With afterId: the events right after it, oldest first (for catching up); else the newest.
+    if (query.afterId !== undefined) {
+      const after = this.q.eventsAfter.all({
+        process: query.process ?? null,
+        type: query.type ?? null,
+        afterId: query.afterId,
+        limit: query.limit ?? 1000,
+      }) as EventRow[];
+      return after.map(toEvent);
+    }
     const rows = this.q.events.all({
       process: query.process ?? null,
       type: query.type ?? null,
@@ -167,6 +182,10 @@ function prepare(db: Database) {
     events: s(
       `SELECT * FROM events WHERE ($process IS NULL OR process = $process) AND ($type IS NULL OR type = $type)
        AND id > $afterId ORDER BY id DESC LIMIT $limit`,
+    ),
+    eventsAfter: s(
+      `SELECT * FROM events WHERE ($process IS NULL OR process = $process) AND ($type IS NULL OR type = $type)
+       AND id > $afterId ORDER BY id LIMIT $limit`,
     ),
     saveProcess: s(
       "INSERT OR REPLACE INTO runtime_processes (name, spec, added_at) VALUES ($name, $spec, $addedAt)",

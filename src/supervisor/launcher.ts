@@ -3,11 +3,14 @@ import { readEnvFile } from "../config/env-file.ts";
 import type { ProcessSpec } from "../config/process-spec.ts";
 import { type StopTreeResult, stopTree } from "../proc/kill-tree.ts";
 import { type ChildHandle, spawnChild } from "../proc/spawn.ts";
+import { findTree } from "../proc/tree.ts";
 
 // How a unit starts and stops OS processes; the seam between the state machine and the OS.
 export interface Launcher {
   spawn(spec: ProcessSpec, runId: number): ChildHandle;
   stop(child: ChildHandle | null, runId: number, signal: string, timeoutMs: number): Promise<StopTreeResult>;
+  // Live processes of a run whose leader has exited (one /proc scan).
+  leftovers(runId: number): number[];
 }
 
 export interface LauncherOptions {
@@ -40,6 +43,9 @@ export function createLauncher(opts: LauncherOptions): Launcher {
         stdoutPath: join(opts.logDir, `${spec.name}.out.log`),
         stderrPath: join(opts.logDir, `${spec.name}.err.log`),
       });
+    },
+    leftovers(runId) {
+      return findTree({ leaderPid: null, marker: runMarker(runId), markerScope: "reparented" });
     },
     stop(child, runId, signal, timeoutMs) {
       return stopTree({

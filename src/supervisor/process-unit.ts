@@ -7,7 +7,7 @@ import type { Store } from "../store/store.ts";
 import { computeBackoffMs } from "./backoff.ts";
 import type { EventBus } from "./event-bus.ts";
 import type { Launcher } from "./launcher.ts";
-import { decideAfterExit } from "./restart-decision.ts";
+import { decideAfterExit, type ExitOutcome } from "./restart-decision.ts";
 import { sendToRun } from "./signal-run.ts";
 
 export interface UnitDeps {
@@ -45,6 +45,8 @@ export class ProcessUnit {
   private stopping: Promise<void> | null = null;
   private restarting: Promise<void> | null = null;
   private intent = 0;
+  // Set when the unit is removed (rm, reload): nothing may start it again.
+  private retired = false;
 
   constructor(
     spec: ProcessSpec,
@@ -70,7 +72,7 @@ export class ProcessUnit {
   async start(reason = "requested"): Promise<void> {
     const my = ++this.intent;
     if (this.stopping) await this.stopping;
-    if (my !== this.intent || this.run) return;
+    if (my !== this.intent || this.run || this.retired) return;
     this.cancelBackoff();
     this.restartsInRow = 0;
     this.spawnNow(reason);
@@ -110,7 +112,7 @@ export class ProcessUnit {
         await this.stopping;
       }
       // A stop or start that arrived while we were stopping owns the outcome now.
-      if (my !== this.intent || this.run) return;
+      if (my !== this.intent || this.run || this.retired) return;
       this.cancelBackoff();
       this.restartsInRow = 0;
       this.restarts++;
@@ -119,6 +121,12 @@ export class ProcessUnit {
       this.restarting = null;
     });
     return this.restarting;
+  }
+
+  // Stops the unit for good: a start or restart racing with the removal cannot bring it back.
+  retire(reason: string): Promise<void> {
+    this.retired = true;
+    return this.stop(reason);
   }
 
   pause(): void {
@@ -161,7 +169,7 @@ export class ProcessUnit {
   }
 
   private spawnNow(reason: string): void {
-    if (this.run) return; // never two copies
+    if (this.run || this.retired) return; // never two copies, never a removed unit
     const { store, clock, launcher } = this.deps;
     this.transition("starting", reason);
     const runId = store.beginRun(this.name, clock.wallMs());
@@ -187,7 +195,7 @@ export class ProcessUnit {
   }
 
   // A run ended by itself (a stop in progress handles its own run in stopRun).
-  private async onExit(run: Run, exit: ExitInfo): Promise<void> {
+  private onExit(run: Run, exit: ExitInfo): void {
     if (this.run !== run || this.state === "stopping") return;
     const { clock, store, launcher } = this.deps;
     this.run = null;
@@ -200,12 +208,30 @@ export class ProcessUnit {
     this.deps.bus.emit(
       this.event("process.exited", this.state, outcome.reason, { ...exit, pid: run.child.pid }),
     );
-    // Descendants the leader left behind must be gone before a new copy starts.
     const my = this.intent;
-    await launcher.stop(null, run.id, this.spec.stopSignal, this.spec.stopTimeoutMs).catch(() => undefined);
-    if (my !== this.intent) return; // the operator acted meanwhile
+    // Descendants the leader left behind must be gone before a new copy starts. Usually there
+    // are none and we go on at once; otherwise the unit is honestly `stopping` until they are.
+    const leftovers = launcher.leftovers(run.id);
+    if (leftovers.length === 0) return this.afterExit(outcome);
+    this.transition("stopping", "leftovers", { pids: leftovers });
+    this.stopping = launcher
+      .stop(null, run.id, this.spec.stopSignal, this.spec.stopTimeoutMs)
+      .catch(() => undefined)
+      .then(() => {
+        this.stopping = null;
+        if (my === this.intent) return this.afterExit(outcome);
+        // The operator acted meanwhile; a start or restart waiting on us takes it from here.
+        if (!this.run) this.transition("stopped", "requested");
+      });
+  }
+
+  private afterExit(outcome: ExitOutcome): void {
+    const { clock } = this.deps;
+    const exit = this.lastExit ?? {};
     if (outcome.kind === "exited") return this.transition("exited", outcome.reason, { ...exit });
     if (outcome.kind === "failed") return this.transition("failed", outcome.reason, { ...exit });
+    if (this.retired) return this.transition("stopped", "removed");
+    const my = this.intent;
     this.restartsInRow++;
     this.restarts++;
     const delayMs = computeBackoffMs(this.spec.backoff, this.restartsInRow, this.deps.random);
@@ -247,7 +273,7 @@ export class ProcessUnit {
   }
 
   private requireState(allowed: ProcessState[], action: string): void {
-    if (!allowed.includes(this.state)) {
+    if (!allowed.includes(this.state) || !this.run) {
       throw new TendError("INVALID_STATE", `cannot ${action} ${this.name}: it is ${this.state}`);
     }
   }

@@ -122,9 +122,10 @@ export class Supervisor implements Control {
         `${name} comes from the config file; remove it there and run tend reload`,
       );
     }
-    await u.stop("removed");
+    // Out of the map first, so nothing can reach it while its tree is stopped.
     this.units.delete(name);
     this.deps.store.deleteRuntimeProcess(name);
+    await u.retire("removed");
     this.bus.emit(this.event("process.removed", name, null));
   }
 
@@ -188,8 +189,9 @@ export class Supervisor implements Control {
     const plan = planReload(this.units, next.processes);
     if (dryRun) return plan;
     const nextByName = new Map(next.processes.map((p) => [p.name, p]));
-    await Promise.all(plan.removed.map((n) => this.units.get(n)?.stop("reload")));
+    const removed = plan.removed.map((n) => this.units.get(n) as ProcessUnit);
     for (const n of plan.removed) this.units.delete(n);
+    await Promise.all(removed.map((u) => u.retire("reload")));
     this.config = { ...next, supervisor: this.config.supervisor };
     const work: Promise<void>[] = [];
     for (const n of plan.changed) {

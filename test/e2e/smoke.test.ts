@@ -3,7 +3,9 @@ import { FIXTURES, TestDaemon } from "../helpers/daemon.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 test("tend up runs a process and answers ps --json; down leaves nothing behind", async () => {
-  await using d = await new TestDaemon(`[processes.sleeper]\ncommand = ["${FIXTURES}/ready-then-sleep.sh"]\n`).start();
+  await using d = await new TestDaemon(
+    `[processes.sleeper]\ncommand = ["${FIXTURES}/ready-then-sleep.sh"]\n`,
+  ).start();
   const ps = await waitFor("sleeper running", async () => {
     const r = await d.cli("ps", "--json");
     const list = JSON.parse(r.stdout) as { name: string; state: string; pid: number }[];

@@ -1,6 +1,8 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { killAll, pidsWithEnv } from "./pids.ts";
+import type { ProcessDetail } from "../../src/domain/control.ts";
+import type { ProcessState, RunRecord } from "../../src/domain/types.ts";
+import { environOf, killAll, pidsWithEnv } from "./pids.ts";
 import { tempDir } from "./temp.ts";
 import { waitFor } from "./wait.ts";
 
@@ -8,13 +10,19 @@ export const REPO = resolve(import.meta.dir, "../..");
 export const FIXTURES = join(REPO, "test/fixtures");
 export const BUN = process.execPath;
 // The binary under test: the compiled one when TEND_BIN is set (CI smoke tests), else the sources.
-export const TEND_CMD: string[] = process.env.TEND_BIN ? [process.env.TEND_BIN] : [BUN, join(REPO, "src/main.ts")];
+export const TEND_CMD: string[] = process.env.TEND_BIN
+  ? [process.env.TEND_BIN]
+  : [BUN, join(REPO, "src/main.ts")];
 
 export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
 }
+
+type Subprocess = ReturnType<typeof Bun.spawn>;
+
+const running = (p: Subprocess) => p.exitCode === null && p.signalCode === null;
 
 // A real `tend up` in a temp dir with its own socket, state and logs. Every process it (or its
 // children) starts carries TEND_TEST_ID, so dispose kills exactly those and nothing else.
@@ -23,38 +31,68 @@ export class TestDaemon {
   readonly id = `t${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   readonly socket: string;
   readonly configPath: string;
-  proc: ReturnType<typeof Bun.spawn> | null = null;
+  readonly logDir: string;
+  proc: Subprocess | null = null;
   stderr = "";
+  // Every `tend up` this test spawned, so dispose can end the ones still running.
+  private readonly ups: Subprocess[] = [];
 
   constructor(processesToml: string, supervisorExtra = "") {
     this.dir = tempDir();
     this.socket = join(this.dir.path, "run/tend.sock");
     this.configPath = join(this.dir.path, "tend.toml");
+    this.logDir = join(this.dir.path, "logs");
     writeFileSync(
       this.configPath,
-      `[supervisor]\nsocket = "${this.socket}"\nstate_dir = "${this.dir.path}/state"\nlog_dir = "${this.dir.path}/logs"\n${supervisorExtra}\n\n${processesToml}`,
+      `[supervisor]\nsocket = "${this.socket}"\nstate_dir = "${this.dir.path}/state"\nlog_dir = "${this.logDir}"\n${supervisorExtra}\n\n${processesToml}`,
     );
   }
 
   get env(): Record<string, string> {
-    return { ...(process.env as Record<string, string>), TEND_SOCKET: this.socket, TEND_TEST_ID: this.id, NO_COLOR: "1" };
+    return {
+      ...(process.env as Record<string, string>),
+      TEND_SOCKET: this.socket,
+      TEND_TEST_ID: this.id,
+      NO_COLOR: "1",
+    };
   }
 
   async start(): Promise<this> {
-    const proc = Bun.spawn([...TEND_CMD, "up", "-c", this.configPath], {
-      env: this.env,
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const proc = this.spawnUp(this.configPath);
     this.proc = proc;
-    void (async () => {
-      for await (const chunk of proc.stderr as ReadableStream<Uint8Array>) this.stderr += new TextDecoder().decode(chunk);
-    })();
-    await waitFor(`tend up to answer on ${this.socket} (stderr: ${this.stderr})`, async () => {
-      if (proc.exitCode !== null) throw new Error(`tend up exited ${proc.exitCode}: ${this.stderr}`);
+    await waitFor(`tend up to answer on ${this.socket}`, async () => {
+      if (!running(proc))
+        throw new Error(`tend up exited ${proc.exitCode ?? proc.signalCode}: ${this.stderr}`);
       const r = await this.api("GET", "/v1/health").catch(() => null);
       return r?.ok;
     });
     return this;
+  }
+
+  // A new `tend up` on the same config and state dir, after the previous one has died.
+  async startAgain(): Promise<this> {
+    if (this.proc && running(this.proc)) throw new Error("startAgain: the previous tend up is still running");
+    return this.start();
+  }
+
+  // Runs `tend up` expecting it to refuse and exit; one still running after timeoutMs is killed.
+  async upExpectingExit(
+    configPath = this.configPath,
+    timeoutMs = 10_000,
+  ): Promise<CliResult & { timedOut: boolean }> {
+    const p = Bun.spawn([...TEND_CMD, "up", "-c", configPath], {
+      env: this.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.ups.push(p);
+    const timedOut = await Promise.race([p.exited.then(() => false), Bun.sleep(timeoutMs).then(() => true)]);
+    if (timedOut) p.kill("SIGKILL");
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(p.stdout as ReadableStream).text(),
+      new Response(p.stderr as ReadableStream).text(),
+      p.exited,
+    ]);
+    return { code, stdout, stderr, timedOut };
   }
 
   api(method: string, path: string, body?: unknown): Promise<Response> {
@@ -81,8 +119,25 @@ export class TestDaemon {
     return { code, stdout, stderr };
   }
 
-  async process<T = Record<string, unknown>>(name: string): Promise<T> {
+  async process<T = ProcessDetail>(name: string): Promise<T> {
     return this.json<T>("GET", `/v1/processes/${name}`);
+  }
+
+  async history(name: string): Promise<RunRecord[]> {
+    return this.json<RunRecord[]>("GET", `/v1/processes/${name}/history?lines=10000`);
+  }
+
+  // Waits until the process is in `state`; a timeout reports the state and reason last seen.
+  async waitState(name: string, state: ProcessState, timeoutMs = 10_000): Promise<ProcessDetail> {
+    return waitFor(
+      `${name} to be ${state}`,
+      async () => {
+        const p = await this.process(name);
+        if (p.state !== state) throw new Error(`${name} is ${p.state} (reason ${p.reason}, pid ${p.pid})`);
+        return p;
+      },
+      { timeoutMs },
+    );
   }
 
   // Every live process this test started: the supervisor and all it spawned.
@@ -90,14 +145,49 @@ export class TestDaemon {
     return pidsWithEnv(`TEND_TEST_ID=${this.id}`);
   }
 
+  // Live processes of one supervised process (leader and descendants, however far they forked).
+  processPids(name: string): number[] {
+    return pidsWithEnv(`TEND_TEST_ID=${this.id}`, `TEND_PROCESS=${name}`);
+  }
+
+  // The live copies of one process: its live pids grouped by run (the TEND_RUN marker).
+  liveRuns(name: string): Map<string, number[]> {
+    const runs = new Map<string, number[]>();
+    for (const pid of this.processPids(name)) {
+      const run = environOf(pid)?.get("TEND_RUN") ?? "?";
+      runs.set(run, [...(runs.get(run) ?? []), pid]);
+    }
+    return runs;
+  }
+
+  log(name: string, stream: "out" | "err" = "out"): string {
+    try {
+      return readFileSync(join(this.logDir, `${name}.${stream}.log`), "utf8");
+    } catch {
+      return "";
+    }
+  }
+
+  private spawnUp(configPath: string): Subprocess {
+    const proc = Bun.spawn([...TEND_CMD, "up", "-c", configPath], {
+      env: this.env,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    this.ups.push(proc);
+    void (async () => {
+      for await (const chunk of proc.stderr as ReadableStream<Uint8Array>)
+        this.stderr += new TextDecoder().decode(chunk);
+    })();
+    return proc;
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     try {
-      if (this.proc && this.proc.exitCode === null) {
-        this.proc.kill("SIGTERM");
-        await Promise.race([this.proc.exited, Bun.sleep(15_000)]);
-      }
+      const live = this.ups.filter(running);
+      for (const p of live) p.kill("SIGTERM");
+      await Promise.race([Promise.all(live.map((p) => p.exited)), Bun.sleep(15_000)]);
     } finally {
-      if (this.proc && this.proc.exitCode === null) this.proc.kill("SIGKILL");
+      for (const p of this.ups) if (running(p)) p.kill("SIGKILL");
       killAll(this.pids());
       this.dir[Symbol.dispose]();
     }

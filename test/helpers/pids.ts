@@ -10,9 +10,25 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-// Every live process whose environment carries `marker` (e.g. "TEND_TEST_ID=abc"): how tests
-// find what they started, including double-forked grandchildren, without killing by name.
-export function pidsWithEnv(marker: string): number[] {
+// The environment of a live process as KEY → value; null when it is gone or not readable.
+export function environOf(pid: number): Map<string, string> | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/environ`, "latin1");
+  } catch {
+    return null;
+  }
+  const env = new Map<string, string>();
+  for (const entry of text.split("\0")) {
+    const eq = entry.indexOf("=");
+    if (eq > 0) env.set(entry.slice(0, eq), entry.slice(eq + 1));
+  }
+  return env;
+}
+
+// Every live process whose environment carries all of `markers` (e.g. "TEND_TEST_ID=abc"): how
+// tests find what they started, including double-forked grandchildren, without killing by name.
+export function pidsWithEnv(...markers: string[]): number[] {
   const out: number[] = [];
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
@@ -20,7 +36,8 @@ export function pidsWithEnv(marker: string): number[] {
     if (pid === process.pid) continue;
     try {
       const env = readFileSync(`/proc/${pid}/environ`, "latin1");
-      if ((env.startsWith(`${marker}\0`) || env.includes(`\0${marker}\0`)) && isAlive(pid)) out.push(pid);
+      const has = (m: string) => env.startsWith(`${m}\0`) || env.includes(`\0${m}\0`);
+      if (markers.every(has) && isAlive(pid)) out.push(pid);
     } catch {}
   }
   return out;

@@ -15,7 +15,9 @@ export async function waitFor<T>(
     }
     if (performance.now() > deadline) {
       const seen = last instanceof Error ? last.message : JSON.stringify(last);
-      throw new Error(`timed out after ${opts.timeoutMs ?? 10_000} ms waiting for ${what}; last seen: ${seen}`);
+      throw new Error(
+        `timed out after ${opts.timeoutMs ?? 10_000} ms waiting for ${what}; last seen: ${seen}`,
+      );
     }
     await Bun.sleep(opts.intervalMs ?? 10);
   }

@@ -10,8 +10,10 @@ const SAMPLE_EVERY_MS = 200;
 // VmRSS of the `tend up` process alone (children excluded), once every child is running and the
 // supervisor has settled: the resident cost of supervising N idle processes.
 async function rssWith(ctx: BenchContext, children: number): Promise<number> {
-  const toml = Array.from({ length: children }, (_, i) => processToml(`idle-${i}`, ["sleep", "100000"])).join("\n");
-  const d = new BenchDaemon(ctx.bin, toml, ctx.tmpRoot);
+  const toml = Array.from({ length: children }, (_, i) => processToml(`idle-${i}`, ["sleep", "100000"])).join(
+    "\n",
+  );
+  const d = new BenchDaemon(ctx.bin, ctx.tmpRoot).configure(toml);
   try {
     await d.start();
     await d.waitRunning(children);
@@ -35,7 +37,7 @@ export const idleRss: Measurement = {
     const rows: Row[] = [];
     for (const n of [1, 100]) {
       const mb = await rssWith(ctx, n);
-      ctx.log(`supervisor RSS with ${n} children: ${fmt(mb)} MiB`);
+      ctx.log(`supervisor RSS with ${n} ${n === 1 ? "child" : "children"}: ${fmt(mb)} MiB`);
       rows.push({
         metric: `Supervisor RSS (VmRSS), ${n} idle ${n === 1 ? "child" : "children"}`,
         result: `${fmt(mb)} MiB`,

@@ -12,8 +12,10 @@ export const psRoundTrip: Measurement = {
   id: "ps-round-trip",
   async run(ctx) {
     const runs = ctx.quick ? 10 : 30;
-    const toml = Array.from({ length: CHILDREN }, (_, i) => processToml(`idle-${i}`, ["sleep", "100000"])).join("\n");
-    const d = new BenchDaemon(ctx.bin, toml, ctx.tmpRoot);
+    const toml = Array.from({ length: CHILDREN }, (_, i) =>
+      processToml(`idle-${i}`, ["sleep", "100000"]),
+    ).join("\n");
+    const d = new BenchDaemon(ctx.bin, ctx.tmpRoot).configure(toml);
     const samples: number[] = [];
     try {
       await d.start();

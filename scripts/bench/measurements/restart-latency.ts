@@ -30,7 +30,7 @@ export const restartLatency: Measurement = {
   id: "restart-latency",
   async run(ctx) {
     const restarts = ctx.quick ? 10 : 50;
-    const d = new BenchDaemon(ctx.bin, "", ctx.tmpRoot);
+    const d = new BenchDaemon(ctx.bin, ctx.tmpRoot);
     const stamps = join(d.dir, "stamps");
     const script = join(d.dir, "crash.sh");
     writeFileSync(stamps, "");
@@ -39,13 +39,12 @@ export const restartLatency: Measurement = {
       `#!/bin/bash\necho "S $EPOCHREALTIME $$" >> ${stamps}\nsleep ${LIFETIME_MS / 1000}\necho "E $EPOCHREALTIME $$" >> ${stamps}\nexit 1\n`,
     );
     chmodSync(script, 0o755);
-    writeFileSync(
-      join(d.dir, "tend.toml"),
-      readFileSync(join(d.dir, "tend.toml"), "utf8") +
-        processToml("crash", [script], [
-          'restart = "always"',
-          'backoff = { initial = "0ms", max = "0ms", jitter = 0 }',
-        ]),
+    d.configure(
+      processToml(
+        "crash",
+        [script],
+        ['restart = "always"', 'backoff = { initial = "0ms", max = "0ms", jitter = 0 }'],
+      ),
     );
     let marks: Mark[] = [];
     try {
@@ -62,8 +61,8 @@ export const restartLatency: Measurement = {
         50,
       );
     } finally {
-      for (const p of await d.stop().then((problems) => ((marks = readMarksSafe(stamps)), problems)))
-        ctx.problem(`restart latency: ${p}`);
+      marks = readMarks(stamps);
+      for (const p of await d.stop()) ctx.problem(`restart latency: ${p}`);
     }
     const samples: number[] = [];
     for (let i = 0; i + 1 < marks.length; i++) {

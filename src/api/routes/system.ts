@@ -38,7 +38,7 @@ export function systemRoutes(control: Control, onShutdown: () => void) {
       "/v1/shutdown",
       () => {
         // Answer first; the daemon stops everything and exits after the response is sent.
-        queueMicrotask(onShutdown);
+        setImmediate(onShutdown);
         return { stopping: true };
       },
       { parse: "none" },

@@ -1,0 +1,146 @@
+import { expect, test } from "bun:test";
+import { FIXTURES, TestDaemon } from "../helpers/daemon.ts";
+import { type ProcId, procId, readStat, stillAlive } from "../helpers/proc-stat.ts";
+import { waitFor } from "../helpers/wait.ts";
+
+const STUBBORN = `[processes.stubborn]
+command = ["${FIXTURES}/ignore-sigterm.sh"]
+stop_timeout = "1s"
+`;
+
+// The pids of a running fixture's tree once it has printed its grandchild and its ready line.
+async function readyTree(d: TestDaemon, name: string, minMembers: number): Promise<ProcId[]> {
+  await d.waitState(name, "running");
+  return waitFor(`${name} to print ready and have ${minMembers} live processes`, () => {
+    const ids = d.processPids(name).flatMap((pid) => procId(pid) ?? []);
+    if (!/^ready \d+$/m.test(d.log(name)) || ids.length < minMembers)
+      throw new Error(`log ${JSON.stringify(d.log(name))}, pids ${ids.map((x) => x.pid).join(" ")}`);
+    return ids;
+  });
+}
+
+test("tend stop kills a tree that ignores SIGTERM, setsid grandchild included, within stop_timeout + 1s", async () => {
+  await using d = await new TestDaemon(STUBBORN).start();
+  // sh, its setsid grandchild shell and that shell's sleep (plus the loop's short sleeps).
+  const tree = await readyTree(d, "stubborn", 3);
+  const grandchild = Number(/^grandchild (\d+)$/m.exec(d.log("stubborn"))?.[1]);
+  expect(tree.map((x) => x.pid)).toContain(grandchild);
+  expect(readStat(grandchild)?.pgid, "the grandchild left the process group").not.toBe(
+    (await d.process("stubborn")).pid as number,
+  );
+
+  const t0 = performance.now();
+  const r = await d.cli("stop", "stubborn");
+  const elapsedMs = performance.now() - t0;
+  const alive = tree.filter(stillAlive).map((x) => x.pid);
+  expect(r).toEqual({ code: 0, stdout: "stubborn: stopped\n", stderr: "" });
+  expect(alive, "no process of the tree alive when tend stop returns").toEqual([]);
+  expect(d.processPids("stubborn"), "no process of the run left anywhere").toEqual([]);
+  expect(elapsedMs, "tend stop to take at most stop_timeout + 1s").toBeLessThan(2000);
+  expect(elapsedMs, "tend stop to wait stop_timeout before SIGKILL").toBeGreaterThanOrEqual(1000);
+  const p = await d.process("stubborn");
+  expect({ state: p.state, pid: p.pid, lastExit: p.lastExit }).toEqual({
+    state: "stopped",
+    pid: null,
+    lastExit: { code: null, signal: "SIGKILL" },
+  });
+  expect(p.runs[0]?.reason).toBe("stopped");
+}, 15_000);
+
+const MIXED = `${STUBBORN}
+[processes.forker]
+command = ["${FIXTURES}/double-fork.sh"]
+
+[processes.plain]
+command = ["${FIXTURES}/ready-then-sleep.sh"]
+`;
+
+test("tend down leaves no process the supervisor started, and the supervisor exits 0", async () => {
+  await using d = await new TestDaemon(MIXED).start();
+  await readyTree(d, "stubborn", 3);
+  await readyTree(d, "forker", 2);
+  await readyTree(d, "plain", 1);
+  const before = d.pids();
+  const r = await d.cli("down");
+  expect(r).toEqual({ code: 0, stdout: "supervisor stopped\n", stderr: "" });
+  expect(await d.proc?.exited, `supervisor exit code; stderr: ${d.stderr}`).toBe(0);
+  expect(d.pids(), `nothing left of ${before.length} processes before down`).toEqual([]);
+}, 15_000);
+
+test("SIGTERM to the supervisor stops every tree and exits 0", async () => {
+  await using d = await new TestDaemon(MIXED).start();
+  await readyTree(d, "stubborn", 3);
+  await readyTree(d, "forker", 2);
+  await readyTree(d, "plain", 1);
+  d.proc?.kill("SIGTERM");
+  expect(await d.proc?.exited, `supervisor exit code; stderr: ${d.stderr}`).toBe(0);
+  expect(d.pids(), "no process left after the supervisor exited").toEqual([]);
+}, 15_000);
+
+test("a paused (SIGSTOPped) process is stopped cleanly by its stop signal, without waiting for SIGKILL", async () => {
+  await using d = await new TestDaemon(
+    `[processes.plain]\ncommand = ["${FIXTURES}/ready-then-sleep.sh"]\nstop_timeout = "10s"\n`,
+  ).start();
+  const [leader] = await readyTree(d, "plain", 1);
+  expect(await d.cli("pause", "plain")).toMatchObject({ code: 0 });
+  await waitFor("the paused leader to be in state T", () => {
+    const st = readStat(leader?.pid as number)?.state;
+    if (st !== "T") throw new Error(`state ${st}`);
+    return true;
+  });
+
+  const t0 = performance.now();
+  const r = await d.cli("stop", "plain");
+  const elapsedMs = performance.now() - t0;
+  expect(r).toEqual({ code: 0, stdout: "plain: stopped\n", stderr: "" });
+  expect(d.processPids("plain")).toEqual([]);
+  // SIGTERM stays pending in a stopped process; only the SIGCONT after it lets it act.
+  expect(elapsedMs, "stop to finish long before the 10s stop_timeout").toBeLessThan(5000);
+  const p = await d.process("plain");
+  expect({ state: p.state, lastExit: p.lastExit }).toEqual({
+    state: "stopped",
+    lastExit: { code: null, signal: "SIGTERM" },
+  });
+}, 15_000);
+
+// The leader exits at once; its setsid grandchild ignores SIGTERM, so cleaning up after the run
+// lasts stop_timeout. A stop or a down in that window must still wait until nothing is left.
+const LEAVER = `[processes.leaver]
+command = ["${FIXTURES}/exit-leaving-stubborn-grandchild.sh"]
+restart = "never"
+stop_timeout = "3s"
+`;
+
+async function endedLeavingGrandchild(d: TestDaemon): Promise<ProcId> {
+  return waitFor("leaver's run ended, its grandchild alive", async () => {
+    const gc = Number(/^grandchild (\d+)$/m.exec(d.log("leaver"))?.[1]);
+    const runs = (await d.process("leaver")).runs;
+    const id = gc ? procId(gc) : null;
+    if (!id || !stillAlive(id) || runs[0]?.endedAt == null)
+      throw new Error(`grandchild ${gc}, runs ${JSON.stringify(runs)}`);
+    return id;
+  });
+}
+
+test("tend stop right after the leader exited returns only when the run's leftovers are gone", async () => {
+  await using d = await new TestDaemon(LEAVER).start();
+  const grandchild = await endedLeavingGrandchild(d);
+  const r = await d.cli("stop", "leaver");
+  const left = d.processPids("leaver");
+  expect(r.code, r.stderr).toBe(0);
+  expect(
+    { grandchildAlive: stillAlive(grandchild), left },
+    "nothing of the run alive when tend stop returns",
+  ).toEqual({ grandchildAlive: false, left: [] });
+}, 15_000);
+
+test("tend down right after a leader exited still leaves nothing behind", async () => {
+  await using d = await new TestDaemon(LEAVER).start();
+  const grandchild = await endedLeavingGrandchild(d);
+  expect(await d.cli("down")).toMatchObject({ code: 0 });
+  expect(await d.proc?.exited, `supervisor exit code; stderr: ${d.stderr}`).toBe(0);
+  expect(
+    { grandchildAlive: stillAlive(grandchild), left: d.pids() },
+    "nothing the supervisor started alive after it exited",
+  ).toEqual({ grandchildAlive: false, left: [] });
+}, 15_000);

@@ -1,0 +1,113 @@
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { run } from "../../src/cli/run.ts";
+import { FIXTURES, InProcess } from "../helpers/in-process.ts";
+import { recordingIo } from "../helpers/recording-io.ts";
+
+const SLEEPER = `${FIXTURES}/ready-then-sleep.sh`;
+
+// The CLI as a client of an in-process API served on a real unix socket in the test's temp dir.
+async function serve(processes: Record<string, unknown>) {
+  const h = await InProcess.start(processes);
+  const socket = join(h.dir.path, "api.sock");
+  const server = Bun.serve({ unix: socket, fetch: h.app.fetch });
+  return {
+    h,
+    // --socket goes right after the verb, so it never lands in the command after `--`.
+    async cli(verb: string, ...argv: string[]) {
+      const io = recordingIo();
+      const code = await run([verb, "--socket", socket, ...argv], io);
+      return { code, stdout: io.stdout, stderr: io.stderr };
+    },
+    async [Symbol.asyncDispose]() {
+      try {
+        await server.stop(true);
+      } finally {
+        await h[Symbol.asyncDispose]();
+      }
+    },
+  };
+}
+
+describe("client verbs against a live API", () => {
+  test("ps --json prints what GET /v1/processes answers", async () => {
+    await using s = await serve({ sleeper: { command: [SLEEPER] } });
+    const r = await s.cli("ps", "--json");
+    const list = JSON.parse(r.stdout) as { name: string; state: string }[];
+    expect({ code: r.code, list: list.map((p) => [p.name, p.state]), stderr: r.stderr }).toEqual({
+      code: 0,
+      list: [["sleeper", "running"]],
+      stderr: "",
+    });
+  });
+
+  test("ps prints a table with a header", async () => {
+    await using s = await serve({ sleeper: { command: [SLEEPER] } });
+    const r = await s.cli("ps");
+    const [header, row] = r.stdout.split("\n");
+    expect({ code: r.code, header: header?.split(/\s+/), row: row?.split(/\s+/).slice(0, 3) }).toEqual({
+      code: 0,
+      header: ["NAME", "STATE", "HEALTH", "PID", "UPTIME", "RESTARTS", "CPU", "MEM"],
+      row: ["sleeper", "running", "healthy"],
+    });
+  });
+
+  test("stop --all stops everything and reports each process", async () => {
+    await using s = await serve({ a: { command: [SLEEPER] }, b: { command: [SLEEPER] } });
+    const r = await s.cli("stop", "--all");
+    expect({ r, states: s.h.supervisor.list().map((p) => p.state) }).toEqual({
+      r: { code: 0, stdout: "a: stopped\nb: stopped\n", stderr: "" },
+      states: ["stopped", "stopped"],
+    });
+  });
+
+  test("a refused action exits 1 with the API's message; the others still happen", async () => {
+    await using s = await serve({ a: { command: [SLEEPER], autostart: false } });
+    const r = await s.cli("start", "a", "nope");
+    expect({
+      code: r.code,
+      stdout: r.stdout.replace(/\(pid \d+\)/, "(pid N)"),
+      stderr: r.stderr,
+      state: s.h.supervisor.list()[0]?.state,
+    }).toEqual({
+      code: 1,
+      stdout: "a: running (pid N)\n",
+      stderr: 'nope: no process named "nope": see tend ps for the list\n',
+      state: "running",
+    });
+  });
+
+  test("signal with an unknown signal exits 1", async () => {
+    await using s = await serve({ a: { command: [SLEEPER] } });
+    const r = await s.cli("signal", "a", "SIGNOPE");
+    expect({ code: r.code, stderr: r.stderr }).toEqual({
+      code: 1,
+      stderr: 'tend: unknown signal "SIGNOPE": use a name like SIGHUP, SIGUSR1 or SIGTERM\n',
+    });
+  });
+
+  test("add and rm a run-time process", async () => {
+    await using s = await serve({});
+    const added = await s.cli(
+      "add",
+      "job",
+      "--env",
+      "A=1",
+      "--restart",
+      "never",
+      "--no-autostart",
+      "--",
+      SLEEPER,
+    );
+    const stored = s.h.store.runtimeProcesses();
+    const removed = await s.cli("rm", "job");
+    expect({ added, stored, removed, after: s.h.store.runtimeProcesses() }).toEqual({
+      added: { code: 0, stdout: "job: added, stopped\n", stderr: "" },
+      stored: [
+        { name: "job", spec: { command: [SLEEPER], env: { A: "1" }, restart: "never", autostart: false } },
+      ],
+      removed: { code: 0, stdout: "job: removed\n", stderr: "" },
+      after: [],
+    });
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, test } from "bun:test";
+import { ConfigError, formatPath } from "../../src/config/issues.ts";
+import { buildConfig } from "../../src/config/load.ts";
+
+function issuesOf(data: unknown): { path: string; message: string }[] {
+  try {
+    buildConfig("/etc/tend/tend.toml", data, {});
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues;
+    throw err;
+  }
+  throw new Error("expected the config to be refused");
+}
+
+describe("formatPath", () => {
+  test.each([
+    [[], "(top level)"],
+    [["supervisor"], "supervisor"],
+    [["processes", "api", "backoff", "initial"], "processes.api.backoff.initial"],
+    [["processes", "api", "success_exit_codes", 2], "processes.api.success_exit_codes[2]"],
+    [["processes", "../x"], 'processes["../x"]'],
+    [["processes", "my.api", "env", "A B"], 'processes["my.api"].env["A B"]'],
+  ] as [(string | number)[], string][])("%j → %s", (path, text) => {
+    expect(formatPath(path)).toBe(text);
+  });
+});
+
+describe("every issue says what was expected (SPEC §2)", () => {
+  // A bare "Invalid input" names the key but not what belongs there.
+  test.each([
+    ["a command of the wrong type", { processes: { api: { command: 5 } } }, "processes.api.command"],
+    [
+      "a negative duration",
+      { processes: { api: { command: "x", stop_timeout: -5 } } },
+      "processes.api.stop_timeout",
+    ],
+    [
+      "a fractional millisecond duration",
+      { supervisor: { metrics_interval: 2.5 } },
+      "supervisor.metrics_interval",
+    ],
+    [
+      "a wrong type for a boolean",
+      { processes: { api: { command: "x", autostart: "yes" } } },
+      "processes.api.autostart",
+    ],
+    [
+      "an unknown restart policy",
+      { processes: { api: { command: "x", restart: "sometimes" } } },
+      "processes.api.restart",
+    ],
+  ])("%s", (_what, data, path) => {
+    const issues = issuesOf(data);
+    expect(issues).toEqual([{ path, message: expect.stringMatching(/expected/) }]);
+  });
+});

@@ -1,0 +1,49 @@
+import { expect, test } from "bun:test";
+import { FIXTURES, InProcess } from "../helpers/in-process.ts";
+
+const SLEEPER = `${FIXTURES}/ready-then-sleep.sh`;
+
+// Regression: a start (or restart) that arrives while DELETE is stopping a run-time process
+// waits for that stop, then spawns a new copy after the unit has left the supervisor's map.
+// Nothing tracks that copy: `tend ps` does not show it and shutdown never stops it.
+test.each(["start", "restart"] as const)(
+  "a %s racing a remove never leaves an untracked process behind",
+  async (action) => {
+    await using h = await InProcess.start({});
+    // restart = never: if the bug leaves a copy behind, killing it at clean-up must not make the
+    // detached unit start yet another one.
+    await h.supervisor.add({ name: "extra", command: [SLEEPER], restart: "never" });
+    const removing = h.supervisor.remove("extra");
+    const racing = h.supervisor[action]("extra").then(
+      (snap) => `${snap.state}`,
+      (err: Error) => `refused: ${err.message}`,
+    );
+    await Promise.all([removing, racing]);
+    await h.supervisor.shutdown();
+    expect({
+      listed: h.supervisor.list().map((p) => p.name),
+      stored: h.store.runtimeProcesses(),
+      aliveAfterShutdown: h.liveOpenRuns(),
+    }).toEqual({ listed: [], stored: [], aliveAfterShutdown: [] });
+  },
+);
+
+test("shutdown stops every process, and a stopped supervisor refuses to start more", async () => {
+  await using h = await InProcess.start({ a: { command: [SLEEPER] }, b: { command: [SLEEPER] } });
+  await h.supervisor.add({ name: "c", command: [SLEEPER] });
+  await h.supervisor.shutdown();
+  const refused = await h.request("POST", "/v1/processes/a/start");
+  expect({
+    states: h.supervisor.list().map((p) => [p.name, p.state, p.pid]),
+    alive: h.liveOpenRuns(),
+    refused: [refused.status, (refused.body as { error: { code: string } }).error.code],
+  }).toEqual({
+    states: [
+      ["a", "stopped", null],
+      ["b", "stopped", null],
+      ["c", "stopped", null],
+    ],
+    alive: [],
+    refused: [503, "SHUTTING_DOWN"],
+  });
+});
