@@ -45,3 +45,14 @@ export function killPids(pids: number[]): void {
     } catch {}
   }
 }
+
+// utime + stime of one process in ms (clock ticks of 10 ms), or null once it is gone.
+export function cpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return null;
+  }
+}

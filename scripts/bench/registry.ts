@@ -1,7 +1,16 @@
 import { idleRss } from "./measurements/idle-rss.ts";
+import { logThroughput } from "./measurements/log-throughput.ts";
+import { probeCpu, probeLateness } from "./measurements/probe-load.ts";
 import { psRoundTrip } from "./measurements/ps-round-trip.ts";
 import { restartLatency } from "./measurements/restart-latency.ts";
 import type { Measurement } from "./types.ts";
 
 // Every measurement, in report order. A new row: one module in measurements/, one line here.
-export const MEASUREMENTS: Measurement[] = [psRoundTrip, idleRss, restartLatency];
+export const MEASUREMENTS: Measurement[] = [
+  psRoundTrip,
+  idleRss,
+  restartLatency,
+  logThroughput,
+  probeCpu,
+  probeLateness,
+];

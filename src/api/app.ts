@@ -1,11 +1,15 @@
 import { Elysia } from "elysia";
-import type { Control } from "../domain/control.ts";
+import type { Control, ReloadPlan } from "../domain/control.ts";
 import { errorResponse } from "./errors.ts";
+import { debugRoutes } from "./routes/debug.ts";
+import { logRoutes } from "./routes/logs.ts";
 import { processRoutes } from "./routes/processes.ts";
 import { systemRoutes } from "./routes/system.ts";
 
 export interface AppOptions {
   onShutdown?: () => void;
+  // The daemon's reload (serialised, announced to systemd); default: the control's own.
+  reload?: (dryRun: boolean) => Promise<ReloadPlan>;
 }
 
 // The control API as an Elysia app. Tests call `app.handle(new Request(...))` in process;
@@ -14,7 +18,15 @@ export function createApp(control: Control, opts: AppOptions = {}) {
   return new Elysia()
     .onError(({ error, code }) => errorResponse(error, code))
     .use(processRoutes(control))
-    .use(systemRoutes(control, opts.onShutdown ?? (() => void control.shutdown())));
+    .use(logRoutes(control))
+    .use(debugRoutes(control))
+    .use(
+      systemRoutes(
+        control,
+        opts.onShutdown ?? (() => void control.shutdown()),
+        opts.reload ?? ((dryRun) => control.reload(dryRun)),
+      ),
+    );
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -18,9 +18,12 @@ const ROUTES: Route[] = [
   ["post", "/v1/processes/{name}/resume", "SIGCONT the process group"],
   ["post", "/v1/processes/{name}/signal", "Send a signal to the process group", signalBody],
   ["get", "/v1/processes/{name}/history", "Runs, newest first (?lines=N)"],
+  ["get", "/v1/processes/{name}/logs", "Last lines (?lines=N&stream=stdout|stderr); follow=1 streams SSE"],
+  ["delete", "/v1/processes/{name}/logs", "Empty the process's log files"],
   ["get", "/v1/events", "Stored events; ?follow=1 streams server-sent events, snapshot first"],
   ["post", "/v1/reload", "Re-read the config; bad config changes nothing", reloadBody],
   ["post", "/v1/shutdown", "Stop everything and exit the supervisor"],
+  ["get", "/v1/debug/probe-schedule", "How late probe checks started: median, p99, max (?window=30s)"],
 ];
 
 const errorSchema = {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseDurationMs } from "../config/units.ts";
 
 // API bodies and queries. Process bodies reuse the config's process schema (checked by the supervisor).
 export const signalBody = z.strictObject({ signal: z.string().min(1) });
@@ -26,3 +27,18 @@ export const eventsQuery = z.strictObject({
 });
 
 export const historyQuery = z.strictObject({ lines: count(10_000) });
+
+// ?window=30s: only checks started in the last 30 seconds.
+export const probeScheduleQuery = z.strictObject({
+  window: z
+    .string()
+    .transform((v, ctx) => {
+      const ms = parseDurationMs(v);
+      if (ms === null) {
+        ctx.addIssue({ code: "custom", message: 'expected a duration like "30s"' });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .optional(),
+});

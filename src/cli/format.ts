@@ -31,15 +31,16 @@ export function table(headers: string[], rows: string[][]): string {
       .map((c, i) => (i === cells.length - 1 ? c : c + " ".repeat((widths[i] ?? 0) - visible(c))))
       .join("  ")
       .trimEnd();
-  return [line(headers), ...rows.map(line)].join("\n") + "\n";
+  return `${[line(headers), ...rows.map(line)].join("\n")}\n`;
 }
 
 export function psRows(list: ProcessSnapshot[], color: boolean): string {
   const rows = list.map((p) => [
     p.name,
     paint(p.state, p.state, color) +
-      (p.state === "backoff" && p.nextStartInMs !== null ? ` (${formatDuration(p.nextStartInMs)})` : ""),
-    paint(p.health, p.health, color),
+      (p.state === "backoff" && p.nextStartInMs !== null ? ` (${formatDuration(p.nextStartInMs)})` : "") +
+      waitingNote(p),
+    healthCell(p, color),
     p.pid === null ? "-" : String(p.pid),
     p.uptimeMs === null ? "-" : formatDuration(p.uptimeMs),
     String(p.restarts),
@@ -47,6 +48,24 @@ export function psRows(list: ProcessSnapshot[], color: boolean): string {
     p.memory === null ? "-" : formatBytes(p.memory),
   ]);
   return table(["NAME", "STATE", "HEALTH", "PID", "UPTIME", "RESTARTS", "CPU", "MEM"], rows);
+}
+
+export function latencyText(latencyMs: number): string {
+  return latencyMs < 1000 ? `${latencyMs}ms` : `${(latencyMs / 1000).toFixed(1)}s`;
+}
+
+// The HEALTH cell of `tend ps`: "healthy (HTTP 200, 2ms)", "unhealthy (connection refused, 0.3ms)".
+function healthCell(p: ProcessSnapshot, color: boolean): string {
+  const health = paint(p.health, p.health, color);
+  const last = p.lastProbe;
+  if (!last) return health;
+  const said = last.message.length > 28 ? `${last.message.slice(0, 27)}…` : last.message;
+  return `${health} (${said}, ${latencyText(last.latencyMs)})`;
+}
+
+// The STATE cell's note while waiting: "waiting (db healthy, migrate succeeded)".
+function waitingNote(p: ProcessSnapshot): string {
+  return p.state === "waiting" && p.waitingFor?.length ? ` (${p.waitingFor.join(", ")})` : "";
 }
 
 export function time(ms: number | null): string {

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, extname, resolve } from "node:path";
 import { errorMessage } from "../errors.ts";
+import { dependencyIssues } from "./dependency-graph.ts";
 import { ConfigError, issuesFromZod } from "./issues.ts";
 import { defaultLogDir, defaultSocketPath, defaultStateDir } from "./paths.ts";
 import { type ProcessSpec, toProcessSpec } from "./process-spec.ts";
@@ -15,6 +16,7 @@ export interface SupervisorSettings {
   metricsListen: string | null;
   runRetention: number;
   eventRetention: number;
+  logBufferLines: number;
 }
 
 export interface Config {
@@ -54,7 +56,9 @@ export function buildConfig(
   env: Record<string, string | undefined> = process.env,
 ): Config {
   const parsed = configSchema.safeParse(data ?? {});
-  if (!parsed.success) throw new ConfigError(file, issuesFromZod(parsed.error));
+  // Unknown dependencies and cycles come with the schema's errors: every error at once.
+  const issues = [...(parsed.success ? [] : issuesFromZod(parsed.error)), ...dependencyIssues(data)];
+  if (!parsed.success || issues.length) throw new ConfigError(file, issues);
   const s = parsed.data.supervisor;
   const baseDir = dirname(file);
   const rawProcesses = ((data as { processes?: Record<string, unknown> } | null)?.processes ?? {}) as Record<
@@ -73,6 +77,7 @@ export function buildConfig(
       metricsListen: s.metrics_listen ?? null,
       runRetention: s.run_retention,
       eventRetention: s.event_retention,
+      logBufferLines: s.log_buffer_lines,
     },
     processes: Object.entries(parsed.data.processes).map(([name, p]) =>
       toProcessSpec(name, p, rawProcesses[name], baseDir),

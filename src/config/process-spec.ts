@@ -1,8 +1,18 @@
 import { resolve } from "node:path";
+import type { LogSettings } from "../logs/process-logs.ts";
 import { normalizeSignal } from "../proc/signals.ts";
-import type { ParsedProcess } from "./schema.ts";
+import { expandPreset, type PresetExpansion } from "./presets.ts";
+import { type ParsedProbe, type ProcessProbes, toProbeSpec } from "./probe-spec.ts";
+import { type ParsedProcess, processSchema } from "./schema.ts";
 
 export type RestartPolicy = "always" | "on-failure" | "never";
+
+export type DependencyCondition = "started" | "healthy" | "completed" | "succeeded";
+
+export interface Dependency {
+  name: string;
+  condition: DependencyCondition;
+}
 
 export interface BackoffPolicy {
   initialMs: number;
@@ -19,6 +29,9 @@ export interface ProcessSpec {
   cwd: string | null;
   env: Record<string, string>;
   envFile: string | null;
+  expandEnv: boolean; // ${VAR} in argv and env values, expanded at each start
+  user: string | null; // run as this account (the supervisor is root)
+  group: string | null;
   autostart: boolean;
   restart: RestartPolicy;
   backoff: BackoffPolicy;
@@ -26,16 +39,21 @@ export interface ProcessSpec {
   successExitCodes: number[];
   stopSignal: string;
   stopTimeoutMs: number;
+  logs: LogSettings;
+  probes: ProcessProbes;
+  dependsOn: Dependency[];
+  preset: PresetExpansion | null;
   // What was written, kept so reload can compare and run-time processes can be persisted.
   raw: unknown;
 }
 
 export function toProcessSpec(
   name: string,
-  p: ParsedProcess,
+  written: ParsedProcess,
   raw: unknown,
   baseDir: string | null,
 ): ProcessSpec {
+  const { p, preset } = applyPreset(written, raw);
   const argv = typeof p.command === "string" ? ["/bin/sh", "-c", p.command] : p.command;
   return {
     name,
@@ -43,6 +61,9 @@ export function toProcessSpec(
     cwd: p.cwd ? resolveFrom(baseDir, p.cwd) : null,
     env: p.env,
     envFile: p.env_file ? resolveFrom(baseDir, p.env_file) : null,
+    expandEnv: p.expand_env,
+    user: p.user ?? null,
+    group: p.group ?? null,
     autostart: p.autostart,
     restart: p.restart,
     backoff: {
@@ -56,8 +77,35 @@ export function toProcessSpec(
     successExitCodes: p.success_exit_codes,
     stopSignal: normalizeSignal(p.stop_signal) ?? "SIGTERM",
     stopTimeoutMs: p.stop_timeout,
+    logs: {
+      maxBytes: p.log_max_size,
+      keep: p.log_keep,
+      compress: p.log_compress,
+      timestamps: p.log_timestamps,
+      merge: p.log_merge,
+      lineMaxBytes: Math.max(1, p.log_line_max),
+    },
+    probes: {
+      startup: probeOf(p.startup),
+      readiness: probeOf(p.readiness),
+      liveness: probeOf(p.liveness),
+    },
+    dependsOn: Object.entries(p.depends_on).map(([dep, condition]) => ({ name: dep, condition })),
+    preset,
     raw,
   };
+}
+
+// The process table with its preset's keys under it, parsed again so the preset's keys get the
+// same defaults and checks as written ones.
+function applyPreset(p: ParsedProcess, raw: unknown): { p: ParsedProcess; preset: PresetExpansion | null } {
+  if (!p.preset) return { p, preset: null };
+  const { input, expansion } = expandPreset(raw, { ...p, preset: p.preset });
+  return { p: processSchema.parse(input), preset: expansion };
+}
+
+function probeOf(p: ParsedProbe | undefined) {
+  return p ? toProbeSpec(p) : null;
 }
 
 function resolveFrom(baseDir: string | null, path: string): string {

@@ -1,6 +1,10 @@
 import { z } from "zod";
 import { normalizeSignal } from "../proc/signals.ts";
+import { expandEnvIssues } from "./expand-vars.ts";
 import { NAME_PATTERN, nameProblem } from "./names.ts";
+import { PRESET_NAMES, presetIssues } from "./presets.ts";
+import { probeSchemas } from "./probe-schema.ts";
+import { groupProblem, userProblem } from "./run-as-check.ts";
 import { parseDurationMs, parseSizeBytes } from "./units.ts";
 
 // The single source of truth for the config file and the API's process bodies. The JSON Schema
@@ -51,19 +55,92 @@ export const backoffSchema = z.strictObject({
   reset_after: duration.default(60_000),
 });
 
-export const processSchema = z.strictObject({
-  command,
-  cwd: z.string().optional(),
-  env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
-  env_file: z.string().optional(),
-  autostart: z.boolean().default(true),
-  restart: z.enum(["always", "on-failure", "never"]).default("on-failure"),
-  backoff: backoffSchema.default(backoffSchema.parse({})),
-  max_restarts: z.number().int().nonnegative().default(0),
-  success_exit_codes: z.array(z.number().int().min(0).max(255)).default([0]),
-  stop_signal: signal.default("SIGTERM"),
-  stop_timeout: duration.default(10_000),
+const { probe, livenessProbe } = probeSchemas(duration, command);
+
+const dependencyCondition = z.enum(["started", "healthy", "completed", "succeeded"], {
+  error: 'expected "started", "healthy", "completed" (exited) or "succeeded" (exited with a success code)',
 });
+
+export const processSchema = z
+  .strictObject({
+    command,
+    cwd: z.string().optional(),
+    env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+    env_file: z.string().optional(),
+    autostart: z.boolean().default(true),
+    restart: z.enum(["always", "on-failure", "never"]).default("on-failure"),
+    backoff: backoffSchema.default(backoffSchema.parse({})),
+    max_restarts: z.number().int().nonnegative().default(0),
+    success_exit_codes: z.array(z.number().int().min(0).max(255)).default([0]),
+    stop_signal: signal.default("SIGTERM"),
+    stop_timeout: duration.default(10_000),
+    log_max_size: size
+      .default(10 * 1024 * 1024)
+      .meta({ description: "Rotate a log file at this size (0: never)" }),
+    log_keep: z.number().int().min(0).max(1000).default(5).meta({ description: "Rotated files kept" }),
+    log_timestamps: z
+      .boolean()
+      .default(false)
+      .meta({ description: "Prefix each line with an ISO-8601 time" }),
+    log_merge: z.boolean().default(false).meta({ description: "stdout and stderr in one file, NAME.log" }),
+    log_compress: z.boolean().default(false).meta({ description: "gzip rotated files" }),
+    log_line_max: size.default(65_536).meta({ description: "Longer lines are cut into pieces of this size" }),
+    startup: probe.optional().meta({ description: "Holds readiness and liveness until it passes" }),
+    readiness: probe.optional().meta({ description: "Sets health; holds dependents; never restarts" }),
+    liveness: livenessProbe.optional().meta({ description: "Failing restarts the process (backoff)" }),
+    depends_on: z
+      .record(z.string(), dependencyCondition)
+      .default({})
+      .meta({ description: 'Start after these: { db = "healthy", migrate = "succeeded" }' }),
+    preset: z
+      .enum(PRESET_NAMES)
+      .optional()
+      .meta({ description: "Keys for a common pattern, expanded at load" }),
+    port: z
+      .number()
+      .int()
+      .min(1)
+      .max(65_535)
+      .optional()
+      .meta({ description: "Port for preset web or database" }),
+    health_path: z
+      .string()
+      .startsWith("/", 'expected a path like "/health"')
+      .optional()
+      .meta({ description: 'Path of the web preset\'s readiness probe (default "/")' }),
+    user: account(userProblem, "Run as this user (name or uid; tend must run as root)"),
+    group: account(groupProblem, "Run with this group (name or gid; default: the user's group)"),
+    expand_env: z
+      .boolean()
+      .default(false)
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: ${VAR} is the syntax being described.
+      .meta({ description: "Expand ${VAR}, ${VAR:-default} in command and env values; $$ is a literal $" }),
+  })
+  .superRefine(
+    (p, ctx) => {
+      for (const { path, message } of expandEnvIssues(p)) ctx.addIssue({ code: "custom", path, message });
+    },
+    // Also when other keys are wrong, so every error is reported at once.
+    { when: () => true },
+  )
+  .superRefine(
+    (p, ctx) => {
+      for (const { path, message } of presetIssues(p)) ctx.addIssue({ code: "custom", path, message });
+    },
+    { when: () => true },
+  );
+
+function account(problem: (name: string) => string | null, description: string) {
+  return z
+    .string()
+    .min(1)
+    .superRefine((name, ctx) => {
+      const p = problem(name);
+      if (p) ctx.addIssue({ code: "custom", message: p });
+    })
+    .optional()
+    .meta({ description });
+}
 
 export const supervisorSchema = z.strictObject({
   socket: z.string().optional(),
@@ -72,6 +149,13 @@ export const supervisorSchema = z.strictObject({
   socket_group: z.string().optional(),
   metrics_interval: duration.default(5000),
   metrics_listen: z.string().optional(),
+  log_buffer_lines: z
+    .number()
+    .int()
+    .min(0)
+    .max(100_000)
+    .default(1000)
+    .meta({ description: "Recent lines kept in memory per process" }),
   run_retention: z.number().int().min(1).default(100).meta({ description: "Runs kept per process" }),
   event_retention: z
     .number()

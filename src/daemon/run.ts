@@ -21,7 +21,7 @@ export async function runDaemon(config: Config, format: "text" | "json"): Promis
   const onInt = onStop("SIGINT");
   const onHup = () => {
     log.info("received SIGHUP: reloading");
-    daemon.supervisor.reload(false).then(
+    daemon.reload(false).then(
       (plan) => log.info(`reloaded: +${plan.added.length} -${plan.removed.length} ~${plan.changed.length}`),
       (err) => log.error(`reload refused, nothing changed: ${errorMessage(err)}`),
     );

@@ -4,14 +4,18 @@ import { systemClock } from "../clock.ts";
 import type { Config } from "../config/load.ts";
 import type { EventRecord } from "../domain/types.ts";
 import { errorMessage } from "../errors.ts";
+import { DroppedLines } from "../logs/dropped-lines.ts";
+import { LogHub } from "../logs/log-hub.ts";
 import { becomeSubreaper } from "../proc/libc.ts";
 import { installReaper, reapOrphans } from "../proc/reaper.ts";
 import { Store } from "../store/store.ts";
 import { createLauncher } from "../supervisor/launcher.ts";
 import { recoverOrphans } from "../supervisor/recovery.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
+import { linkSystemd, type SystemdLink } from "../systemd/notify-link.ts";
 import { lockStateDir } from "./lock.ts";
 import type { Logger } from "./logger.ts";
+import { createReloader, type Reload } from "./reloader.ts";
 import { prepareSocketPath, secureSocket } from "./socket.ts";
 
 export interface Daemon {
@@ -20,6 +24,8 @@ export interface Daemon {
   // Resolves with the exit code once the supervisor has stopped everything and closed.
   done: Promise<number>;
   shutdown(): Promise<number>;
+  // The reload every entry point uses (SIGHUP, the API): one at a time, announced to systemd.
+  reload: Reload;
 }
 
 // `tend up`: lock the state dir, recover from a previous crash, serve the socket, start processes.
@@ -29,13 +35,37 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   mkdirSync(s.logDir, { recursive: true, mode: 0o750 });
   const lock = lockStateDir(s.stateDir);
   let store: Store | null = null;
+  let systemd: SystemdLink | null = null;
   try {
     await prepareSocketPath(s.socketPath, s.socketGroup);
     store = new Store(s.stateDir, { runRetention: s.runRetention, eventRetention: s.eventRetention });
     if (!becomeSubreaper()) log.warn("could not become a child subreaper; orphaned grandchildren go to init");
     const uninstallReaper = installReaper();
-    const launcher = createLauncher({ logDir: s.logDir, socketPath: s.socketPath });
-    const supervisor = new Supervisor(config, { clock: systemClock, store, launcher });
+    const logs = new LogHub({
+      dir: s.logDir,
+      ringLines: s.logBufferLines,
+      onDropped: (name, lines) => dropped.note(name, lines),
+    });
+    const launcher = createLauncher({ logs, socketPath: s.socketPath });
+    const supervisor = new Supervisor(config, { clock: systemClock, store, launcher, logs });
+    const dropped = new DroppedLines((name, lines) =>
+      supervisor.bus.emit({
+        at: Date.now(),
+        process: name,
+        type: "logs.dropped",
+        state: null,
+        reason: "write_failed",
+        details: { lines },
+      }),
+    );
+    // Before any child is spawned: the link takes NOTIFY_SOCKET and WATCHDOG_* out of the env.
+    systemd = linkSystemd({
+      env: process.env,
+      pid: process.pid,
+      clock: systemClock,
+      control: supervisor,
+      warn: (m) => log.warn(m),
+    });
     const specs = new Map(config.processes.map((p) => [p.name, p]));
     const recovered = await recoverOrphans(store, systemClock, specs, (type, process, details) => {
       supervisor.bus.emit({ at: Date.now(), process, type, state: null, reason: "orphaned", details });
@@ -51,6 +81,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     let stopping: Promise<number> | null = null;
     const shutdown = (): Promise<number> => {
       stopping ??= (async () => {
+        systemd?.stopping();
         log.info("stopping all processes");
         await supervisor.shutdown();
         // Let in-flight answers (the shutdown request's own) go out; then cut followers (SSE).
@@ -61,8 +92,10 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         } catch {}
         uninstallReaper();
         reapOrphans();
+        logs.close();
         store?.close();
         lock.release();
+        systemd?.close();
         log.info("supervisor stopped");
         resolveDone(0);
         return 0;
@@ -78,7 +111,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       const line = describeForLog(e);
       if (line) log.info(line);
     });
-    const app = createApp(supervisor, { onShutdown: () => void shutdown() });
+    const reload = createReloader(supervisor, systemd, () => stopping !== null);
+    const app = createApp(supervisor, { onShutdown: () => void shutdown(), reload });
     const oldUmask = process.umask(0o077);
     const server = Bun.serve({ unix: s.socketPath, fetch: app.fetch, maxRequestBodySize: 1024 * 1024 });
     process.umask(oldUmask);
@@ -86,8 +120,11 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     log.info(`listening on ${s.socketPath}`);
 
     await supervisor.startAll();
-    return { supervisor, socketPath: s.socketPath, done, shutdown };
+    // A shutdown asked for during startup has already sent STOPPING=1.
+    if (!stopping) systemd?.ready();
+    return { supervisor, socketPath: s.socketPath, done, shutdown, reload };
   } catch (err) {
+    systemd?.close();
     store?.close();
     lock.release();
     throw err;

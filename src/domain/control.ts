@@ -1,3 +1,4 @@
+import type { ProbeReport, ProbeScheduleReport } from "./probes.ts";
 import type { EventRecord, ProcessSnapshot, RunRecord } from "./types.ts";
 
 // The one interface the API uses to talk to the supervisor.
@@ -20,6 +21,14 @@ export interface ProcessDetail extends ProcessSnapshot {
   lastError: string | null;
   spec: unknown;
   runs: RunRecord[];
+  probes: ProbeReport[];
+  dependsOn: { name: string; condition: string }[];
+  preset: { name: string; applied: Record<string, unknown> } | null; // the keys a preset filled in
+}
+
+// A start also starts what the process depends on; those are named here.
+export interface StartResult extends ProcessSnapshot {
+  startedDependencies: string[];
 }
 
 export interface ReloadPlan {
@@ -37,20 +46,36 @@ export interface EventFilter {
   limit?: number;
 }
 
+export interface LogQuery {
+  lines: number;
+  stream?: "stdout" | "stderr";
+}
+
+export interface LogEntry {
+  process: string;
+  stream: "stdout" | "stderr";
+  at: number; // epoch ms when read; 0 for lines read back from files
+  text: string;
+}
+
 export interface Control {
   info(): SupervisorInfo;
   list(): ProcessSnapshot[];
   get(name: string): ProcessDetail;
   add(body: unknown): Promise<ProcessSnapshot>;
   remove(name: string): Promise<void>;
-  start(name: string): Promise<ProcessSnapshot>;
+  start(name: string): Promise<StartResult>;
   stop(name: string): Promise<ProcessSnapshot>;
   restart(name: string): Promise<ProcessSnapshot>;
   pause(name: string): ProcessSnapshot;
   resume(name: string): ProcessSnapshot;
   signal(name: string, signal: string): ProcessSnapshot;
   history(name: string, limit?: number): RunRecord[];
+  logs(name: string, query: LogQuery): LogEntry[];
+  followLogs(name: string, stream: LogQuery["stream"], listener: (line: LogEntry) => void): () => void;
+  clearLogs(name: string): void;
   events(filter: EventFilter): EventRecord[];
+  probeSchedule(windowMs?: number): ProbeScheduleReport;
   subscribe(listener: (e: EventRecord) => void): () => void;
   reload(dryRun: boolean): Promise<ReloadPlan>;
   shutdown(): Promise<void>;

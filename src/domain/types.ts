@@ -1,3 +1,5 @@
+import type { LastProbe } from "./probes.ts";
+
 // The shapes every part of tend speaks about. Nothing here does anything.
 
 export const PROCESS_STATES = [
@@ -30,7 +32,11 @@ export type Reason =
   | "reload"
   | "removed"
   | "shutdown"
-  | "timeout";
+  | "timeout"
+  | "liveness"
+  | "startup"
+  | "dependencies"
+  | "dependency_failed";
 
 // How a child ended: exactly one of code and signal is set once it has ended.
 export interface ExitInfo {
@@ -75,6 +81,8 @@ export interface ProcessSnapshot {
   lastExit: ExitInfo | null;
   reason: string | null;
   nextStartInMs: number | null; // while in backoff
+  waitingFor: string[] | null; // while waiting: the unmet conditions, e.g. "db healthy"
+  lastProbe: LastProbe | null; // the latest result of any of its probes in this run
   source: ProcessSource;
   cpu: number | null;
   memory: number | null;

@@ -9,6 +9,9 @@ export interface ProcStat {
   pgid: number;
   sid: number;
   startTicks: number; // field 22: start time after boot, in clock ticks
+  cpuTicks: number; // fields 14 + 15: utime + stime, in clock ticks
+  threads: number; // field 20
+  rssPages: number; // field 24
 }
 
 export function readStat(pid: number): ProcStat | null {
@@ -35,6 +38,9 @@ export function parseStat(text: string): ProcStat | null {
     pgid: Number(f[2]),
     sid: Number(f[3]),
     startTicks: Number(f[19]),
+    cpuTicks: Number(f[11]) + Number(f[12]),
+    threads: Number(f[17]),
+    rssPages: Number(f[21]),
   };
 }
 

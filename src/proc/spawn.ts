@@ -8,28 +8,31 @@ export interface SpawnRequest {
   argv: string[];
   cwd: string | null;
   env: Record<string, string>;
-  stdoutPath: string;
-  stderrPath: string;
+  // setuid/setgid in the child (Bun clears its supplementary groups); see run-as.ts.
+  uid?: number;
+  gid?: number;
 }
 
 export interface ChildHandle {
   pid: number;
   startTicks: number | null;
   exited: Promise<ExitInfo>;
+  // The child's stdout and stderr pipes; the supervisor must read them to the end.
+  stdout: ReadableStream<Uint8Array> | null;
+  stderr: ReadableStream<Uint8Array> | null;
 }
 
 // Children already known to Bun.spawn: the reaper must leave their exit status to Bun.
 export const spawnedPids = new Set<number>();
 
 export function spawnChild(req: SpawnRequest): ChildHandle {
-  const fds: number[] = [];
   try {
-    fds.push(openAppend(req.stdoutPath));
-    fds.push(req.stderrPath === req.stdoutPath ? (fds[0] as number) : openAppend(req.stderrPath));
     const proc = Bun.spawn(req.argv, {
       cwd: req.cwd ?? undefined,
       env: req.env,
-      stdio: ["ignore", fds[0] as number, fds[1] as number],
+      ...(req.uid === undefined ? {} : { uid: req.uid }),
+      ...(req.gid === undefined ? {} : { gid: req.gid }),
+      stdio: ["ignore", "pipe", "pipe"],
       // setsid(): the child leads its own process group, so a stop can signal the whole group.
       detached: true,
     });
@@ -40,15 +43,14 @@ export function spawnChild(req: SpawnRequest): ChildHandle {
       const signal = proc.signalCode === null ? null : String(proc.signalCode);
       return { code: signal === null ? proc.exitCode : null, signal };
     });
-    return { pid, startTicks: readStat(pid)?.startTicks ?? null, exited };
+    return {
+      pid,
+      startTicks: readStat(pid)?.startTicks ?? null,
+      exited,
+      stdout: proc.stdout,
+      stderr: proc.stderr,
+    };
   } catch (err) {
     throw new TendError("SPAWN_FAILED", `cannot start ${req.argv[0]}: ${errorMessage(err)}`);
-  } finally {
-    for (const fd of new Set(fds)) closeSync(fd);
   }
-}
-
-function openAppend(path: string): number {
-  mkdirSync(path.slice(0, path.lastIndexOf("/")) || "/", { recursive: true });
-  return openSync(path, "a", 0o640);
 }

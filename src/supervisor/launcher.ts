@@ -1,9 +1,10 @@
-import { join } from "node:path";
-import { readEnvFile } from "../config/env-file.ts";
 import type { ProcessSpec } from "../config/process-spec.ts";
+import type { LogHub } from "../logs/log-hub.ts";
 import { type StopTreeResult, stopTree } from "../proc/kill-tree.ts";
+import { commandAs, resolveAccount } from "../proc/run-as.ts";
 import { type ChildHandle, spawnChild } from "../proc/spawn.ts";
 import { findTree } from "../proc/tree.ts";
+import { childCommand } from "./child-env.ts";
 
 // How a unit starts and stops OS processes; the seam between the state machine and the OS.
 export interface Launcher {
@@ -14,7 +15,7 @@ export interface Launcher {
 }
 
 export interface LauncherOptions {
-  logDir: string;
+  logs: LogHub;
   socketPath: string;
   baseEnv?: Record<string, string | undefined>;
 }
@@ -27,22 +28,18 @@ export function createLauncher(opts: LauncherOptions): Launcher {
   const baseEnv = opts.baseEnv ?? process.env;
   return {
     spawn(spec, runId) {
-      const env: Record<string, string> = {};
-      for (const [k, v] of Object.entries(baseEnv)) if (v !== undefined) env[k] = v;
-      if (spec.envFile) Object.assign(env, readEnvFile(spec.envFile));
-      Object.assign(env, spec.env, {
+      const account = resolveAccount(spec.user, spec.group);
+      const { argv, env } = childCommand(spec, baseEnv, account?.env ?? {}, {
         TEND_PROCESS: spec.name,
         TEND_SOCKET: opts.socketPath,
         // The marker lets a stop (and recovery after a crash) find descendants that left the group.
         TEND_RUN: String(runId),
       });
-      return spawnChild({
-        argv: spec.argv,
-        cwd: spec.cwd,
-        env,
-        stdoutPath: join(opts.logDir, `${spec.name}.out.log`),
-        stderrPath: join(opts.logDir, `${spec.name}.err.log`),
-      });
+      const child = spawnChild({ cwd: spec.cwd, env, ...(account ? commandAs(account, argv) : { argv }) });
+      const logs = opts.logs.for(spec.name, spec.logs);
+      if (child.stdout) void logs.capture("stdout", child.stdout);
+      if (child.stderr) void logs.capture("stderr", child.stderr);
+      return child;
     },
     leftovers(runId) {
       return findTree({ leaderPid: null, marker: runMarker(runId), markerScope: "reparented" });

@@ -2,9 +2,12 @@ import type { ProcessSpec } from "../config/process-spec.ts";
 import type { ExitInfo } from "../domain/types.ts";
 
 export type ExitOutcome =
-  | { kind: "restart"; reason: "exited" | "crashed" }
+  | { kind: "restart"; reason: "exited" | "crashed" | ProbeRestartReason }
   | { kind: "exited"; reason: "exited" | "crashed" }
-  | { kind: "failed"; reason: "max_restarts" };
+  | { kind: "failed"; reason: "max_restarts" | ProbeRestartReason };
+
+// A run ended by tend because its liveness (or startup) probe failed.
+export type ProbeRestartReason = "liveness" | "startup";
 
 export function isSuccess(spec: Pick<ProcessSpec, "successExitCodes">, exit: ExitInfo): boolean {
   return exit.signal === null && exit.code !== null && spec.successExitCodes.includes(exit.code);
@@ -24,4 +27,17 @@ export function decideAfterExit(
   if (spec.maxRestarts > 0 && restartsInRow >= spec.maxRestarts)
     return { kind: "failed", reason: "max_restarts" };
   return { kind: "restart", reason: ok ? "exited" : "crashed" };
+}
+
+// After tend ended a run whose liveness or startup probe failed: restarted through the backoff
+// like a crash, unless restart = never (then the process has failed) or max_restarts is spent.
+export function decideAfterProbeFailure(
+  spec: Pick<ProcessSpec, "restart" | "maxRestarts">,
+  reason: ProbeRestartReason,
+  restartsInRow: number,
+): ExitOutcome {
+  if (spec.restart === "never") return { kind: "failed", reason };
+  if (spec.maxRestarts > 0 && restartsInRow >= spec.maxRestarts)
+    return { kind: "failed", reason: "max_restarts" };
+  return { kind: "restart", reason };
 }

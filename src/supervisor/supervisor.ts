@@ -4,13 +4,28 @@ import { type Config, loadConfig } from "../config/load.ts";
 import { nameProblem } from "../config/names.ts";
 import { type ProcessSpec, sameSpec, toProcessSpec } from "../config/process-spec.ts";
 import { processSchema } from "../config/schema.ts";
-import type { Control, EventFilter, ProcessDetail, ReloadPlan, SupervisorInfo } from "../domain/control.ts";
+import type {
+  Control,
+  EventFilter,
+  LogEntry,
+  LogQuery,
+  ProcessDetail,
+  ReloadPlan,
+  StartResult,
+  SupervisorInfo,
+} from "../domain/control.ts";
+import type { ProbeScheduleReport } from "../domain/probes.ts";
 import type { EventRecord, ProcessSnapshot, RunRecord } from "../domain/types.ts";
 import { TendError } from "../errors.ts";
+import type { LineStream } from "../logs/line-stream.ts";
+import type { CheckFactory } from "../probes/create-check.ts";
+import { ScheduleStats } from "../probes/schedule-stats.ts";
 import { requireSignal } from "../proc/signals.ts";
 import type { Store } from "../store/store.ts";
 import { VERSION } from "../version.ts";
+import { DependencyCoordinator } from "./dependency-coordinator.ts";
 import { EventBus } from "./event-bus.ts";
+import type { LogHub } from "../logs/log-hub.ts";
 import type { Launcher } from "./launcher.ts";
 import { ProcessUnit, type UnitDeps } from "./process-unit.ts";
 
@@ -18,8 +33,11 @@ export interface SupervisorDeps {
   clock: Clock;
   store: Store;
   launcher: Launcher;
+  logs: LogHub;
   random?: () => number;
   loadConfig?: (path: string) => Config;
+  lines?: LineStream; // what log probes read; default: the one the logs feed
+  checks?: CheckFactory; // probe checks; tests pass fakes
 }
 
 // Owns the units and answers the API. Processes come from the config file or were added at run
@@ -32,6 +50,8 @@ export class Supervisor implements Control {
   private readonly startedAt: number;
   private readonly startedAtMs: number;
   private shuttingDown: Promise<void> | null = null;
+  private readonly dependencies = new DependencyCoordinator(this.units);
+  private readonly probeStats = new ScheduleStats();
 
   constructor(
     config: Config,
@@ -45,7 +65,12 @@ export class Supervisor implements Control {
       bus: this.bus,
       launcher: deps.launcher,
       random: deps.random,
+      lines: deps.lines ?? deps.logs.lines,
+      checks: deps.checks,
+      scheduleStats: this.probeStats,
+      gate: (spec) => this.dependencies.gate(spec),
     };
+    this.bus.subscribe(this.dependencies.onEvent);
     this.startedAt = deps.clock.wallMs();
     this.startedAtMs = deps.clock.nowMs();
     for (const spec of config.processes)
@@ -62,8 +87,11 @@ export class Supervisor implements Control {
 
   async startAll(): Promise<void> {
     this.bus.emit(this.event("supervisor.started", null, { pid: process.pid, version: VERSION }));
+    // Each process starts what it depends on; a dependent waits (state `waiting`) for its turn.
     await Promise.all(
-      [...this.units.values()].filter((u) => u.spec.autostart).map((u) => u.start("autostart")),
+      [...this.units.values()]
+        .filter((u) => u.spec.autostart)
+        .map((u) => this.dependencies.start(u, "autostart").done),
     );
   }
 
@@ -96,6 +124,9 @@ export class Supervisor implements Control {
       lastError: u.lastError,
       spec: u.spec.raw,
       runs: this.deps.store.runs(name, 10),
+      probes: u.probes.reports(),
+      dependsOn: u.spec.dependsOn,
+      preset: u.spec.preset,
     };
   }
 
@@ -106,11 +137,17 @@ export class Supervisor implements Control {
     const spec = this.runtimeSpec(name, raw);
     if (this.units.has(name))
       throw new TendError("PROCESS_EXISTS", `a process named "${name}" already exists`);
+    const unknown = this.dependencies.unknown(spec);
+    if (unknown.length)
+      throw new TendError(
+        "BAD_REQUEST",
+        `invalid process "${name}": depends_on names no process: ${unknown.join(", ")}`,
+      );
     this.deps.store.saveRuntimeProcess(name, raw, this.deps.clock.wallMs());
     const unit = new ProcessUnit(spec, "runtime", this.unitDeps);
     this.units.set(name, unit);
     this.bus.emit(this.event("process.added", name, { source: "runtime" }));
-    if (spec.autostart) await unit.start("requested");
+    if (spec.autostart) await this.dependencies.start(unit, "requested").done;
     return unit.snapshot();
   }
 
@@ -129,11 +166,12 @@ export class Supervisor implements Control {
     this.bus.emit(this.event("process.removed", name, null));
   }
 
-  async start(name: string): Promise<ProcessSnapshot> {
+  async start(name: string): Promise<StartResult> {
     this.refuseWhileShuttingDown();
     const u = this.unit(name);
-    await u.start("requested");
-    return u.snapshot();
+    const { started, done } = this.dependencies.start(u, "requested");
+    await done;
+    return { ...u.snapshot(), startedDependencies: started };
   }
 
   async stop(name: string): Promise<ProcessSnapshot> {
@@ -145,6 +183,7 @@ export class Supervisor implements Control {
   async restart(name: string): Promise<ProcessSnapshot> {
     this.refuseWhileShuttingDown();
     const u = this.unit(name);
+    this.dependencies.startDependencies(u);
     await u.restart();
     return u.snapshot();
   }
@@ -173,8 +212,29 @@ export class Supervisor implements Control {
     return this.deps.store.runs(name, limit);
   }
 
+  logs(name: string, query: LogQuery): LogEntry[] {
+    this.unit(name);
+    return this.deps.logs.tail(name, query.lines, query.stream);
+  }
+
+  followLogs(name: string, stream: LogQuery["stream"], listener: (line: LogEntry) => void): () => void {
+    this.unit(name);
+    return this.deps.logs.follow(name, listener, stream);
+  }
+
+  clearLogs(name: string): void {
+    const u = this.unit(name);
+    this.deps.logs.for(name, u.spec.logs).clear();
+    this.bus.emit(this.event("logs.cleared", name, null));
+  }
+
   events(filter: EventFilter): EventRecord[] {
     return this.deps.store.events(filter);
+  }
+
+  probeSchedule(windowMs?: number): ProbeScheduleReport {
+    const since = windowMs === undefined ? undefined : this.deps.clock.nowMs() - windowMs;
+    return { checks: this.probeStats.total, windowMs: windowMs ?? null, ...this.probeStats.summary(since) };
   }
 
   subscribe(listener: (e: EventRecord) => void): () => void {
@@ -203,7 +263,7 @@ export class Supervisor implements Control {
     for (const n of plan.added) {
       const u = new ProcessUnit(nextByName.get(n) as ProcessSpec, "config", this.unitDeps);
       this.units.set(n, u);
-      if (u.spec.autostart) work.push(u.start("reload"));
+      if (u.spec.autostart) work.push(this.dependencies.start(u, "reload").done);
     }
     await Promise.all(work);
     plan.applied = true;
@@ -214,7 +274,8 @@ export class Supervisor implements Control {
   shutdown(): Promise<void> {
     this.shuttingDown ??= (async () => {
       this.bus.emit(this.event("supervisor.stopping", null, null));
-      await Promise.all([...this.units.values()].map((u) => u.stop("shutdown")));
+      // Dependents before their dependencies (reverse dependency order).
+      await this.dependencies.stopAll("shutdown");
       this.bus.emit(this.event("supervisor.stopped", null, null));
     })();
     return this.shuttingDown;

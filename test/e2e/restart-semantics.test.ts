@@ -68,14 +68,15 @@ test("a stop issued while a restart is in flight wins: stopped, nothing alive, n
 
 test("a restart while an ended run's leftovers are still being killed never runs two copies", async () => {
   await using d = await new TestDaemon(
-    `[processes.svc]\ncommand = ["${FIXTURES}/exit-leaving-stubborn-grandchild.sh"]\nrestart = "never"\nstop_timeout = "3s"\n`,
+    `[processes.svc]\ncommand = ["${FIXTURES}/exit-leaving-stubborn-grandchild.sh"]\nrestart = "never"\nstop_timeout = "2s"\n`,
   ).start();
-  // The leader exits at once; its setsid grandchild ignores SIGTERM, so the cleanup lasts 3s.
+  // The leader exits at once; its setsid grandchild ignores SIGTERM, so cleaning up after the run lasts stop_timeout.
   const grandchild = await waitFor("the first run ended, its grandchild alive", async () => {
     const gc = Number(/^grandchild (\d+)$/m.exec(d.log("svc"))?.[1]);
     const runs = (await d.process("svc")).runs;
     const id = gc ? procId(gc) : null;
-    if (!id || runs[0]?.endedAt == null) throw new Error(`grandchild ${gc}, runs ${JSON.stringify(runs)}`);
+    if (!id || !stillAlive(id) || runs[0]?.endedAt == null)
+      throw new Error(`grandchild ${gc}, runs ${JSON.stringify(runs)}`);
     return id;
   });
   const watch = watchCopies(d, "svc");

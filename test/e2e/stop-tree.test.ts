@@ -108,7 +108,7 @@ test("a paused (SIGSTOPped) process is stopped cleanly by its stop signal, witho
 const LEAVER = `[processes.leaver]
 command = ["${FIXTURES}/exit-leaving-stubborn-grandchild.sh"]
 restart = "never"
-stop_timeout = "3s"
+stop_timeout = "2s"
 `;
 
 async function endedLeavingGrandchild(d: TestDaemon): Promise<ProcId> {

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ProcessDetail } from "../../src/domain/control.ts";
 import type { ProcessState, RunRecord } from "../../src/domain/types.ts";
-import { environOf, killAll, pidsWithEnv } from "./pids.ts";
+import { killAll, pidsWithEnv, processesWithEnv } from "./pids.ts";
 import { tempDir } from "./temp.ts";
 import { waitFor } from "./wait.ts";
 
@@ -34,6 +34,8 @@ export class TestDaemon {
   readonly logDir: string;
   proc: Subprocess | null = null;
   stderr = "";
+  // Added to the environment of `tend up` only (e.g. NOTIFY_SOCKET), not of client verbs.
+  upEnv: Record<string, string> = {};
   // Every `tend up` this test spawned, so dispose can end the ones still running.
   private readonly ups: Subprocess[] = [];
 
@@ -153,8 +155,8 @@ export class TestDaemon {
   // The live copies of one process: its live pids grouped by run (the TEND_RUN marker).
   liveRuns(name: string): Map<string, number[]> {
     const runs = new Map<string, number[]>();
-    for (const pid of this.processPids(name)) {
-      const run = environOf(pid)?.get("TEND_RUN") ?? "?";
+    for (const { pid, env } of processesWithEnv(`TEND_TEST_ID=${this.id}`, `TEND_PROCESS=${name}`)) {
+      const run = env.get("TEND_RUN") ?? "none";
       runs.set(run, [...(runs.get(run) ?? []), pid]);
     }
     return runs;
@@ -170,7 +172,7 @@ export class TestDaemon {
 
   private spawnUp(configPath: string): Subprocess {
     const proc = Bun.spawn([...TEND_CMD, "up", "-c", configPath], {
-      env: this.env,
+      env: { ...this.env, ...this.upEnv },
       stdio: ["ignore", "ignore", "pipe"],
     });
     this.ups.push(proc);

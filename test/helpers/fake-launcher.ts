@@ -51,7 +51,7 @@ export class FakeLauncher implements Launcher {
       },
     };
     this.children.push(child);
-    return { pid: child.pid, startTicks: null, exited };
+    return { pid: child.pid, startTicks: null, exited, stdout: null, stderr: null };
   }
 
   leftovers(runId: number): number[] {

@@ -1,3 +1,4 @@
+import { LogHub } from "../../src/logs/log-hub.ts";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type App, createApp } from "../../src/api/app.ts";
@@ -30,8 +31,9 @@ export class InProcess {
   ) {
     const s = config.supervisor;
     this.store = new Store(s.stateDir, { runRetention: s.runRetention, eventRetention: s.eventRetention });
-    const launcher = createLauncher({ logDir: s.logDir, socketPath: s.socketPath });
-    this.supervisor = new Supervisor(config, { clock: systemClock, store: this.store, launcher });
+    const logs = new LogHub({ dir: s.logDir, ringLines: s.logBufferLines });
+    const launcher = createLauncher({ logs, socketPath: s.socketPath });
+    this.supervisor = new Supervisor(config, { clock: systemClock, store: this.store, launcher, logs });
     this.app = createApp(this.supervisor);
   }
 

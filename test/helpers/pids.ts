@@ -10,14 +10,7 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-// The environment of a live process as KEY → value; null when it is gone or not readable.
-export function environOf(pid: number): Map<string, string> | null {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/environ`, "latin1");
-  } catch {
-    return null;
-  }
+function parseEnviron(text: string): Map<string, string> {
   const env = new Map<string, string>();
   for (const entry of text.split("\0")) {
     const eq = entry.indexOf("=");
@@ -26,21 +19,27 @@ export function environOf(pid: number): Map<string, string> | null {
   return env;
 }
 
-// Every live process whose environment carries all of `markers` (e.g. "TEND_TEST_ID=abc"): how
-// tests find what they started, including double-forked grandchildren, without killing by name.
-export function pidsWithEnv(...markers: string[]): number[] {
-  const out: number[] = [];
+// Every live process whose environment carries all of `markers` (e.g. "TEND_TEST_ID=abc"), with
+// that environment as read in the same pass (a second read could find the process gone).
+export function processesWithEnv(...markers: string[]): { pid: number; env: Map<string, string> }[] {
+  const out: { pid: number; env: Map<string, string> }[] = [];
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
     const pid = Number(name);
     if (pid === process.pid) continue;
     try {
-      const env = readFileSync(`/proc/${pid}/environ`, "latin1");
-      const has = (m: string) => env.startsWith(`${m}\0`) || env.includes(`\0${m}\0`);
-      if (markers.every(has) && isAlive(pid)) out.push(pid);
+      const text = readFileSync(`/proc/${pid}/environ`, "latin1");
+      const has = (m: string) => text.startsWith(`${m}\0`) || text.includes(`\0${m}\0`);
+      if (markers.every(has) && isAlive(pid)) out.push({ pid, env: parseEnviron(text) });
     } catch {}
   }
   return out;
+}
+
+// The pids of those processes: how tests find what they started, including double-forked
+// grandchildren, without killing by name.
+export function pidsWithEnv(...markers: string[]): number[] {
+  return processesWithEnv(...markers).map((p) => p.pid);
 }
 
 export function killAll(pids: number[]): void {

@@ -1,3 +1,4 @@
+import { LogHub } from "../../src/logs/log-hub.ts";
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { systemClock } from "../../src/clock.ts";
@@ -219,7 +220,7 @@ describe("processes through the API", () => {
     const running = (await h.request("GET", "/v1/events?type=process.running")).body as { process: string }[];
     expect({ status: res.status, types, running: running.map((e) => e.process) }).toEqual({
       status: 200,
-      types: ["a process.starting", "a process.running"],
+      types: ["a process.starting", "a process.running", "a health.changed"],
       running: ["a"],
     });
   });
@@ -268,6 +269,7 @@ describe("the supervisor itself", () => {
       version: VERSION,
       routes: [
         "DELETE /v1/processes/{name}",
+        "GET /v1/debug/probe-schedule",
         "GET /v1/events",
         "GET /v1/health",
         "GET /v1/processes",
@@ -318,13 +320,12 @@ describe("the supervisor itself", () => {
   test("a run-time process is kept across supervisors on the same state dir", async () => {
     await using h = await InProcess.start({});
     await h.request("POST", "/v1/processes", { name: "kept", command: [SLEEPER], autostart: false });
+    const logs = new LogHub({ dir: h.config.supervisor.logDir, ringLines: 10 });
     const next = new Supervisor(h.config, {
       clock: systemClock,
       store: h.store,
-      launcher: createLauncher({
-        logDir: h.config.supervisor.logDir,
-        socketPath: h.config.supervisor.socketPath,
-      }),
+      launcher: createLauncher({ logs, socketPath: h.config.supervisor.socketPath }),
+      logs,
     });
     expect(next.list().map((p) => [p.name, p.source, p.state])).toEqual([["kept", "runtime", "stopped"]]);
   });

@@ -39,7 +39,7 @@ function setup(overrides: Partial<RawProcess> = {}) {
     trail: () =>
       store
         .events({ process: "svc" })
-        .filter((e) => e.state !== null && e.type !== "process.exited")
+        .filter((e) => e.type === `process.${e.state}`)
         .map((e) => `${e.state}(${e.reason})`),
     delays: () =>
       store

@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import type { Control } from "../../domain/control.ts";
+import type { Control, ReloadPlan } from "../../domain/control.ts";
 import type { EventRecord } from "../../domain/types.ts";
 import { readBody } from "../body.ts";
 import { openApiDocument } from "../openapi.ts";
@@ -7,7 +7,11 @@ import { parseQuery } from "../query.ts";
 import { eventsQuery, reloadBody } from "../schemas.ts";
 import { sseResponse } from "../sse.ts";
 
-export function systemRoutes(control: Control, onShutdown: () => void) {
+export function systemRoutes(
+  control: Control,
+  onShutdown: () => void,
+  reload: (dryRun: boolean) => Promise<ReloadPlan>,
+) {
   return new Elysia()
     .get("/v1/health", () => control.info())
     .get("/v1/events", ({ request }) => {
@@ -30,7 +34,7 @@ export function systemRoutes(control: Control, onShutdown: () => void) {
       "/v1/reload",
       async ({ request }) => {
         const body = await readBody(request, reloadBody);
-        return control.reload(body.dry_run ?? false);
+        return reload(body.dry_run ?? false);
       },
       { parse: "none" },
     )

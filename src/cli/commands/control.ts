@@ -41,7 +41,7 @@ function action(verb: Action): Command {
         if (r.status === "fulfilled") {
           const p = r.value;
           if (bool(args, "json")) io.out(`${JSON.stringify(p)}\n`);
-          else io.out(`${p.name}: ${p.state}${p.pid ? ` (pid ${p.pid})` : ""}\n`);
+          else io.out(`${p.name}: ${p.state}${p.pid ? ` (pid ${p.pid})` : ""}${startNote(p)}\n`);
         } else {
           failed++;
           const err = r.reason;
@@ -52,6 +52,15 @@ function action(verb: Action): Command {
       return failed ? EXIT.failed : EXIT.ok;
     },
   };
+}
+
+// A start also starts what the process depends on; say so, and what it still waits for.
+function startNote(p: ProcessSnapshot & { startedDependencies?: string[] }): string {
+  const waiting = p.state === "waiting" && p.waitingFor?.length ? ` for ${p.waitingFor.join(", ")}` : "";
+  const started = p.startedDependencies?.length
+    ? `; started its dependencies: ${p.startedDependencies.join(", ")}`
+    : "";
+  return waiting + started;
 }
 
 export const start = action("start");

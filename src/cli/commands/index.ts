@@ -2,9 +2,12 @@ import { add, rm } from "./add.ts";
 import { check, schema, up } from "./config.ts";
 import { pause, restart, resume, signal, start, stop } from "./control.ts";
 import { events, history } from "./history.ts";
+import { logs } from "./logs.ts";
 import { ps, status } from "./ps.ts";
 import { down, reload } from "./system.ts";
+import { systemdUnit } from "./systemd-unit.ts";
 import type { Command } from "./types.ts";
+import { wait } from "./wait.ts";
 
 export const COMMANDS: readonly Command[] = [
   up,
@@ -17,12 +20,15 @@ export const COMMANDS: readonly Command[] = [
   signal,
   pause,
   resume,
+  wait,
+  logs,
   add,
   rm,
   reload,
   history,
   events,
   down,
+  systemdUnit,
   schema,
 ];
 

@@ -5,6 +5,7 @@ import { bool, type ParsedArgs } from "../args.ts";
 import { usageError } from "../cli-error.ts";
 import { CLIENT_FLAGS, clientFor } from "../context.ts";
 import { exitText, paint, psRows, time } from "../format.ts";
+import { statusLines } from "../probe-format.ts";
 import { type Io, useColor } from "../io.ts";
 import type { Command } from "./types.ts";
 
@@ -50,6 +51,7 @@ export const status: Command = {
     if (p.nextStartInMs !== null) lines.push(`next start: in ${formatDuration(p.nextStartInMs)}`);
     if (p.lastExit) lines.push(`last exit: ${exitText(p.lastExit.code, p.lastExit.signal)}`);
     if (p.lastError) lines.push(`error:     ${p.lastError}`);
+    lines.push(...statusLines(p, color));
     lines.push("", "recent runs:");
     for (const r of p.runs) {
       lines.push(

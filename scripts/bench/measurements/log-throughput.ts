@@ -1,0 +1,191 @@
+import { chmodSync, closeSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { nowMs, waitFor } from "../clock.ts";
+import { BenchDaemon, processToml } from "../daemon.ts";
+import { cpuMs } from "../proc.ts";
+import { fmt, summarize } from "../stats.ts";
+import type { BenchContext, Measurement, Row } from "../types.ts";
+
+const BYTES = 200_000_000;
+const LINE = `${"x".repeat(99)}\n`; // what `yes <99 x>` writes: 100-byte lines
+const MAX_SIZE = "5MiB";
+const KEEP = 60; // 200 MB / 5 MiB = 38 rotated files: keep them all, so every byte can be checked
+const TARGET_RATIO = 1.5;
+
+interface Run {
+  writerMs: number; // child start → child done writing
+  diskMs: number; // child start → every byte in the log files
+  cpuMs: number | null; // the supervisor's CPU time over the run
+}
+
+// The child of ../shared/bench-peers' log test: stamps its start and end, writes 200 MB of
+// 100-byte lines to stdout as fast as coreutils can, then exits.
+function writeChild(dir: string, marks: string): string {
+  const script = join(dir, "writer.sh");
+  writeFileSync(
+    script,
+    `#!/bin/bash\necho "S $EPOCHREALTIME" >> ${marks}\nyes ${"x".repeat(99)} | head -c ${BYTES}\necho "E $EPOCHREALTIME" >> ${marks}\n`,
+  );
+  chmodSync(script, 0o755);
+  return script;
+}
+
+function marksOf(path: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    const [tag, at] = line.split(" ");
+    if (tag && at) out[tag] = Number(at) * 1000;
+  }
+  return out;
+}
+
+// The stdout log of `writer`: NAME.out.log and its rotated NAME.out.log.N.
+function logFiles(logDir: string): string[] {
+  try {
+    return readdirSync(logDir)
+      .filter((f) => f === "writer.out.log" || /^writer\.out\.log\.\d+$/.test(f))
+      .map((f) => join(logDir, f));
+  } catch {
+    return [];
+  }
+}
+
+function bytesLogged(logDir: string): number {
+  let total = 0;
+  for (const f of logFiles(logDir)) {
+    try {
+      total += statSync(f).size;
+    } catch {} // rotated away between readdir and stat: counted under its new name next poll
+  }
+  return total;
+}
+
+// Every byte accounted for: sizes sum to BYTES, and each file is whole 100-byte lines of the
+// writer's exact content (no line lost, duplicated or split across a rotation). Returns the
+// number of files and lines, or throws saying what is wrong.
+function verify(logDir: string): { files: number; lines: number } {
+  const files = logFiles(logDir);
+  let lines = 0;
+  let pattern = Buffer.alloc(0);
+  for (const f of files) {
+    const buf = readFileSync(f);
+    if (buf.length % LINE.length !== 0) throw new Error(`${f}: ${buf.length} bytes is not whole lines`);
+    if (pattern.length < buf.length) pattern = Buffer.from(LINE.repeat(buf.length / LINE.length));
+    if (!buf.equals(pattern.subarray(0, buf.length)))
+      throw new Error(`${f}: content differs from the writer's`);
+    lines += buf.length / LINE.length;
+  }
+  if (lines * LINE.length !== BYTES)
+    throw new Error(
+      `log files hold ${lines * LINE.length} bytes in ${files.length} files, expected ${BYTES}`,
+    );
+  return { files: files.length, lines };
+}
+
+async function underTend(ctx: BenchContext, check: boolean): Promise<Run> {
+  const d = new BenchDaemon(ctx.bin, ctx.tmpRoot);
+  const marks = join(d.dir, "marks");
+  writeFileSync(marks, "");
+  const logDir = join(d.dir, "logs");
+  d.configure(
+    processToml(
+      "writer",
+      [writeChild(d.dir, marks)],
+      ['restart = "never"', `log_max_size = "${MAX_SIZE}"`, `log_keep = ${KEEP}`],
+    ),
+  );
+  try {
+    await d.start();
+    const cpu0 = cpuMs(d.pid);
+    await waitFor("the writer to start", () => marksOf(marks).S, 30_000, 2);
+    await waitFor(
+      `${BYTES} bytes in ${logDir}`,
+      () => {
+        const n = bytesLogged(logDir);
+        if (n >= BYTES) return true;
+        throw new Error(`${n} bytes`);
+      },
+      120_000,
+      5,
+    );
+    const diskAt = nowMs();
+    const cpu1 = cpuMs(d.pid);
+    const m = await waitFor(
+      "the writer's end stamp",
+      () => (marksOf(marks).E ? marksOf(marks) : null),
+      30_000,
+      5,
+    );
+    const S = m.S as number;
+    if (check) {
+      const v = verify(logDir);
+      ctx.log(`log throughput: verified ${v.lines} lines in ${v.files} files (${BYTES} bytes)`);
+    }
+    return {
+      writerMs: (m.E as number) - S,
+      diskMs: diskAt - S,
+      cpuMs: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0,
+    };
+  } finally {
+    for (const p of await d.stop()) ctx.problem(`log throughput: ${p}`);
+  }
+}
+
+// The same child with its stdout straight to a file: bytes are in the file when it is done.
+async function direct(ctx: BenchContext): Promise<number> {
+  const d = new BenchDaemon(ctx.bin, ctx.tmpRoot); // only for its temp dir and cleanup
+  const marks = join(d.dir, "marks");
+  writeFileSync(marks, "");
+  const out = openSync(join(d.dir, "direct.log"), "w");
+  try {
+    const p = Bun.spawn([writeChild(d.dir, marks)], { stdio: ["ignore", out, "inherit"], env: d.env });
+    if ((await p.exited) !== 0) throw new Error(`direct writer exited ${p.exitCode}`);
+    const size = statSync(join(d.dir, "direct.log")).size;
+    if (size !== BYTES) throw new Error(`direct writer wrote ${size} bytes, expected ${BYTES}`);
+    const m = marksOf(marks);
+    return (m.E as number) - (m.S as number);
+  } finally {
+    closeSync(out);
+    await d.stop();
+  }
+}
+
+// ../shared/bench-peers row 5 as a ratio: a child writing 200 MB to stdout under tend (default
+// capture, log_max_size 5MiB) against the same child writing straight to a file. Runs alternate
+// so load on the host weighs on both alike.
+export const logThroughput: Measurement = {
+  id: "log-throughput",
+  async run(ctx) {
+    const reps = ctx.quick ? 1 : 3;
+    const runs: Run[] = [];
+    const directMs: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      directMs.push(await direct(ctx));
+      runs.push(await underTend(ctx, i === reps - 1));
+      const r = runs[i]!;
+      ctx.log(
+        `log throughput #${i + 1}: direct ${fmt(directMs[i]!)} ms; tend: writer ${fmt(r.writerMs)} ms, all on disk ${fmt(r.diskMs)} ms, CPU ${r.cpuMs ?? "?"} ms`,
+      );
+    }
+    const base = summarize(directMs)!.median;
+    const disk = summarize(runs.map((r) => r.diskMs))!.median;
+    const writer = summarize(runs.map((r) => r.writerMs))!.median;
+    const cpu = summarize(runs.flatMap((r) => (r.cpuMs === null ? [] : [r.cpuMs])));
+    const where = `${BYTES / 1e6} MB of 100-byte lines, log_max_size ${MAX_SIZE}, scratch ${ctx.tmpRoot}, median of ${reps}`;
+    const rows: Row[] = [
+      {
+        metric: `Log throughput: child start → every byte in the log files, ratio to the child writing to a file (${where})`,
+        result: `${fmt(disk / base)}× (${fmt(disk)} ms vs ${fmt(base)} ms; ${fmt(BYTES / 1e3 / disk)} MB/s)`,
+        target: `≤ ${TARGET_RATIO}×`,
+        met: disk / base <= TARGET_RATIO,
+      },
+      {
+        metric: "Log throughput: the child's own run time under tend (back-pressure), ratio to direct",
+        result: `${fmt(writer / base)}× (${fmt(writer)} ms)${cpu ? `; supervisor CPU ${fmt(cpu.median)} ms` : ""}`,
+        target: "",
+        met: null,
+      },
+    ];
+    return rows;
+  },
+};

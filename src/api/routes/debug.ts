@@ -1,0 +1,12 @@
+import { Elysia } from "elysia";
+import type { Control } from "../../domain/control.ts";
+import { parseQuery } from "../query.ts";
+import { probeScheduleQuery } from "../schemas.ts";
+
+// /v1/debug/…: figures about the supervisor's own machinery, for benchmarks and diagnosis.
+export function debugRoutes(control: Control) {
+  return new Elysia({ prefix: "/v1/debug" }).get("/probe-schedule", ({ request }) => {
+    const q = parseQuery(request, probeScheduleQuery);
+    return control.probeSchedule(q.window);
+  });
+}

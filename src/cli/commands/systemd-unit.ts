@@ -1,0 +1,74 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { bool, str } from "../args.ts";
+import { CliError, EXIT, usageError } from "../cli-error.ts";
+import type { Io } from "../io.ts";
+import { defaultConfigFile } from "./config.ts";
+import type { Command } from "./types.ts";
+
+// How systemd should run this very tend: the compiled binary is process.execPath; from sources,
+// it is Bun running src/main.ts (Bun.main), both as absolute paths.
+export function selfCommand(): { exec: string[]; fromSources: boolean } {
+  const compiled = Bun.main.startsWith("/$bunfs/");
+  return compiled
+    ? { exec: [process.execPath], fromSources: false }
+    : { exec: [process.execPath, resolve(Bun.main)], fromSources: true };
+}
+
+export const systemdUnit: Command = {
+  name: "systemd-unit",
+  usage: "tend systemd-unit [-c FILE] [--user]",
+  summary: "print a systemd unit that runs this binary's `tend up` (--user: for a user manager)",
+  flags: { config: { takes: "value", alias: "-c" }, user: { takes: "bool" } },
+  async run(args, io) {
+    if (args.positionals.length)
+      throw usageError("tend systemd-unit takes no arguments; use -c FILE", "systemd-unit");
+    io.out(await unitFor(str(args, "config") ?? defaultConfigFile(io.env), bool(args, "user"), io));
+    return EXIT.ok;
+  },
+};
+
+async function unitFor(file: string, user: boolean, io: Io): Promise<string> {
+  const { buildConfig, loadConfig } = await import("../../config/load.ts");
+  const { ConfigError } = await import("../../config/issues.ts");
+  const { ROOT_PATHS } = await import("../../config/paths.ts");
+  const { renderUnit } = await import("../../systemd/unit-file.ts");
+  const { longestStopChainMs } = await import("../../systemd/stop-budget.ts");
+  const { VERSION } = await import("../../version.ts");
+  const configPath = resolve(file);
+  // The paths `tend up` resolves under systemd: a system unit runs as root with a clean
+  // environment; a user unit runs as this user, without our TEND_* overrides.
+  const env: Record<string, string | undefined> = user
+    ? Object.fromEntries(Object.entries(io.env).filter(([k]) => !k.startsWith("TEND_")))
+    : {
+        TEND_SOCKET: ROOT_PATHS.socket,
+        TEND_STATE_DIR: ROOT_PATHS.stateDir,
+        TEND_LOG_DIR: ROOT_PATHS.logDir,
+      };
+  const configFound = existsSync(configPath);
+  if (!configFound) io.err(`tend systemd-unit: ${configPath} does not exist yet; assuming the defaults\n`);
+  let config: import("../../config/load.ts").Config;
+  try {
+    config = configFound ? loadConfig(configPath, env) : buildConfig(configPath, {}, env);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message, EXIT.failed);
+    throw err;
+  }
+  const { exec, fromSources } = selfCommand();
+  const s = config.supervisor;
+  return renderUnit({
+    exec,
+    fromSources,
+    configPath,
+    configFound,
+    socketPath: s.socketPath,
+    socketGroup: s.socketGroup,
+    stateDir: s.stateDir,
+    logDir: s.logDir,
+    // At least the default stop_timeout, for processes added at run time.
+    stopBudgetMs: Math.max(10_000, longestStopChainMs(config.processes)),
+    mode: user ? "user" : "system",
+    runtimeBase: user ? (env.XDG_RUNTIME_DIR ?? null) : "/run",
+    version: VERSION,
+  });
+}

@@ -1,0 +1,108 @@
+import { formatDuration, parseDurationMs } from "../../config/units.ts";
+import type { EventRecord, Health, ProcessSnapshot, ProcessState } from "../../domain/types.ts";
+import { str } from "../args.ts";
+import { CliError, EXIT, usageError } from "../cli-error.ts";
+import type { Client } from "../client.ts";
+import { CLIENT_FLAGS, clientFor } from "../context.ts";
+import type { Command } from "./types.ts";
+
+type Condition = "started" | "healthy" | "exited";
+const CONDITIONS: readonly Condition[] = ["started", "healthy", "exited"];
+
+interface Seen {
+  state: ProcessState;
+  health: Health;
+}
+
+const up = (s: ProcessState) => s === "running" || s === "paused";
+
+export function conditionMet(c: Condition, p: Seen): boolean {
+  if (c === "started") return up(p.state);
+  if (c === "healthy") return up(p.state) && p.health === "healthy";
+  return p.state === "exited" || p.state === "failed";
+}
+
+// A failed process is not restarted by anything but an operator: waiting longer cannot help.
+function hopeless(c: Condition, p: Seen): boolean {
+  return c !== "exited" && p.state === "failed";
+}
+
+// `tend wait`: follows the event stream (snapshot first, then every change), so it answers the
+// moment the last condition holds, with no polling.
+export const wait: Command = {
+  name: "wait",
+  usage: "tend wait NAME… [--for started|healthy|exited] [--timeout 30s]",
+  summary: "wait until processes are started, healthy (default) or exited; exit 1 on timeout",
+  flags: { ...CLIENT_FLAGS, for: { takes: "value" }, timeout: { takes: "value" } },
+  async run(args, io) {
+    const names = [...new Set(args.positionals)];
+    if (names.length === 0) throw usageError("tend wait needs at least one process name", "wait");
+    const cond = (str(args, "for") ?? "healthy") as Condition;
+    if (!CONDITIONS.includes(cond)) throw usageError(`--for ${cond}: use started, healthy or exited`, "wait");
+    const timeoutText = str(args, "timeout") ?? "30s";
+    const timeoutMs = parseDurationMs(timeoutText);
+    if (timeoutMs === null) throw usageError(`--timeout ${timeoutText}: expected a duration like 30s`, "wait");
+    const client = await clientFor(args, io);
+    const outcome = await follow(client, names, cond, timeoutMs);
+    if (outcome === "met") {
+      io.out(`${names.join(", ")}: ${cond}\n`);
+      return EXIT.ok;
+    }
+    // One fresh look for the message: states, health and the last probe result as they are now.
+    const list = await client.request<ProcessSnapshot[]>("GET", "/v1/processes");
+    const unmet = list.filter((p) => names.includes(p.name) && !conditionMet(cond, p));
+    const why = outcome === "timeout" ? `timed out after ${formatDuration(timeoutMs)}` : outcome;
+    io.err(`tend wait: ${why}; not ${cond}:\n${unmet.map((p) => `  ${describe(p)}\n`).join("")}`);
+    return EXIT.failed;
+  },
+};
+
+async function follow(
+  client: Client,
+  names: string[],
+  cond: Condition,
+  timeoutMs: number,
+): Promise<"met" | "timeout" | string> {
+  const seen = new Map<string, Seen>();
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), timeoutMs);
+  const verdict = (): "met" | string | null => {
+    const all = names.map((n) => [n, seen.get(n)] as const);
+    const lost = all.find(([, p]) => p && hopeless(cond, p));
+    if (lost) return `${lost[0]} has failed`;
+    return all.every(([, p]) => p && conditionMet(cond, p)) ? "met" : null;
+  };
+  try {
+    for await (const { event, data } of client.stream("/v1/events?follow=1", ac.signal)) {
+      if (event === "snapshot") {
+        const list = data as ProcessSnapshot[];
+        const missing = names.filter((n) => !list.some((p) => p.name === n));
+        if (missing.length)
+          throw new CliError(`tend: no process named ${missing.map((n) => `"${n}"`).join(", ")}`, EXIT.failed);
+        for (const p of list) if (names.includes(p.name)) seen.set(p.name, { state: p.state, health: p.health });
+      } else if (event === "event") {
+        const e = data as EventRecord;
+        const p = e.process === null ? undefined : seen.get(e.process);
+        if (!p) continue;
+        if (e.state) p.state = e.state;
+        if (e.type === "health.changed") p.health = (e.details?.health as Health | undefined) ?? p.health;
+      }
+      const v = verdict();
+      if (v !== null) return v;
+    }
+    return ac.signal.aborted ? "timeout" : "the supervisor stopped";
+  } catch (err) {
+    if (ac.signal.aborted) return "timeout";
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    ac.abort();
+  }
+}
+
+function describe(p: ProcessSnapshot): string {
+  const parts = [`${p.name}: ${p.state}${p.reason ? ` (${p.reason})` : ""}`, `health ${p.health}`];
+  if (p.waitingFor?.length) parts.push(`waiting for ${p.waitingFor.join(", ")}`);
+  if (p.lastProbe) parts.push(`last probe ${p.lastProbe.kind}: ${p.lastProbe.message}`);
+  return parts.join(", ");
+}

@@ -1,0 +1,23 @@
+import { unlinkSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
+
+const gzipAsync = promisify(gzip);
+
+// Writes FILE.gz next to `file` and leaves `file` in place. Reading, compressing and writing
+// all run off the event loop, so the supervisor keeps reading every child's output meanwhile.
+// Returns the .gz path, or null if it could not (disk full, file gone).
+export async function gzipInBackground(file: string): Promise<string | null> {
+  const to = `${file}.gz`;
+  try {
+    const data = await readFile(file);
+    await writeFile(to, await gzipAsync(data), { mode: 0o640 });
+    return to;
+  } catch {
+    try {
+      unlinkSync(to);
+    } catch {}
+    return null;
+  }
+}

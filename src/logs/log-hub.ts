@@ -1,0 +1,72 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { LineListener, LogLine, StreamName } from "./line-stream.ts";
+import { LineStream } from "./line-stream.ts";
+import { type LogSettings, ProcessLogs } from "./process-logs.ts";
+import { tailOnDisk } from "./tail-files.ts";
+
+export interface LogHubOptions {
+  dir: string;
+  ringLines: number;
+  now?: () => number;
+  onDropped?: (name: string, lines: number) => void;
+}
+
+// All processes' logs. Owns the LineStream every line subscriber (probes, progress, alerts,
+// `tend logs -f`) goes through.
+export class LogHub {
+  readonly lines = new LineStream();
+  private readonly byName = new Map<string, ProcessLogs>();
+
+  constructor(private readonly o: LogHubOptions) {}
+
+  // The logs of a process, created on first use; settings are taken from its latest spec.
+  for(name: string, settings: LogSettings): ProcessLogs {
+    let logs = this.byName.get(name);
+    if (!logs) {
+      logs = new ProcessLogs({
+        name,
+        dir: this.o.dir,
+        settings,
+        ringLines: this.o.ringLines,
+        lines: this.lines,
+        now: this.o.now ?? Date.now,
+        onDropped: this.o.onDropped ?? (() => {}),
+      });
+      this.byName.set(name, logs);
+    }
+    return logs;
+  }
+
+  get(name: string): ProcessLogs | undefined {
+    return this.byName.get(name);
+  }
+
+  tail(name: string, n: number, stream?: StreamName): LogLine[] {
+    const logs = this.byName.get(name);
+    if (logs) return logs.tail(n, stream);
+    // Not run since this supervisor started: the files of earlier runs answer.
+    const merged = join(this.o.dir, `${name}.log`);
+    const out = join(this.o.dir, `${name}.out.log`);
+    const paths =
+      existsSync(merged) && !existsSync(out)
+        ? { stdout: merged, stderr: merged }
+        : { stdout: out, stderr: join(this.o.dir, `${name}.err.log`) };
+    return tailOnDisk(name, paths, n, stream);
+  }
+
+  follow(name: string, listener: LineListener, stream?: StreamName): () => void {
+    return this.lines.subscribe(name, stream ? (l) => l.stream === stream && listener(l) : listener);
+  }
+
+  // Forgets a process whose settings changed or that was removed; its files stay on disk.
+  drop(name: string): void {
+    this.byName.get(name)?.close();
+    this.byName.delete(name);
+  }
+
+  close(): void {
+    for (const logs of this.byName.values()) logs.close();
+    this.byName.clear();
+  }
+}

@@ -1,0 +1,120 @@
+import { join } from "node:path";
+import type { LineStream, LogLine, StreamName } from "./line-stream.ts";
+import { RingBuffer } from "./ring-buffer.ts";
+import { RotatingFile } from "./rotating-file.ts";
+import { StreamCapture } from "./stream-capture.ts";
+import { tailOnDisk } from "./tail-files.ts";
+
+export interface LogSettings {
+  maxBytes: number;
+  keep: number;
+  compress: boolean;
+  timestamps: boolean;
+  merge: boolean;
+  lineMaxBytes: number;
+}
+
+interface ReadMany {
+  done: boolean;
+  value: Uint8Array[] | undefined;
+}
+
+interface ManyReader {
+  readMany(): Promise<ReadMany> | ReadMany;
+}
+
+export interface ProcessLogsOptions {
+  name: string;
+  dir: string;
+  settings: LogSettings;
+  ringLines: number;
+  lines: LineStream;
+  now: () => number;
+  onDropped: (name: string, lines: number) => void;
+}
+
+// Everything tend keeps of one process's output, across its restarts: the files (NAME.out.log
+// and NAME.err.log, or NAME.log when merged), the ring of recent lines, and the live captures.
+export class ProcessLogs {
+  readonly ring: RingBuffer;
+  readonly files: Record<StreamName, RotatingFile>;
+  droppedLines = 0;
+
+  constructor(private readonly o: ProcessLogsOptions) {
+    this.ring = new RingBuffer(o.ringLines, o.name);
+    const policy = { maxBytes: o.settings.maxBytes, keep: o.settings.keep, compress: o.settings.compress };
+    if (o.settings.merge) {
+      const file = new RotatingFile(join(o.dir, `${o.name}.log`), policy);
+      this.files = { stdout: file, stderr: file };
+    } else {
+      this.files = {
+        stdout: new RotatingFile(join(o.dir, `${o.name}.out.log`), policy),
+        stderr: new RotatingFile(join(o.dir, `${o.name}.err.log`), policy),
+      };
+    }
+  }
+
+  // Reads one stream of a run to its end. Never throws: a read error ends the capture.
+  async capture(stream: StreamName, source: ReadableStream<Uint8Array>): Promise<void> {
+    const cap = new StreamCapture({
+      process: this.o.name,
+      stream,
+      file: this.files[stream],
+      ring: this.ring,
+      lines: this.o.lines,
+      timestamps: this.o.settings.timestamps,
+      wholeLines: this.o.settings.merge,
+      lineMaxBytes: this.o.settings.lineMaxBytes,
+      partialFlushMs: 250,
+      now: this.o.now,
+      onDropped: (n) => {
+        this.droppedLines += n;
+        this.o.onDropped(this.o.name, n);
+      },
+    });
+    try {
+      // Bun's readMany hands over every chunk already buffered, without a promise when there is
+      // one: fewer turns of the event loop under a flood.
+      const reader = source.getReader() as unknown as ManyReader;
+      for (;;) {
+        const got = reader.readMany();
+        const { done, value } = got instanceof Promise ? await got : got;
+        for (const chunk of value ?? []) cap.write(chunk);
+        if (done) break;
+      }
+    } catch {
+      // The pipe broke; what was read is kept.
+    } finally {
+      cap.end();
+    }
+  }
+
+  // The last n lines, stdout and stderr interleaved as read. The ring answers when it holds
+  // enough; otherwise (after a restart of the supervisor, or for more than it keeps) the files
+  // add the older lines in front of the ring's.
+  tail(n: number, stream?: StreamName): LogLine[] {
+    const fromRing = this.ring.tail(n, stream);
+    if (fromRing.length >= n) return fromRing;
+    const paths = { stdout: this.files.stdout.path, stderr: this.files.stderr.path };
+    const inRing = (path: string) =>
+      fromRing.filter((l) => paths.stdout === paths.stderr || paths[l.stream] === path).length;
+    const older = tailOnDisk(this.o.name, paths, n - fromRing.length, stream, inRing);
+    return [...older, ...fromRing];
+  }
+
+  // Resolves once rotated files waiting for gzip are compressed.
+  async settled(): Promise<void> {
+    await Promise.all([this.files.stdout.settled(), this.files.stderr.settled()]);
+  }
+
+  clear(): void {
+    this.ring.clear();
+    this.files.stdout.clear();
+    if (this.files.stderr !== this.files.stdout) this.files.stderr.clear();
+  }
+
+  close(): void {
+    this.files.stdout.close();
+    this.files.stderr.close();
+  }
+}

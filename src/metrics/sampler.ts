@@ -1,0 +1,97 @@
+import type { Clock, TimerHandle } from "../clock.ts";
+import { sampleTrees, type TreeRoot, type TreeUsage } from "./tree-sample.ts";
+
+export interface ProcessMetrics {
+  cpuPercent: number; // of one core, over the last interval
+  rssBytes: number;
+  fds: number;
+  threads: number;
+  pids: number;
+  sampledAt: number; // epoch ms
+}
+
+export interface SamplerOptions {
+  clock: Clock;
+  intervalMs: number;
+  roots: () => TreeRoot[]; // the running processes, asked at every tick
+  onSample?: (name: string, m: ProcessMetrics) => void;
+  clockTicksPerSecond?: number; // USER_HZ; 100 on every Linux tend targets
+}
+
+interface Previous {
+  leaderPid: number;
+  cpuTicks: number;
+  atMs: number;
+}
+
+// Samples every running process tree once per interval with a single /proc scan, and sleeps
+// (no timer at all) while nothing runs; wake() restarts it when a process starts.
+export class MetricsSampler {
+  private readonly latest = new Map<string, ProcessMetrics>();
+  private readonly previous = new Map<string, Previous>();
+  private timer: TimerHandle | null = null;
+  private stopped = false;
+  lastTickCostMs = 0;
+
+  constructor(private readonly o: SamplerOptions) {}
+
+  get(name: string): ProcessMetrics | null {
+    return this.latest.get(name) ?? null;
+  }
+
+  wake(): void {
+    if (this.timer || this.stopped) return;
+    this.timer = this.o.clock.after(0, () => this.tick());
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+    this.timer = null;
+  }
+
+  tick(): void {
+    this.timer = null;
+    const started = performance.now();
+    const roots = this.o.roots();
+    const usage = roots.length > 0 ? sampleTrees(roots) : new Map<string, TreeUsage>();
+    const now = this.o.clock.nowMs();
+    const live = new Set<string>();
+    for (const root of roots) {
+      const u = usage.get(root.name);
+      if (!u) continue;
+      live.add(root.name);
+      const m = this.compute(root, u, now);
+      this.latest.set(root.name, m);
+      this.o.onSample?.(root.name, m);
+    }
+    for (const name of this.latest.keys()) {
+      if (!live.has(name)) {
+        this.latest.delete(name);
+        this.previous.delete(name);
+      }
+    }
+    this.lastTickCostMs = performance.now() - started;
+    if (roots.length > 0 && !this.stopped)
+      this.timer = this.o.clock.after(this.o.intervalMs, () => this.tick());
+  }
+
+  private compute(root: TreeRoot, u: TreeUsage, now: number): ProcessMetrics {
+    const hz = this.o.clockTicksPerSecond ?? 100;
+    const prev = this.previous.get(root.name);
+    let cpuPercent = 0;
+    if (prev && prev.leaderPid === root.leaderPid && now > prev.atMs) {
+      const ticks = Math.max(0, u.cpuTicks - prev.cpuTicks);
+      cpuPercent = (ticks / hz / ((now - prev.atMs) / 1000)) * 100;
+    }
+    this.previous.set(root.name, { leaderPid: root.leaderPid, cpuTicks: u.cpuTicks, atMs: now });
+    return {
+      cpuPercent: Math.round(cpuPercent * 10) / 10,
+      rssBytes: u.rssBytes,
+      fds: u.fds,
+      threads: u.threads,
+      pids: u.pids.length,
+      sampledAt: this.o.clock.wallMs(),
+    };
+  }
+}

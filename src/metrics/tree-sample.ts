@@ -1,0 +1,64 @@
+import { readdirSync } from "node:fs";
+import { environHas, type ProcStat, scanProcesses } from "../proc/proc-fs.ts";
+
+export interface TreeUsage {
+  pids: number[];
+  cpuTicks: number; // summed utime+stime of the live members
+  rssBytes: number;
+  threads: number;
+  fds: number;
+}
+
+export interface TreeRoot {
+  name: string;
+  leaderPid: number;
+  marker: string; // "TEND_RUN=42": finds members that left the group and were re-parented to us
+}
+
+const PAGE_BYTES = 4096;
+
+// One /proc scan for every supervised tree at once: a process-compose-style scan per process per
+// tick is what burns a core with hundreds of processes. Open fds are counted only for members.
+export function sampleTrees(roots: TreeRoot[], procs: ProcStat[] = scanProcesses()): Map<string, TreeUsage> {
+  const self = process.pid;
+  const byPid = new Map<number, ProcStat>();
+  const children = new Map<number, number[]>();
+  for (const p of procs) {
+    if (p.state === "Z" || p.state === "X") continue;
+    byPid.set(p.pid, p);
+    const list = children.get(p.ppid);
+    if (list) list.push(p.pid);
+    else children.set(p.ppid, [p.pid]);
+  }
+  const leaders = new Set(roots.map((r) => r.leaderPid));
+  // Our own children that are not run leaders: orphans re-parented to the subreaper.
+  const adopted = (children.get(self) ?? []).filter((pid) => !leaders.has(pid));
+  const out = new Map<string, TreeUsage>();
+  for (const root of roots) {
+    const starts = [root.leaderPid, ...adopted.filter((pid) => environHas(pid, root.marker))];
+    const seen = new Set<number>();
+    const usage: TreeUsage = { pids: [], cpuTicks: 0, rssBytes: 0, threads: 0, fds: 0 };
+    while (starts.length > 0) {
+      const pid = starts.pop() as number;
+      const st = byPid.get(pid);
+      if (!st || seen.has(pid)) continue;
+      seen.add(pid);
+      usage.pids.push(pid);
+      usage.cpuTicks += st.cpuTicks;
+      usage.rssBytes += st.rssPages * PAGE_BYTES;
+      usage.threads += st.threads;
+      usage.fds += countFds(pid);
+      for (const c of children.get(pid) ?? []) starts.push(c);
+    }
+    out.set(root.name, usage);
+  }
+  return out;
+}
+
+function countFds(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return 0;
+  }
+}
