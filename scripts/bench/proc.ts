@@ -46,12 +46,18 @@ export function killPids(pids: number[]): void {
   }
 }
 
-// utime + stime of one process in ms (clock ticks of 10 ms), or null once it is gone.
+// CPU time of one process in ms: the sum of its live threads' run time from
+// /proc/PID/task/TID/schedstat (nanoseconds; utime/stime in /proc/PID/stat move in 10 ms ticks
+// and can miss short bursts). Null once the process is gone.
 export function cpuMs(pid: number): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) * 10;
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "latin1").split(" ")[0]);
+      } catch {} // the thread ended meanwhile
+    }
+    return ns / 1e6;
   } catch {
     return null;
   }

@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
 import { dirname, extname, resolve } from "node:path";
+import type { AlertRule } from "../alerts/alert-rule.ts";
 import { errorMessage } from "../errors.ts";
+import { toAlertRule } from "./alert-schema.ts";
 import { dependencyIssues } from "./dependency-graph.ts";
-import { ConfigError, issuesFromZod } from "./issues.ts";
+import { ConfigError, type ConfigIssue, issuesFromZod } from "./issues.ts";
 import { defaultLogDir, defaultSocketPath, defaultStateDir } from "./paths.ts";
 import { type ProcessSpec, toProcessSpec } from "./process-spec.ts";
 import { configSchema } from "./schema.ts";
@@ -23,6 +25,7 @@ export interface Config {
   file: string | null; // absolute path, null for an empty built-in config
   supervisor: SupervisorSettings;
   processes: ProcessSpec[];
+  alerts: AlertRule[];
 }
 
 export function parseConfigText(file: string, text: string): unknown {
@@ -57,7 +60,11 @@ export function buildConfig(
 ): Config {
   const parsed = configSchema.safeParse(data ?? {});
   // Unknown dependencies and cycles come with the schema's errors: every error at once.
-  const issues = [...(parsed.success ? [] : issuesFromZod(parsed.error)), ...dependencyIssues(data)];
+  const issues = [
+    ...(parsed.success ? [] : issuesFromZod(parsed.error)),
+    ...dependencyIssues(data),
+    ...alertProcessIssues(data),
+  ];
   if (!parsed.success || issues.length) throw new ConfigError(file, issues);
   const s = parsed.data.supervisor;
   const baseDir = dirname(file);
@@ -82,7 +89,29 @@ export function buildConfig(
     processes: Object.entries(parsed.data.processes).map(([name, p]) =>
       toProcessSpec(name, p, rawProcesses[name], baseDir),
     ),
+    alerts: parsed.data.alerts.map(toAlertRule),
   };
+}
+
+// An alert naming a process the config does not have would never fire: say so at load.
+function alertProcessIssues(data: unknown): ConfigIssue[] {
+  const d = (data ?? {}) as { processes?: Record<string, unknown>; alerts?: unknown };
+  if (!Array.isArray(d.alerts)) return [];
+  const known = new Set(Object.keys(d.processes ?? {}));
+  const issues: ConfigIssue[] = [];
+  d.alerts.forEach((a: unknown, i: number) => {
+    const names = (a as { processes?: unknown } | null)?.processes;
+    if (!Array.isArray(names)) return;
+    names.forEach((n: unknown, j: number) => {
+      if (typeof n === "string" && !known.has(n)) {
+        issues.push({
+          path: `alerts[${i}].processes[${j}]`,
+          message: `no process named "${n}" in this config`,
+        });
+      }
+    });
+  });
+  return issues;
 }
 
 function abs(baseDir: string, p: string | undefined): string | null {

@@ -1,6 +1,5 @@
-import { parseStatusRange } from "./probe-schema.ts";
-
 import type { ProbeKind } from "../domain/probes.ts";
+import { parseStatusRange } from "./probe-schema.ts";
 
 // A probe as the supervisor runs it: resolved, with units in the names.
 export const PROBE_KINDS: readonly ProbeKind[] = ["startup", "readiness", "liveness"];

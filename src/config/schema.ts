@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { normalizeSignal } from "../proc/signals.ts";
+import { alertSchema } from "./alert-schema.ts";
 import { expandEnvIssues } from "./expand-vars.ts";
 import { NAME_PATTERN, nameProblem } from "./names.ts";
 import { PRESET_NAMES, presetIssues } from "./presets.ts";
@@ -178,6 +179,10 @@ export const configSchema = z.strictObject({
       processSchema,
     )
     .default({}),
+  alerts: z
+    .array(alertSchema(duration))
+    .default([])
+    .meta({ description: "Rules that notify people of events" }),
 });
 
 export type RawProcess = z.input<typeof processSchema>;

@@ -1,4 +1,5 @@
 import { mkdirSync, unlinkSync } from "node:fs";
+import { Alerter } from "../alerts/alerter.ts";
 import { createApp } from "../api/app.ts";
 import { systemClock } from "../clock.ts";
 import type { Config } from "../config/load.ts";
@@ -48,6 +49,14 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     });
     const launcher = createLauncher({ logs, socketPath: s.socketPath });
     const supervisor = new Supervisor(config, { clock: systemClock, store, launcher, logs });
+    const alerter = new Alerter(config.alerts, {
+      clock: systemClock,
+      subscribe: (l) => supervisor.subscribe(l),
+      lines: logs.lines,
+      processNames: () => supervisor.list().map((p) => p.name),
+      record: (type, process, details) =>
+        supervisor.bus.emit({ at: Date.now(), process, type, state: null, reason: null, details }),
+    });
     const dropped = new DroppedLines((name, lines) =>
       supervisor.bus.emit({
         at: Date.now(),
@@ -92,6 +101,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         } catch {}
         uninstallReaper();
         reapOrphans();
+        alerter.stop();
         logs.close();
         store?.close();
         lock.release();

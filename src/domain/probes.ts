@@ -11,7 +11,7 @@ export interface ProbeResult {
   at: number; // epoch ms when the check finished
 }
 
-// The last result of any probe of a process, for `tend ps`.
+// The latest probe result of a process, for `tend ps`: its readiness probe's when it has one.
 export interface LastProbe extends ProbeResult {
   kind: ProbeKind;
 }

@@ -82,7 +82,7 @@ export interface ProcessSnapshot {
   reason: string | null;
   nextStartInMs: number | null; // while in backoff
   waitingFor: string[] | null; // while waiting: the unmet conditions, e.g. "db healthy"
-  lastProbe: LastProbe | null; // the latest result of any of its probes in this run
+  lastProbe: LastProbe | null; // latest probe result of this run (readiness, when it has one)
   source: ProcessSource;
   cpu: number | null;
   memory: number | null;

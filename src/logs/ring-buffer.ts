@@ -10,6 +10,8 @@ interface RawChunk {
 
 type Entry = RawChunk | LogLine;
 
+const EVICTED: Entry = { stream: "stdout", at: 0, bytes: new Uint8Array(0) };
+
 // The recent output of one process, stdout and stderr together in the order it was read, so
 // `tend logs -n` interleaves them as written without touching the disk. Keeps about `capacity`
 // lines: whole lines count one each; raw chunks are kept while they total under
@@ -68,7 +70,9 @@ export class RingBuffer {
       this.entries.length - this.head > 1 &&
       (this.lineCount > this.capacity || this.rawBytes > this.rawBudget)
     ) {
-      const e = this.entries[this.head++] as Entry;
+      const e = this.entries[this.head] as Entry;
+      // Let go of it now, not at the next compaction: a chunk can be 256 KiB.
+      this.entries[this.head++] = EVICTED;
       if ("bytes" in e) {
         this.rawBytes -= e.bytes.length;
         this.fragment[e.stream] = e.bytes[e.bytes.length - 1] !== 10;

@@ -2,11 +2,13 @@ import {
   closeSync,
   existsSync,
   fstatSync,
+  mkdirSync,
   openSync,
   renameSync,
   unlinkSync,
   writeSync,
 } from "node:fs";
+import { dirname } from "node:path";
 import { gzipInBackground } from "./gzip-file.ts";
 import { logFilesOf, pendingFilesOf } from "./log-files.ts";
 
@@ -168,7 +170,14 @@ export class RotatingFile {
 
   private open(): number {
     if (this.fd === null) {
-      this.fd = openSync(this.path, "a", 0o640);
+      try {
+        this.fd = openSync(this.path, "a", 0o640);
+      } catch (err) {
+        // The log directory is gone (or was never made): make it again rather than drop lines.
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+        mkdirSync(dirname(this.path), { recursive: true, mode: 0o750 });
+        this.fd = openSync(this.path, "a", 0o640);
+      }
       this.size = fstatSync(this.fd).size;
     }
     return this.fd;

@@ -20,6 +20,8 @@ export function httpCheck(o: HttpCheckOptions): ProbeCheck {
         return { ok, message: `HTTP ${res.status}` };
       } catch (err) {
         if (signal.aborted) return { ok: false, message: "timed out" };
+        if ((err as { code?: string }).code === "ECONNREFUSED")
+          return { ok: false, message: "connection refused" };
         return { ok: false, message: err instanceof Error ? err.message : String(err) };
       }
     },

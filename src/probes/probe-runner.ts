@@ -1,8 +1,8 @@
 import type { Clock, TimerHandle } from "../clock.ts";
 import type { ProbeSpec } from "../config/probe-spec.ts";
+import type { ProbeResult, ProbeStatus } from "../domain/probes.ts";
 import { errorMessage } from "../errors.ts";
 import type { ScheduleStats } from "./schedule-stats.ts";
-import type { ProbeResult, ProbeStatus } from "../domain/probes.ts";
 import type { CheckOutcome, ProbeCheck } from "./types.ts";
 
 export interface Tally {

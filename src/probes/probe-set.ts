@@ -79,7 +79,10 @@ export class ProbeSet {
     this.hooks.result(kind, result, from, to);
     if (from === to) return;
     if (kind === "startup") {
-      if (to === "failing") return this.hooks.fatal("startup", result);
+      if (to === "failing") {
+        this.hooks.fatal("startup", result);
+        return;
+      }
       this.startupPassed = true;
       this.runners.get("startup")?.stop();
       this.startMain();

@@ -8,6 +8,7 @@ export interface RunCommandRequest {
   cwd: string | null;
   env: Record<string, string>;
   signal: AbortSignal;
+  stdin?: string; // written to the command's stdin, which is then closed
 }
 
 export interface CommandResult {
@@ -26,7 +27,7 @@ export async function runCommand(req: RunCommandRequest): Promise<CommandResult>
     proc = Bun.spawn(req.argv, {
       cwd: req.cwd ?? undefined,
       env: req.env,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [req.stdin === undefined ? "ignore" : new TextEncoder().encode(req.stdin), "pipe", "pipe"],
       // setsid(): the command and whatever it starts share a group we can kill in one call.
       detached: true,
     });

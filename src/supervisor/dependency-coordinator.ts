@@ -1,6 +1,6 @@
+import { type DependencyGraph, dependentsOf } from "../config/dependency-graph.ts";
 import type { ProcessSpec } from "../config/process-spec.ts";
 import type { EventRecord } from "../domain/types.ts";
-import { type DependencyGraph, dependentsOf } from "../config/dependency-graph.ts";
 import { evaluateCondition, evaluateDependencies, type GateVerdict } from "./dependencies.ts";
 import type { ProcessUnit } from "./process-unit.ts";
 

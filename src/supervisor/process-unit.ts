@@ -153,11 +153,15 @@ export class ProcessUnit extends UnitLifecycle {
 
   private startWhenReady(reason: string): void {
     const verdict = this.deps.gate?.(this.spec) ?? { kind: "met" };
-    if (verdict.kind === "met") return this.spawnNow(reason);
-    if (verdict.kind === "failed") return this.failDependency(verdict);
+    if (verdict.kind === "met") this.spawnNow(reason);
+    else if (verdict.kind === "failed") this.failDependency(verdict);
+    else this.wait(reason, verdict.waitingFor);
+  }
+
+  private wait(reason: string, waitingFor: string[]): void {
     this.waiting = { reason, intent: this.intent };
-    this.waitingFor = verdict.waitingFor;
-    this.transition("waiting", "dependencies", { waitingFor: verdict.waitingFor });
+    this.waitingFor = waitingFor;
+    this.transition("waiting", "dependencies", { waitingFor });
   }
 
   private failDependency(v: Extract<GateVerdict, { kind: "failed" }>): void {

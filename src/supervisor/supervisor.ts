@@ -18,6 +18,7 @@ import type { ProbeScheduleReport } from "../domain/probes.ts";
 import type { EventRecord, ProcessSnapshot, RunRecord } from "../domain/types.ts";
 import { TendError } from "../errors.ts";
 import type { LineStream } from "../logs/line-stream.ts";
+import type { LogHub } from "../logs/log-hub.ts";
 import type { CheckFactory } from "../probes/create-check.ts";
 import { ScheduleStats } from "../probes/schedule-stats.ts";
 import { requireSignal } from "../proc/signals.ts";
@@ -25,7 +26,6 @@ import type { Store } from "../store/store.ts";
 import { VERSION } from "../version.ts";
 import { DependencyCoordinator } from "./dependency-coordinator.ts";
 import { EventBus } from "./event-bus.ts";
-import type { LogHub } from "../logs/log-hub.ts";
 import type { Launcher } from "./launcher.ts";
 import { ProcessUnit, type UnitDeps } from "./process-unit.ts";
 

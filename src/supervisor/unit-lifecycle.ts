@@ -102,9 +102,8 @@ export abstract class UnitLifecycle implements ProbeHost {
     if (upMs >= this.spec.backoff.resetAfterMs) this.restartsInRow = 0;
     this.emit("process.exited", reason, { ...exit, pid: run.child.pid });
     this.setHealth("unknown", reason);
-    if (my === this.intent)
-      return this.afterExit(decideAfterProbeFailure(this.spec, reason, this.restartsInRow));
-    if (!this.run) this.transition("stopped", "requested");
+    if (my === this.intent) this.afterExit(decideAfterProbeFailure(this.spec, reason, this.restartsInRow));
+    else if (!this.run) this.transition("stopped", "requested");
   }
 
   protected spawnNow(reason: string): void {
@@ -113,7 +112,8 @@ export abstract class UnitLifecycle implements ProbeHost {
     const launched = launchRun(this.deps, this.spec);
     if ("error" in launched) {
       this.lastError = launched.error;
-      return this.transition("failed", "spawn_failed", { error: this.lastError });
+      this.transition("failed", "spawn_failed", { error: this.lastError });
+      return;
     }
     const run = launched.run;
     this.run = run;
@@ -144,7 +144,10 @@ export abstract class UnitLifecycle implements ProbeHost {
     // Descendants the leader left behind must be gone before a new copy starts. Usually there
     // are none and we go on at once; otherwise the unit is honestly `stopping` until they are.
     const leftovers = launcher.leftovers(run.id);
-    if (leftovers.length === 0) return this.afterExit(outcome);
+    if (leftovers.length === 0) {
+      this.afterExit(outcome);
+      return;
+    }
     this.transition("stopping", "leftovers", { pids: leftovers });
     this.stopping = launcher
       .stop(null, run.id, this.spec.stopSignal, this.spec.stopTimeoutMs)
@@ -159,18 +162,22 @@ export abstract class UnitLifecycle implements ProbeHost {
 
   private afterExit(outcome: ExitOutcome): void {
     const { clock } = this.deps;
-    const exit = this.lastExit ?? {};
-    if (outcome.kind === "exited") return this.transition("exited", outcome.reason, { ...exit });
-    if (outcome.kind === "failed") return this.transition("failed", outcome.reason, { ...exit });
-    if (this.retired) return this.transition("stopped", "removed");
+    if (outcome.kind !== "restart") {
+      this.transition(outcome.kind, outcome.reason, { ...this.lastExit });
+      return;
+    }
+    if (this.retired) {
+      this.transition("stopped", "removed");
+      return;
+    }
     const my = this.intent;
     this.restartsInRow++;
     this.restarts++;
     const delayMs = computeBackoffMs(this.spec.backoff, this.restartsInRow, this.deps.random);
     this.nextStartAtMs = clock.nowMs() + delayMs;
     this.transition("backoff", outcome.reason, { delayMs, attempt: this.restartsInRow });
-    if (delayMs === 0) return this.fireBackoff(my);
-    this.backoffTimer = clock.after(delayMs, () => this.fireBackoff(my));
+    if (delayMs === 0) this.fireBackoff(my);
+    else this.backoffTimer = clock.after(delayMs, () => this.fireBackoff(my));
   }
 
   private fireBackoff(my: number): void {

@@ -109,7 +109,8 @@ export class UnitProbes {
   }
 
   private onResult(kind: ProbeKind, result: ProbeResult, from: ProbeStatus, to: ProbeStatus): void {
-    this.last = { kind, ...result };
+    // `tend ps` shows it next to health: the readiness result when there is a readiness probe.
+    if (kind !== "liveness" || !this.specAtStart?.probes.readiness) this.last = { kind, ...result };
     const details = { probe: kind, ok: result.ok, message: result.message, latencyMs: result.latencyMs };
     if (to === "failing" && from !== "failing") {
       const failures = this.set?.runner(kind)?.tally.failures ?? 0;

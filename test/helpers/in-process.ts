@@ -1,9 +1,9 @@
-import { LogHub } from "../../src/logs/log-hub.ts";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type App, createApp } from "../../src/api/app.ts";
 import { systemClock } from "../../src/clock.ts";
 import { type Config, loadConfig } from "../../src/config/load.ts";
+import { LogHub } from "../../src/logs/log-hub.ts";
 import { isSameProcess } from "../../src/proc/proc-fs.ts";
 import { Store } from "../../src/store/store.ts";
 import { createLauncher } from "../../src/supervisor/launcher.ts";

@@ -4,7 +4,12 @@ import type { TestDaemon } from "./daemon.ts";
 import { waitFor } from "./wait.ts";
 
 // Waits until a process has `health`; a timeout reports its state, health and last probe.
-export function waitHealth(d: TestDaemon, name: string, health: Health, timeoutMs = 10_000): Promise<ProcessDetail> {
+export function waitHealth(
+  d: TestDaemon,
+  name: string,
+  health: Health,
+  timeoutMs = 10_000,
+): Promise<ProcessDetail> {
   return waitFor(
     `${name} to be ${health}`,
     async () => {
@@ -17,11 +22,29 @@ export function waitHealth(d: TestDaemon, name: string, health: Health, timeoutM
   );
 }
 
+// Waits until the last probe result of a process says `message`; returns the process.
+export function waitProbeMessage(d: TestDaemon, name: string, message: string, timeoutMs = 10_000) {
+  return waitFor(
+    `a probe of ${name} saying "${message}"`,
+    async () => {
+      const p = await d.process(name);
+      if (p.lastProbe?.message !== message) throw new Error(`last probe ${JSON.stringify(p.lastProbe)}`);
+      return p;
+    },
+    { timeoutMs },
+  );
+}
+
 export function events(d: TestDaemon, name: string, type: string): Promise<EventRecord[]> {
   return d.json<EventRecord[]>("GET", `/v1/events?process=${name}&type=${type}&lines=1000`);
 }
 
 // Waits for the first event of `type` for `name` and returns it.
-export function waitEvent(d: TestDaemon, name: string, type: string, timeoutMs = 10_000): Promise<EventRecord> {
+export function waitEvent(
+  d: TestDaemon,
+  name: string,
+  type: string,
+  timeoutMs = 10_000,
+): Promise<EventRecord> {
   return waitFor(`a ${type} event of ${name}`, async () => (await events(d, name, type))[0], { timeoutMs });
 }

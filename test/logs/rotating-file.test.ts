@@ -144,3 +144,12 @@ describe("RotatingFile with compress", () => {
     expect(logLines(dir.path, "q.log")).toEqual(["after"]);
   });
 });
+
+test("a missing log directory is made on the first write", () => {
+  using dir = tempDir();
+  const path = join(dir.path, "not", "yet", "m.log");
+  const f = new RotatingFile(path, policy());
+  expect(f.append(bytes("made\n"))).toBe(5);
+  f.close();
+  expect(readFileSync(path, "utf8")).toBe("made\n");
+});

@@ -57,7 +57,10 @@ readiness = { type = "tcp", port = ${dbPort}, interval = "100ms", failure_thresh
   // While db replays its log, the others wait, each showing what for.
   const db = await d.waitState("db", "running");
   await waitFor("db to be replaying", () => d.log("db").includes("replaying"));
-  const early = await d.json<{ name: string; state: string; waitingFor: string[] | null }[]>("GET", "/v1/processes");
+  const early = await d.json<{ name: string; state: string; waitingFor: string[] | null }[]>(
+    "GET",
+    "/v1/processes",
+  );
   process.kill(db.pid as number, "SIGUSR1");
   await waitHealth(d, "worker", "healthy");
   const ps = await d.json<{ name: string; state: string; health: string }[]>("GET", "/v1/processes");
@@ -96,7 +99,11 @@ readiness = { type = "tcp", port = ${dbPort}, interval = "100ms", failure_thresh
     stopTimesInOrder: nonDecreasing(stops),
     left: d.pids(),
   }).toEqual({
-    early: ["api waiting for migrate succeeded", "migrate waiting for db healthy", "worker waiting for api healthy"],
+    early: [
+      "api waiting for migrate succeeded",
+      "migrate waiting for db healthy",
+      "worker waiting for api healthy",
+    ],
     final: ["api running healthy", "db running healthy", "migrate exited unknown", "worker running healthy"],
     migrateExit: { code: 0, signal: null },
     held: { migrateAfterDbHealthy: true, apiAfterMigrateSucceeded: true, workerAfterApiHealthy: true },

@@ -49,7 +49,11 @@ readiness = { type = "exec", command = "sleep 30 & sleep 30", interval = "100ms"
     return true;
   });
   const p = await waitHealth(d, "svc", "unhealthy");
-  expect({ state: p.state, message: p.lastProbe?.message, slowEnough: (p.lastProbe?.latencyMs ?? 0) >= 200 }).toEqual({
+  expect({
+    state: p.state,
+    message: p.lastProbe?.message,
+    slowEnough: (p.lastProbe?.latencyMs ?? 0) >= 200,
+  }).toEqual({
     state: "running",
     message: "timed out after 200ms",
     slowEnough: true,

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { BUN, FIXTURES, TestDaemon } from "../helpers/daemon.ts";
 import { freePort } from "../helpers/ports.ts";
-import { events, waitEvent, waitHealth } from "../helpers/probe-waits.ts";
+import { events, waitEvent, waitHealth, waitProbeMessage } from "../helpers/probe-waits.ts";
 
 const server = (port: number) => `command = ["${BUN}", "${FIXTURES}/http-health.ts", "${port}"]`;
 
@@ -21,7 +21,11 @@ readiness = { type = "http", url = "http://127.0.0.1:${port}/health", interval =
   const again = await waitHealth(d, "api", "healthy");
   const recovered = await waitEvent(d, "api", "probe.recovered");
   expect({
-    lastProbe: { kind: healthy.lastProbe?.kind, ok: healthy.lastProbe?.ok, message: healthy.lastProbe?.message },
+    lastProbe: {
+      kind: healthy.lastProbe?.kind,
+      ok: healthy.lastProbe?.ok,
+      message: healthy.lastProbe?.message,
+    },
     samePid: [sick.pid, again.pid].every((pid) => pid === healthy.pid),
     restarts: again.restarts,
     failed: { ...failed.details, latencyMs: 0 } as Record<string, unknown>,
@@ -47,8 +51,15 @@ test("http timeout: an answer slower than the timeout fails as 'timed out after 
 ${server(port)}
 readiness = { type = "http", url = "http://127.0.0.1:${port}/slow?ms=5000", interval = "100ms", timeout = "200ms", failure_threshold = 1 }
 `).start();
-  const p = await waitHealth(d, "api", "unhealthy");
-  expect({ ok: p.lastProbe?.ok, message: p.lastProbe?.message, slowEnough: (p.lastProbe?.latencyMs ?? 0) >= 200 }).toEqual({
+  // Until the server listens a check is refused; then each one times out.
+  const p = await waitProbeMessage(d, "api", "timed out after 200ms");
+  expect({
+    health: p.health,
+    ok: p.lastProbe?.ok,
+    message: p.lastProbe?.message,
+    slowEnough: (p.lastProbe?.latencyMs ?? 0) >= 200,
+  }).toEqual({
+    health: "unhealthy",
     ok: false,
     message: "timed out after 200ms",
     slowEnough: true,
@@ -62,7 +73,12 @@ test("http expect_status: only the listed statuses pass", async () => {
 ${server(port)}
 readiness = { type = "http", url = "http://127.0.0.1:${port}/health", interval = "100ms", expect_status = [204, "300-399"], failure_threshold = 1 }
 `).start();
-  const p = await waitHealth(d, "api", "unhealthy");
+  // Until the server listens a check is refused; then each one gets a 200, which fails here.
+  const p = await waitProbeMessage(d, "api", "HTTP 200");
   const failed = await events(d, "api", "probe.failed");
-  expect({ message: p.lastProbe?.message, events: failed.length }).toEqual({ message: "HTTP 200", events: 1 });
+  expect({ health: p.health, ok: p.lastProbe?.ok, events: failed.length }).toEqual({
+    health: "unhealthy",
+    ok: false,
+    events: 1,
+  });
 });

@@ -29,7 +29,11 @@ backoff = { initial = "10ms", jitter = 0 }
     restarts: second.restarts,
     runs: runs.map((r) => ({ pid: r.pid, reason: r.reason })),
     backoff: { reason: backoff?.reason, delayMs: backoff?.details?.delayMs },
-    failed: { reason: failed?.reason, message: failed?.details?.message, failures: failed?.details?.failures },
+    failed: {
+      reason: failed?.reason,
+      message: failed?.details?.message,
+      failures: failed?.details?.failures,
+    },
     oldAlive: d.processPids("api").includes(first.pid as number),
   }).toEqual({
     restarts: 1,
@@ -72,7 +76,10 @@ depends_on = { db = "healthy" }
       db: [held.db.state, held.db.health, held.db.pid === sick.pid, held.db.restarts],
       api: [held.api.state, held.api.waitingFor],
     },
-    after: { db: [db.health, db.pid === sick.pid, db.restarts, (await d.history("db")).length], api: api.health },
+    after: {
+      db: [db.health, db.pid === sick.pid, db.restarts, (await d.history("db")).length],
+      api: api.health,
+    },
   }).toEqual({
     held: { db: ["running", "unhealthy", true, 0], api: ["waiting", ["db healthy"]] },
     after: { db: ["healthy", true, 0, 1], api: "healthy" },

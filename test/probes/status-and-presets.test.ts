@@ -16,13 +16,16 @@ health_path = "/health"
   const status = await d.cli("status", "site");
   const ps = await d.cli("ps");
   const json = await d.process("site");
-  const line = (text: string, start: string) => text.split("\n").find((l) => l.trimStart().startsWith(start)) ?? "";
+  const line = (text: string, start: string) =>
+    text.split("\n").find((l) => l.trimStart().startsWith(start)) ?? "";
   expect({
     restart: json.restartPolicy,
     preset: json.preset,
     probe: line(status.stdout, "probes:").replace(/in [\d.]+ms at .*$/, "in …"),
     presetLine: line(status.stdout, "preset:"),
-    psRow: line(ps.stdout, "site").replace(/\s+/g, " ").replace(/\(HTTP 200, [\d.]+ms\)/, "(HTTP 200, …ms)"),
+    psRow: line(ps.stdout, "site")
+      .replace(/\s+/g, " ")
+      .replace(/\(HTTP 200, [\d.]+ms\)/, "(HTTP 200, …ms)"),
   }).toEqual({
     restart: "always",
     preset: {
@@ -36,7 +39,8 @@ health_path = "/health"
     presetLine: `preset:    web, expanded to: restart = "always"; readiness = {"type":"http","url":"http://127.0.0.1:${port}/health","interval":"5s","timeout":"2s"}`,
     psRow: expect.stringMatching(new RegExp(`^site running healthy \\(HTTP 200, …ms\\) ${json.pid} `)),
   });
-});
+  // The preset checks every 5 s and the first check usually comes before the server listens.
+}, 20_000);
 
 test("tend start NAME starts what it depends on and says so; a failed dependency fails the dependent, named", async () => {
   await using d = await new TestDaemon(`

@@ -1,7 +1,7 @@
-import { LogHub } from "../../src/logs/log-hub.ts";
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { systemClock } from "../../src/clock.ts";
+import { LogHub } from "../../src/logs/log-hub.ts";
 import { readStat } from "../../src/proc/proc-fs.ts";
 import { createLauncher } from "../../src/supervisor/launcher.ts";
 import { Supervisor } from "../../src/supervisor/supervisor.ts";
@@ -269,12 +269,14 @@ describe("the supervisor itself", () => {
       version: VERSION,
       routes: [
         "DELETE /v1/processes/{name}",
+        "DELETE /v1/processes/{name}/logs",
         "GET /v1/debug/probe-schedule",
         "GET /v1/events",
         "GET /v1/health",
         "GET /v1/processes",
         "GET /v1/processes/{name}",
         "GET /v1/processes/{name}/history",
+        "GET /v1/processes/{name}/logs",
         "POST /v1/processes",
         "POST /v1/processes/{name}/pause",
         "POST /v1/processes/{name}/restart",

@@ -188,7 +188,9 @@ describe("what a process becomes", () => {
         metricsListen: null,
         runRetention: 100,
         eventRetention: 10_000,
+        logBufferLines: 1000,
       },
+      alerts: [],
       processes: [
         {
           name: "api",
@@ -206,6 +208,14 @@ describe("what a process becomes", () => {
           successExitCodes: [0],
           stopSignal: "SIGTERM",
           stopTimeoutMs: 10_000,
+          logs: {
+            maxBytes: 10 * 1024 * 1024,
+            keep: 5,
+            compress: false,
+            timestamps: false,
+            merge: false,
+            lineMaxBytes: 65_536,
+          },
           probes: { startup: null, readiness: null, liveness: null },
           dependsOn: [],
           preset: null,

@@ -41,11 +41,23 @@ describe("probe tables", () => {
     [
       "http with its defaults: GET, 200-399",
       { type: "http", url: "http://127.0.0.1:3000/health" },
-      { type: "http", url: "http://127.0.0.1:3000/health", method: "GET", headers: {}, expectStatus: [[200, 399]] },
+      {
+        type: "http",
+        url: "http://127.0.0.1:3000/health",
+        method: "GET",
+        headers: {},
+        expectStatus: [[200, 399]],
+      },
     ],
     [
       "http with statuses and headers",
-      { type: "http", url: "https://x/h", method: "HEAD", headers: { Host: "a" }, expect_status: [204, "300-302"] },
+      {
+        type: "http",
+        url: "https://x/h",
+        method: "HEAD",
+        headers: { Host: "a" },
+        expect_status: [204, "300-302"],
+      },
       {
         type: "http",
         url: "https://x/h",
@@ -57,14 +69,24 @@ describe("probe tables", () => {
         ],
       },
     ],
-    ["exec as a string runs under sh", { type: "exec", command: "pg_isready -q" }, {
-      type: "exec",
-      argv: ["/bin/sh", "-c", "pg_isready -q"],
-    }],
-    ["exec as an argv", { type: "exec", command: ["pg_isready", "-q"] }, { type: "exec", argv: ["pg_isready", "-q"] }],
+    [
+      "exec as a string runs under sh",
+      { type: "exec", command: "pg_isready -q" },
+      {
+        type: "exec",
+        argv: ["/bin/sh", "-c", "pg_isready -q"],
+      },
+    ],
+    [
+      "exec as an argv",
+      { type: "exec", command: ["pg_isready", "-q"] },
+      { type: "exec", argv: ["pg_isready", "-q"] },
+    ],
     ["log", { type: "log", pattern: "ready to accept" }, { type: "log", pattern: "ready to accept" }],
   ])("%s", (_what, probe, check) => {
-    expect(only({ api: { command: "x", readiness: probe } })?.probes.readiness?.check).toEqual(check as never);
+    expect(only({ api: { command: "x", readiness: probe } })?.probes.readiness?.check).toEqual(
+      check as never,
+    );
   });
 
   test("timing keys in units", () => {
@@ -105,7 +127,7 @@ describe("probe tables", () => {
       'processes.api.depends_on.ghost: no process named "ghost"',
       "processes.api.depends_on: dependency cycle: api → db → api",
       'processes.api.liveness.type: expected a probe table with type = "http", "tcp" or "exec" (a log probe is for readiness or startup only)',
-      "processes.api.readiness.expect_status: expected an HTTP status like 200, a range like \"200-299\", or a list of those",
+      'processes.api.readiness.expect_status: expected an HTTP status like 200, a range like "200-299", or a list of those',
       "processes.api.readiness.interval: interval must be at least 10ms",
       'processes.api.readiness.url: expected an http(s) URL like "http://127.0.0.1:3000/health"',
       "processes.api.startup.port: expected a port number from 1 to 65535",
@@ -130,8 +152,16 @@ describe("probe tables", () => {
 describe("presets", () => {
   test.each([
     ["web", { port: 3000 }, { restart: "always", readiness: "http GET http://127.0.0.1:3000/" }],
-    ["web", { port: 8080, health_path: "/healthz" }, { restart: "always", readiness: "http GET http://127.0.0.1:8080/healthz" }],
-    ["database", { port: 5432 }, { restart: "on-failure", startup: "tcp 127.0.0.1:5432 ×300", readiness: "tcp 127.0.0.1:5432" }],
+    [
+      "web",
+      { port: 8080, health_path: "/healthz" },
+      { restart: "always", readiness: "http GET http://127.0.0.1:8080/healthz" },
+    ],
+    [
+      "database",
+      { port: 5432 },
+      { restart: "on-failure", startup: "tcp 127.0.0.1:5432 ×300", readiness: "tcp 127.0.0.1:5432" },
+    ],
     ["worker", {}, { restart: "always" }],
     ["task", {}, { restart: "never" }],
   ])("%s %o expands at load time", (preset, keys, expected) => {
@@ -140,7 +170,12 @@ describe("presets", () => {
       const probe = spec?.probes[kind];
       if (!probe) return undefined;
       const c = probe.check;
-      const text = c.type === "http" ? `http ${c.method} ${c.url}` : c.type === "tcp" ? `tcp ${c.host}:${c.port}` : c.type;
+      const text =
+        c.type === "http"
+          ? `http ${c.method} ${c.url}`
+          : c.type === "tcp"
+            ? `tcp ${c.host}:${c.port}`
+            : c.type;
       return probe.failureThreshold > 3 ? `${text} ×${probe.failureThreshold}` : text;
     };
     const got: Record<string, string | undefined> = { restart: spec?.restart };
@@ -151,9 +186,19 @@ describe("presets", () => {
 
   test("keys written in the table win; the expansion (what the preset filled in) is kept for tend status", () => {
     const spec = only({
-      api: { command: "x", preset: "web", port: 3000, restart: "on-failure", readiness: { type: "tcp", port: 3000 } },
+      api: {
+        command: "x",
+        preset: "web",
+        port: 3000,
+        restart: "on-failure",
+        readiness: { type: "tcp", port: 3000 },
+      },
     });
-    expect({ restart: spec?.restart, readiness: spec?.probes.readiness?.check, preset: spec?.preset }).toEqual({
+    expect({
+      restart: spec?.restart,
+      readiness: spec?.probes.readiness?.check,
+      preset: spec?.preset,
+    }).toEqual({
       restart: "on-failure",
       readiness: { type: "tcp", host: "127.0.0.1", port: 3000 },
       preset: { name: "web", applied: {} },

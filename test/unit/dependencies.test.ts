@@ -24,7 +24,14 @@ describe("the graph", () => {
     ["a self-dependency", { a: ["a"] }, [["a", "a"]]],
     ["two processes", { a: ["b"], b: ["a"] }, [["a", "b", "a"]]],
     ["three, entered anywhere, found once", { c: ["a"], a: ["b"], b: ["c"] }, [["a", "b", "c", "a"]]],
-    ["two separate cycles", { a: ["b"], b: ["a"], x: ["y"], y: ["x"], z: ["a"] }, [["a", "b", "a"], ["x", "y", "x"]]],
+    [
+      "two separate cycles",
+      { a: ["b"], b: ["a"], x: ["y"], y: ["x"], z: ["a"] },
+      [
+        ["a", "b", "a"],
+        ["x", "y", "x"],
+      ],
+    ],
     ["an edge to an unknown name is not followed", { a: ["ghost"] }, []],
   ])("cycles: %s", (_what, edges, cycles) => {
     expect(findCycles(g(edges))).toEqual(cycles);
@@ -63,8 +70,12 @@ describe("the graph", () => {
   });
 });
 
-const view = (state: ProcessState, health: Health = "unknown", exitedOk: boolean | null = null, settled = true) =>
-  ({ state, health, exitedOk, settled }) satisfies DependencyView;
+const view = (
+  state: ProcessState,
+  health: Health = "unknown",
+  exitedOk: boolean | null = null,
+  settled = true,
+) => ({ state, health, exitedOk, settled }) satisfies DependencyView;
 
 describe("conditions", () => {
   test.each<[DependencyCondition, DependencyView | null, ConditionVerdict]>([

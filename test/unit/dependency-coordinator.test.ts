@@ -25,7 +25,14 @@ function setup(processes: Record<string, Partial<RawProcess>>) {
   for (const [name, p] of Object.entries(processes)) {
     const raw = { command: [name], backoff: { initial: 100, jitter: 0 }, ...p };
     const spec = toProcessSpec(name, processSchema.parse(raw), raw, null);
-    const deps = { clock, store, bus, launcher, checks: () => ready, gate: coordinator.gate.bind(coordinator) };
+    const deps = {
+      clock,
+      store,
+      bus,
+      launcher,
+      checks: () => ready,
+      gate: coordinator.gate.bind(coordinator),
+    };
     units.set(name, new ProcessUnit(spec, "config", deps));
   }
   const unit = (name: string) => units.get(name) as ProcessUnit;

@@ -37,13 +37,24 @@ function setup(spec: Partial<ProbeSpec> = {}, check = new ScriptedCheck()) {
 }
 
 describe("tally: thresholds in a row, as Kubernetes counts them", () => {
-  const t = (status: ProbeStatus, successes: number, failures: number): Tally => ({ status, successes, failures });
+  const t = (status: ProbeStatus, successes: number, failures: number): Tally => ({
+    status,
+    successes,
+    failures,
+  });
   test.each([
     ["one success passes with success_threshold 1", t("unknown", 0, 0), true, 1, 3, t("passing", 1, 0)],
     ["one failure of three keeps unknown", t("unknown", 0, 0), false, 1, 3, t("unknown", 0, 1)],
     ["the third failure in a row fails", t("unknown", 0, 2), false, 1, 3, t("failing", 0, 3)],
     ["a success resets the failures", t("passing", 0, 2), true, 1, 3, t("passing", 1, 0)],
-    ["passing stays passing below the failure threshold", t("passing", 5, 0), false, 1, 3, t("passing", 0, 1)],
+    [
+      "passing stays passing below the failure threshold",
+      t("passing", 5, 0),
+      false,
+      1,
+      3,
+      t("passing", 0, 1),
+    ],
     ["failing needs success_threshold passes to recover", t("failing", 0, 4), true, 2, 3, t("failing", 1, 0)],
     ["the second pass in a row recovers", t("failing", 1, 0), true, 2, 3, t("passing", 2, 0)],
     ["failure_threshold 1 fails at once", t("passing", 3, 0), false, 1, 1, t("failing", 0, 1)],
@@ -95,10 +106,21 @@ describe("schedule", () => {
   });
 
   test("failure_threshold 3: failing only at the third failure in a row; a success in between resets", async () => {
-    const h = setup({ failureThreshold: 3 }, new ScriptedCheck().script(true, false, false, true, false, false, false));
+    const h = setup(
+      { failureThreshold: 3 },
+      new ScriptedCheck().script(true, false, false, true, false, false, false),
+    );
     h.runner.start();
     for (let i = 0; i < 7; i++) await h.advance(i === 0 ? 0 : 1000);
-    expect(h.statuses()).toEqual(["passing", "passing", "passing", "passing", "passing", "passing", "failing"]);
+    expect(h.statuses()).toEqual([
+      "passing",
+      "passing",
+      "passing",
+      "passing",
+      "passing",
+      "passing",
+      "failing",
+    ]);
   });
 
   test("success_threshold 2: two passes in a row to pass", async () => {

@@ -20,7 +20,11 @@ const probe = (p: Partial<ProbeSpec> = {}): ProbeSpec => ({
 // The gating between startup, readiness and liveness, with scripted checks and a manual clock.
 function setup(probes: Partial<ProcessProbes>) {
   const clock = new ManualClock();
-  const checks = { startup: new ScriptedCheck(), readiness: new ScriptedCheck(), liveness: new ScriptedCheck() };
+  const checks = {
+    startup: new ScriptedCheck(),
+    readiness: new ScriptedCheck(),
+    liveness: new ScriptedCheck(),
+  };
   const calls: string[] = [];
   const set = new ProbeSet(
     { startup: null, readiness: null, liveness: null, ...probes },
@@ -52,7 +56,10 @@ describe("ProbeSet", () => {
     ["startup decides", { startup: probe() }, true, "unknown"],
   ])("%s", (_what, probes, needed, health) => {
     const full = { startup: null, readiness: null, liveness: null, ...probes };
-    expect({ needed: ProbeSet.needed(full), health: setup(probes).set.initialHealth }).toEqual({ needed, health });
+    expect({ needed: ProbeSet.needed(full), health: setup(probes).set.initialHealth }).toEqual({
+      needed,
+      health,
+    });
   });
 
   test("startup holds readiness and liveness until it passes, then stops itself", async () => {
@@ -83,7 +90,10 @@ describe("ProbeSet", () => {
     h.checks.startup.always(false);
     h.set.start();
     await h.periods(3);
-    expect({ calls: h.calls, readiness: h.checks.readiness.runs }).toEqual({ calls: ["fatal startup"], readiness: 0 });
+    expect({ calls: h.calls, readiness: h.checks.readiness.runs }).toEqual({
+      calls: ["fatal startup"],
+      readiness: 0,
+    });
   });
 
   test("without readiness, a passed startup probe makes the process healthy", async () => {
@@ -98,7 +108,11 @@ describe("ProbeSet", () => {
     h.checks.readiness.script(true, false, false, false, true);
     h.set.start();
     await h.periods(5);
-    expect(h.calls).toEqual(["health healthy (readiness)", "health unhealthy (readiness)", "health healthy (readiness)"]);
+    expect(h.calls).toEqual([
+      "health healthy (readiness)",
+      "health unhealthy (readiness)",
+      "health healthy (readiness)",
+    ]);
   });
 
   test("liveness failing past its threshold asks for a restart", async () => {
@@ -119,7 +133,12 @@ describe("ProbeSet", () => {
     const whilePaused = h.checks.liveness.runs;
     h.set.resume();
     await h.periods(2);
-    expect({ timers, whilePaused, startupRuns: h.checks.startup.runs, liveness: h.checks.liveness.runs }).toEqual({
+    expect({
+      timers,
+      whilePaused,
+      startupRuns: h.checks.startup.runs,
+      liveness: h.checks.liveness.runs,
+    }).toEqual({
       timers: 0,
       whilePaused: 0,
       startupRuns: 1,

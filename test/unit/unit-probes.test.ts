@@ -19,7 +19,11 @@ function setup(overrides: Partial<RawProcess> = {}) {
   const store = new Store(dir.path, { runRetention: 100, eventRetention: 10_000 });
   const clock = new ManualClock();
   const launcher = new FakeLauncher();
-  const checks = { startup: new ScriptedCheck(), readiness: new ScriptedCheck(), liveness: new ScriptedCheck() };
+  const checks = {
+    startup: new ScriptedCheck(),
+    readiness: new ScriptedCheck(),
+    liveness: new ScriptedCheck(),
+  };
   const factory: CheckFactory = (_spec, ctx) => checks[ctx.env.TEND_PROBE as ProbeKind];
   const raw = {
     command: ["svc"],
@@ -71,7 +75,10 @@ describe("probes in the unit's state machine", () => {
   test("a process without probes is healthy once running, and no timer exists for it", async () => {
     using h = setup();
     await h.unit.start();
-    expect({ health: h.unit.health, timers: h.clock.pendingTimers }).toEqual({ health: "healthy", timers: 0 });
+    expect({ health: h.unit.health, timers: h.clock.pendingTimers }).toEqual({
+      health: "healthy",
+      timers: 0,
+    });
   });
 
   test("liveness failure restarts the process through the backoff, with reason liveness", async () => {
@@ -171,9 +178,12 @@ describe("probes in the unit's state machine", () => {
     release();
     await stopped;
     await h.tick(1000);
-    expect({ during, state: h.unit.state, spawned: h.launcher.children.length, timers: h.clock.pendingTimers }).toEqual(
-      { during: "stopping", state: "stopped", spawned: 1, timers: 0 },
-    );
+    expect({
+      during,
+      state: h.unit.state,
+      spawned: h.launcher.children.length,
+      timers: h.clock.pendingTimers,
+    }).toEqual({ during: "stopping", state: "stopped", spawned: 1, timers: 0 });
   });
 
   test("probes stop with the run: after a stop no check runs and no timer is left", async () => {

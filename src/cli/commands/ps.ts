@@ -5,8 +5,8 @@ import { bool, type ParsedArgs } from "../args.ts";
 import { usageError } from "../cli-error.ts";
 import { CLIENT_FLAGS, clientFor } from "../context.ts";
 import { exitText, paint, psRows, time } from "../format.ts";
-import { statusLines } from "../probe-format.ts";
 import { type Io, useColor } from "../io.ts";
+import { statusLines } from "../probe-format.ts";
 import type { Command } from "./types.ts";
 
 export const ps: Command = {

@@ -41,7 +41,8 @@ export const wait: Command = {
     if (!CONDITIONS.includes(cond)) throw usageError(`--for ${cond}: use started, healthy or exited`, "wait");
     const timeoutText = str(args, "timeout") ?? "30s";
     const timeoutMs = parseDurationMs(timeoutText);
-    if (timeoutMs === null) throw usageError(`--timeout ${timeoutText}: expected a duration like 30s`, "wait");
+    if (timeoutMs === null)
+      throw usageError(`--timeout ${timeoutText}: expected a duration like 30s`, "wait");
     const client = await clientFor(args, io);
     const outcome = await follow(client, names, cond, timeoutMs);
     if (outcome === "met") {
@@ -78,8 +79,12 @@ async function follow(
         const list = data as ProcessSnapshot[];
         const missing = names.filter((n) => !list.some((p) => p.name === n));
         if (missing.length)
-          throw new CliError(`tend: no process named ${missing.map((n) => `"${n}"`).join(", ")}`, EXIT.failed);
-        for (const p of list) if (names.includes(p.name)) seen.set(p.name, { state: p.state, health: p.health });
+          throw new CliError(
+            `tend: no process named ${missing.map((n) => `"${n}"`).join(", ")}`,
+            EXIT.failed,
+          );
+        for (const p of list)
+          if (names.includes(p.name)) seen.set(p.name, { state: p.state, health: p.health });
       } else if (event === "event") {
         const e = data as EventRecord;
         const p = e.process === null ? undefined : seen.get(e.process);
