@@ -3,6 +3,7 @@ import type { Control, ReloadPlan } from "../domain/control.ts";
 import { errorResponse } from "./errors.ts";
 import { debugRoutes } from "./routes/debug.ts";
 import { logRoutes } from "./routes/logs.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 import { processRoutes } from "./routes/processes.ts";
 import { systemRoutes } from "./routes/system.ts";
 
@@ -20,6 +21,7 @@ export function createApp(control: Control, opts: AppOptions = {}) {
     .use(processRoutes(control))
     .use(logRoutes(control))
     .use(debugRoutes(control))
+    .use(metricsRoutes(control))
     .use(
       systemRoutes(
         control,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { processSchema } from "../config/schema.ts";
 import { VERSION } from "../version.ts";
-import { reloadBody, signalBody } from "./schemas.ts";
+import { progressBody, reloadBody, signalBody } from "./schemas.ts";
 
 type Route = [method: string, path: string, summary: string, body?: z.ZodType];
 
@@ -18,12 +18,15 @@ const ROUTES: Route[] = [
   ["post", "/v1/processes/{name}/resume", "SIGCONT the process group"],
   ["post", "/v1/processes/{name}/signal", "Send a signal to the process group", signalBody],
   ["get", "/v1/processes/{name}/history", "Runs, newest first (?lines=N)"],
+  ["post", "/v1/processes/{name}/progress", "Report progress of the current run: {progress: 0..1, message?}", progressBody],
   ["get", "/v1/processes/{name}/logs", "Last lines (?lines=N&stream=stdout|stderr); follow=1 streams SSE"],
   ["delete", "/v1/processes/{name}/logs", "Empty the process's log files"],
   ["get", "/v1/events", "Stored events; ?follow=1 streams server-sent events, snapshot first"],
   ["post", "/v1/reload", "Re-read the config; bad config changes nothing", reloadBody],
   ["post", "/v1/shutdown", "Stop everything and exit the supervisor"],
   ["get", "/v1/debug/probe-schedule", "How late probe checks started: median, p99, max (?window=30s)"],
+  ["get", "/v1/debug/metrics-sampler", "The metrics sampler: interval, ticks, cost of the last tick"],
+  ["get", "/metrics", "Prometheus text format: per-process state, health, restarts, cpu, memory"],
 ];
 
 const errorSchema = {

@@ -5,6 +5,10 @@ import { parseDurationMs } from "../config/units.ts";
 export const signalBody = z.strictObject({ signal: z.string().min(1) });
 export const reloadBody = z.strictObject({ dry_run: z.boolean().optional() });
 export const addBody = z.looseObject({ name: z.string() });
+export const progressBody = z.strictObject({
+  progress: z.number().min(0, "expected a fraction from 0 to 1").max(1, "expected a fraction from 0 to 1"),
+  message: z.string().max(500).optional(),
+});
 
 const flag = z
   .enum(["1", "0", "true", "false"])

@@ -44,7 +44,7 @@ export function alertSchema(duration: z.ZodType<number, unknown>) {
     });
 }
 
-function validRegex(p: string): boolean {
+export function validRegex(p: string): boolean {
   try {
     new RegExp(p);
     return true;

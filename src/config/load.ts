@@ -18,6 +18,7 @@ export interface SupervisorSettings {
   metricsListen: string | null;
   runRetention: number;
   eventRetention: number;
+  eventMaxAgeMs: number;
   logBufferLines: number;
 }
 
@@ -84,6 +85,7 @@ export function buildConfig(
       metricsListen: s.metrics_listen ?? null,
       runRetention: s.run_retention,
       eventRetention: s.event_retention,
+      eventMaxAgeMs: s.event_max_age,
       logBufferLines: s.log_buffer_lines,
     },
     processes: Object.entries(parsed.data.processes).map(([name, p]) =>

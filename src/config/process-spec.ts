@@ -39,7 +39,9 @@ export interface ProcessSpec {
   successExitCodes: number[];
   stopSignal: string;
   stopTimeoutMs: number;
+  maxMemoryBytes: number | null; // restart when the tree's RSS stays above this
   logs: LogSettings;
+  progressPattern: string | null; // regex; its first group is a percent or a fraction
   probes: ProcessProbes;
   dependsOn: Dependency[];
   preset: PresetExpansion | null;
@@ -77,6 +79,7 @@ export function toProcessSpec(
     successExitCodes: p.success_exit_codes,
     stopSignal: normalizeSignal(p.stop_signal) ?? "SIGTERM",
     stopTimeoutMs: p.stop_timeout,
+    maxMemoryBytes: p.max_memory ?? null,
     logs: {
       maxBytes: p.log_max_size,
       keep: p.log_keep,
@@ -85,6 +88,7 @@ export function toProcessSpec(
       merge: p.log_merge,
       lineMaxBytes: Math.max(1, p.log_line_max),
     },
+    progressPattern: p.progress_pattern ?? null,
     probes: {
       startup: probeOf(p.startup),
       readiness: probeOf(p.readiness),

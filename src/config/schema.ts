@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { normalizeSignal } from "../proc/signals.ts";
-import { alertSchema } from "./alert-schema.ts";
+import { alertSchema, validRegex } from "./alert-schema.ts";
 import { expandEnvIssues } from "./expand-vars.ts";
+import { parseListenAddress } from "./listen-address.ts";
 import { NAME_PATTERN, nameProblem } from "./names.ts";
 import { PRESET_NAMES, presetIssues } from "./presets.ts";
 import { probeSchemas } from "./probe-schema.ts";
@@ -86,6 +87,14 @@ export const processSchema = z
     log_merge: z.boolean().default(false).meta({ description: "stdout and stderr in one file, NAME.log" }),
     log_compress: z.boolean().default(false).meta({ description: "gzip rotated files" }),
     log_line_max: size.default(65_536).meta({ description: "Longer lines are cut into pieces of this size" }),
+    max_memory: size
+      .optional()
+      .meta({ description: "Restart when the process tree's RSS stays above this for two samples" }),
+    progress_pattern: z
+      .string()
+      .refine(validRegex, { message: "expected a regular expression whose first group is the progress" })
+      .optional()
+      .meta({ description: 'Lines matching this report progress: first group "42%", "42" or "0.42"' }),
     startup: probe.optional().meta({ description: "Holds readiness and liveness until it passes" }),
     readiness: probe.optional().meta({ description: "Sets health; holds dependents; never restarts" }),
     liveness: livenessProbe.optional().meta({ description: "Failing restarts the process (backoff)" }),
@@ -149,7 +158,13 @@ export const supervisorSchema = z.strictObject({
   log_dir: z.string().optional(),
   socket_group: z.string().optional(),
   metrics_interval: duration.default(5000),
-  metrics_listen: z.string().optional(),
+  metrics_listen: z
+    .string()
+    .refine((a) => parseListenAddress(a) !== null, {
+      message: 'expected HOST:PORT like "127.0.0.1:9464"',
+    })
+    .optional()
+    .meta({ description: "Serve read-only /metrics over TCP on HOST:PORT" }),
   log_buffer_lines: z
     .number()
     .int()
@@ -164,6 +179,9 @@ export const supervisorSchema = z.strictObject({
     .min(100)
     .default(10_000)
     .meta({ description: "Events kept in the store" }),
+  event_max_age: duration
+    .default(7 * 24 * 3600_000)
+    .meta({ description: 'Events older than this are pruned (default "7d")' }),
 });
 
 export const configSchema = z.strictObject({

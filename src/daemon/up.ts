@@ -39,7 +39,11 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   let systemd: SystemdLink | null = null;
   try {
     await prepareSocketPath(s.socketPath, s.socketGroup);
-    store = new Store(s.stateDir, { runRetention: s.runRetention, eventRetention: s.eventRetention });
+    store = new Store(s.stateDir, {
+      runRetention: s.runRetention,
+      eventRetention: s.eventRetention,
+      eventMaxAgeMs: s.eventMaxAgeMs,
+    });
     if (!becomeSubreaper()) log.warn("could not become a child subreaper; orphaned grandchildren go to init");
     const uninstallReaper = installReaper();
     const logs = new LogHub({

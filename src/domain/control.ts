@@ -1,3 +1,5 @@
+import type { Family } from "../metrics/prometheus.ts";
+import type { SamplerStats } from "../metrics/sampler.ts";
 import type { ProbeReport, ProbeScheduleReport } from "./probes.ts";
 import type { EventRecord, ProcessSnapshot, RunRecord } from "./types.ts";
 
@@ -70,12 +72,15 @@ export interface Control {
   pause(name: string): ProcessSnapshot;
   resume(name: string): ProcessSnapshot;
   signal(name: string, signal: string): ProcessSnapshot;
+  progress(name: string, fraction: number, message: string | null): ProcessSnapshot;
   history(name: string, limit?: number): RunRecord[];
   logs(name: string, query: LogQuery): LogEntry[];
   followLogs(name: string, stream: LogQuery["stream"], listener: (line: LogEntry) => void): () => void;
   clearLogs(name: string): void;
   events(filter: EventFilter): EventRecord[];
   probeSchedule(windowMs?: number): ProbeScheduleReport;
+  metrics(): Family[]; // every /metrics family, from one snapshot
+  metricsSampler(): SamplerStats | null; // null when the supervisor samples no metrics
   subscribe(listener: (e: EventRecord) => void): () => void;
   reload(dryRun: boolean): Promise<ReloadPlan>;
   shutdown(): Promise<void>;

@@ -1,3 +1,4 @@
+import type { ProgressInfo } from "./progress.ts";
 import type { LastProbe } from "./probes.ts";
 
 // The shapes every part of tend speaks about. Nothing here does anything.
@@ -35,6 +36,7 @@ export type Reason =
   | "timeout"
   | "liveness"
   | "startup"
+  | "memory"
   | "dependencies"
   | "dependency_failed";
 
@@ -84,6 +86,9 @@ export interface ProcessSnapshot {
   waitingFor: string[] | null; // while waiting: the unmet conditions, e.g. "db healthy"
   lastProbe: LastProbe | null; // latest probe result of this run (readiness, when it has one)
   source: ProcessSource;
-  cpu: number | null;
-  memory: number | null;
+  cpu: number | null; // percent of one core over the last sampling interval, whole tree
+  memory: number | null; // resident bytes of the whole tree
+  fds: number | null; // open file descriptors of the whole tree
+  threads: number | null;
+  progress: ProgressInfo | null; // what a long task reported of its current run
 }

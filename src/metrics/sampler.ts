@@ -18,6 +18,15 @@ export interface SamplerOptions {
   clockTicksPerSecond?: number; // USER_HZ; 100 on every Linux tend targets
 }
 
+// What the benchmark and /v1/debug/metrics read about the sampler itself.
+export interface SamplerStats {
+  intervalMs: number;
+  ticks: number;
+  lastTickProcesses: number;
+  lastTickCostMs: number; // wall time of the last tick
+  lastTickCpuMs: number; // CPU time (user + system) the supervisor spent in the last tick
+}
+
 interface Previous {
   leaderPid: number;
   cpuTicks: number;
@@ -32,11 +41,24 @@ export class MetricsSampler {
   private timer: TimerHandle | null = null;
   private stopped = false;
   lastTickCostMs = 0;
+  lastTickCpuMs = 0;
+  private ticks = 0;
+  private lastTickProcesses = 0;
 
   constructor(private readonly o: SamplerOptions) {}
 
   get(name: string): ProcessMetrics | null {
     return this.latest.get(name) ?? null;
+  }
+
+  stats(): SamplerStats {
+    return {
+      intervalMs: this.o.intervalMs,
+      ticks: this.ticks,
+      lastTickProcesses: this.lastTickProcesses,
+      lastTickCostMs: Math.round(this.lastTickCostMs * 1000) / 1000,
+      lastTickCpuMs: Math.round(this.lastTickCpuMs * 1000) / 1000,
+    };
   }
 
   wake(): void {
@@ -53,6 +75,7 @@ export class MetricsSampler {
   tick(): void {
     this.timer = null;
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const roots = this.o.roots();
     const usage = roots.length > 0 ? sampleTrees(roots) : new Map<string, TreeUsage>();
     const now = this.o.clock.nowMs();
@@ -72,6 +95,10 @@ export class MetricsSampler {
       }
     }
     this.lastTickCostMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
+    this.lastTickCpuMs = (cpu.user + cpu.system) / 1000;
+    this.lastTickProcesses = roots.length;
+    this.ticks++;
     if (roots.length > 0 && !this.stopped)
       this.timer = this.o.clock.after(this.o.intervalMs, () => this.tick());
   }

@@ -9,6 +9,8 @@ import { MIGRATIONS } from "./migrations.ts";
 export interface StoreOptions {
   runRetention: number; // runs kept per process
   eventRetention: number; // events kept in all
+  eventMaxAgeMs?: number; // events older than this are pruned too
+  now?: () => number; // epoch ms, for the age limit
 }
 
 interface RunRow {
@@ -62,6 +64,7 @@ export class Store {
     }
     this.opts = opts;
     this.q = prepare(this.db);
+    this.pruneEvents();
   }
 
   close(): void {
@@ -99,9 +102,23 @@ export class Store {
     const id = Number(this.q.addEvent.run({ ...e, details }).lastInsertRowid);
     if (++this.eventsSincePrune >= 100) {
       this.eventsSincePrune = 0;
-      this.q.pruneEvents.run({ keepAbove: id - this.opts.eventRetention });
+      this.pruneEventsUpTo(id);
     }
     return { id, ...e };
+  }
+
+  // Keeps at most event_retention events, none older than event_max_age. Ids grow with time,
+  // so the age cut is "below the first id new enough": found by scanning only the expired rows.
+  pruneEvents(): void {
+    const last = (this.db.query("SELECT max(id) AS id FROM events").get() as { id: number | null }).id;
+    if (last !== null) this.pruneEventsUpTo(last);
+  }
+
+  private pruneEventsUpTo(lastId: number): void {
+    this.q.pruneEvents.run({ keepAbove: lastId - this.opts.eventRetention });
+    if (this.opts.eventMaxAgeMs === undefined) return;
+    const cutoff = (this.opts.now ?? Date.now)() - this.opts.eventMaxAgeMs;
+    this.q.pruneOldEvents.run({ cutoff });
   }
 
   events(query: EventQuery = {}): EventRecord[] {
@@ -179,6 +196,11 @@ function prepare(db: Database) {
        VALUES ($at, $process, $type, $state, $reason, $details)`,
     ),
     pruneEvents: s("DELETE FROM events WHERE id <= $keepAbove"),
+    pruneOldEvents: s(
+      `DELETE FROM events WHERE id < coalesce(
+         (SELECT id FROM events WHERE at >= $cutoff ORDER BY id LIMIT 1),
+         (SELECT max(id) + 1 FROM events))`,
+    ),
     events: s(
       `SELECT * FROM events WHERE ($process IS NULL OR process = $process) AND ($type IS NULL OR type = $type)
        AND id > $afterId ORDER BY id DESC LIMIT $limit`,

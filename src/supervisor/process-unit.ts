@@ -22,6 +22,11 @@ export class ProcessUnit extends UnitLifecycle {
     return this.run?.child.pid ?? null;
   }
 
+  // The id of the current run (its TEND_RUN marker), or null without one.
+  get runId(): number | null {
+    return this.run?.id ?? null;
+  }
+
   get isActive(): boolean {
     return this.run !== null || this.state === "backoff" || this.state === "waiting";
   }
@@ -69,7 +74,10 @@ export class ProcessUnit extends UnitLifecycle {
     this.intent++;
     this.waiting = null;
     this.cancelBackoff();
-    if (this.stopping) return this.stopping;
+    if (this.stopping) {
+      if (this.restarting) this.stopReasonOverride = reason;
+      return this.stopping;
+    }
     if (!this.run) {
       // backoff, waiting, or a run that just ended and is being cleaned up: nothing left to signal.
       if (this.state !== "stopped" && this.state !== "exited" && this.state !== "failed") {
@@ -105,19 +113,20 @@ export class ProcessUnit extends UnitLifecycle {
   // Stops the unit for good: a start or restart racing with the removal cannot bring it back.
   retire(reason: string): Promise<void> {
     this.retired = true;
+    this.progress.close();
     return this.stop(reason);
   }
 
   pause(): void {
     this.requireState(["running"], "pause");
-    sendToRun(this.run as Run, "SIGSTOP");
+    sendToRun(this.run as Run, "SIGSTOP", true);
     this.probes.pause();
     this.transition("paused", "requested");
   }
 
   resume(): void {
     this.requireState(["paused"], "resume");
-    sendToRun(this.run as Run, "SIGCONT");
+    sendToRun(this.run as Run, "SIGCONT", true);
     this.probes.resume();
     this.transition("running", "requested");
   }
@@ -129,8 +138,16 @@ export class ProcessUnit extends UnitLifecycle {
     this.emit("process.signalled", "requested", { signal: sig });
   }
 
+  // `tend progress` from inside the child: progress belongs to a run, so there must be one.
+  reportProgress(fraction: number, message: string | null): void {
+    if (!this.run)
+      throw new TendError("INVALID_STATE", `${this.name} is ${this.state}; it has no run to report on`);
+    this.progress.report(fraction, message, "api");
+  }
+
   snapshot(): ProcessSnapshot {
     const now = this.deps.clock.nowMs();
+    const usage = this.run ? (this.deps.usage?.(this.name) ?? null) : null;
     return {
       name: this.name,
       state: this.state,
@@ -146,8 +163,11 @@ export class ProcessUnit extends UnitLifecycle {
       waitingFor: this.state === "waiting" ? this.waitingFor : null,
       lastProbe: this.probes.last,
       source: this.source,
-      cpu: null,
-      memory: null,
+      cpu: usage?.cpuPercent ?? null,
+      memory: usage?.rssBytes ?? null,
+      fds: usage?.fds ?? null,
+      threads: usage?.threads ?? null,
+      progress: this.progress.info(this.run !== null),
     };
   }
 

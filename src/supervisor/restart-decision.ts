@@ -2,12 +2,14 @@ import type { ProcessSpec } from "../config/process-spec.ts";
 import type { ExitInfo } from "../domain/types.ts";
 
 export type ExitOutcome =
-  | { kind: "restart"; reason: "exited" | "crashed" | ProbeRestartReason }
+  | { kind: "restart"; reason: "exited" | "crashed" | TendRestartReason }
   | { kind: "exited"; reason: "exited" | "crashed" }
-  | { kind: "failed"; reason: "max_restarts" | ProbeRestartReason };
+  | { kind: "failed"; reason: "max_restarts" | TendRestartReason };
 
 // A run ended by tend because its liveness (or startup) probe failed.
 export type ProbeRestartReason = "liveness" | "startup";
+// Every reason tend ends a run by itself: a failed probe, or the tree's RSS above max_memory.
+export type TendRestartReason = ProbeRestartReason | "memory";
 
 export function isSuccess(spec: Pick<ProcessSpec, "successExitCodes">, exit: ExitInfo): boolean {
   return exit.signal === null && exit.code !== null && spec.successExitCodes.includes(exit.code);
@@ -33,7 +35,7 @@ export function decideAfterExit(
 // like a crash, unless restart = never (then the process has failed) or max_restarts is spent.
 export function decideAfterProbeFailure(
   spec: Pick<ProcessSpec, "restart" | "maxRestarts">,
-  reason: ProbeRestartReason,
+  reason: TendRestartReason,
   restartsInRow: number,
 ): ExitOutcome {
   if (spec.restart === "never") return { kind: "failed", reason };

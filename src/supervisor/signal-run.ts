@@ -1,10 +1,14 @@
 import { TendError } from "../errors.ts";
 import { signalNumber } from "../proc/signals.ts";
 import type { ChildHandle } from "../proc/spawn.ts";
+import { findTree } from "../proc/tree.ts";
+import { runMarker } from "./launcher.ts";
 
 // Signals go to the run's whole process group (the leader is a group leader by setsid), the way
-// a terminal delivers ^C: a `sh -c` wrapper and what it started both receive it.
-export function sendToRun(run: { child: ChildHandle }, sig: string): void {
+// a terminal delivers ^C: a `sh -c` wrapper and what it started both receive it. Pause and
+// resume reach further, to every member of the tree, so a descendant that called setsid is
+// not left running while the rest is stopped.
+export function sendToRun(run: { id: number; child: ChildHandle }, sig: string, wholeTree = false): void {
   const n = signalNumber(sig);
   if (n === null) throw new TendError("BAD_SIGNAL", `unknown signal "${sig}"`);
   try {
@@ -14,6 +18,18 @@ export function sendToRun(run: { child: ChildHandle }, sig: string): void {
       process.kill(run.child.pid, n);
     } catch (err) {
       throw new TendError("INVALID_STATE", `cannot send ${sig} to pid ${run.child.pid}: ${String(err)}`);
+    }
+  }
+  if (!wholeTree) return;
+  for (const pid of findTree({
+    leaderPid: run.child.pid,
+    marker: runMarker(run.id),
+    markerScope: "reparented",
+  })) {
+    try {
+      process.kill(pid, n);
+    } catch {
+      // Gone meanwhile.
     }
   }
 }

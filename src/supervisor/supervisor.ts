@@ -1,3 +1,4 @@
+import type { AlertRule } from "../alerts/alert-rule.ts";
 import type { Clock } from "../clock.ts";
 import { issuesFromZod } from "../config/issues.ts";
 import { type Config, loadConfig } from "../config/load.ts";
@@ -19,6 +20,10 @@ import type { EventRecord, ProcessSnapshot, RunRecord } from "../domain/types.ts
 import { TendError } from "../errors.ts";
 import type { LineStream } from "../logs/line-stream.ts";
 import type { LogHub } from "../logs/log-hub.ts";
+import { metricFamilies } from "../metrics/families.ts";
+import type { Family } from "../metrics/prometheus.ts";
+import type { MetricsSampler, ProcessMetrics, SamplerStats } from "../metrics/sampler.ts";
+import type { TreeRoot } from "../metrics/tree-sample.ts";
 import type { CheckFactory } from "../probes/create-check.ts";
 import { ScheduleStats } from "../probes/schedule-stats.ts";
 import { requireSignal } from "../proc/signals.ts";
@@ -26,7 +31,8 @@ import type { Store } from "../store/store.ts";
 import { VERSION } from "../version.ts";
 import { DependencyCoordinator } from "./dependency-coordinator.ts";
 import { EventBus } from "./event-bus.ts";
-import type { Launcher } from "./launcher.ts";
+import { type Launcher, runMarker } from "./launcher.ts";
+import { MemoryGuard } from "./memory-guard.ts";
 import { ProcessUnit, type UnitDeps } from "./process-unit.ts";
 
 export interface SupervisorDeps {
@@ -38,6 +44,8 @@ export interface SupervisorDeps {
   loadConfig?: (path: string) => Config;
   lines?: LineStream; // what log probes read; default: the one the logs feed
   checks?: CheckFactory; // probe checks; tests pass fakes
+  // The daemon's sampler (it reads /proc; the supervisor only asks it). Absent: no metrics.
+  metrics?: Pick<MetricsSampler, "get" | "wake" | "stats">;
 }
 
 // Owns the units and answers the API. Processes come from the config file or were added at run
@@ -52,6 +60,7 @@ export class Supervisor implements Control {
   private shuttingDown: Promise<void> | null = null;
   private readonly dependencies = new DependencyCoordinator(this.units);
   private readonly probeStats = new ScheduleStats();
+  private readonly memoryGuard = new MemoryGuard();
 
   constructor(
     config: Config,
@@ -69,8 +78,13 @@ export class Supervisor implements Control {
       checks: deps.checks,
       scheduleStats: this.probeStats,
       gate: (spec) => this.dependencies.gate(spec),
+      usage: (name) => deps.metrics?.get(name) ?? null,
     };
     this.bus.subscribe(this.dependencies.onEvent);
+    // The sampler sleeps while nothing runs; a start wakes it.
+    this.bus.subscribe((e) => {
+      if (e.type === "process.running") deps.metrics?.wake();
+    });
     this.startedAt = deps.clock.wallMs();
     this.startedAtMs = deps.clock.nowMs();
     for (const spec of config.processes)
@@ -93,6 +107,11 @@ export class Supervisor implements Control {
         .filter((u) => u.spec.autostart)
         .map((u) => this.dependencies.start(u, "autostart").done),
     );
+  }
+
+  // The [[alerts]] of the config last loaded (at start or by the latest reload).
+  get alertRules(): AlertRule[] {
+    return this.config.alerts;
   }
 
   info(): SupervisorInfo {
@@ -207,6 +226,12 @@ export class Supervisor implements Control {
     return u.snapshot();
   }
 
+  progress(name: string, fraction: number, message: string | null): ProcessSnapshot {
+    const u = this.unit(name);
+    u.reportProgress(fraction, message);
+    return u.snapshot();
+  }
+
   history(name: string, limit = 50): RunRecord[] {
     this.unit(name);
     return this.deps.store.runs(name, limit);
@@ -239,6 +264,44 @@ export class Supervisor implements Control {
 
   subscribe(listener: (e: EventRecord) => void): () => void {
     return this.bus.subscribe(listener);
+  }
+
+  // The trees the sampler measures: every unit that has a run.
+  metricRoots(): TreeRoot[] {
+    const roots: TreeRoot[] = [];
+    for (const u of this.units.values()) {
+      const { pid, runId } = u;
+      if (pid !== null && runId !== null)
+        roots.push({ name: u.name, leaderPid: pid, marker: runMarker(runId) });
+    }
+    return roots;
+  }
+
+  // One sample of one tree; max_memory acts on the second sample in a row above the limit.
+  onSample(name: string, m: ProcessMetrics): void {
+    const u = this.units.get(name);
+    const runId = u?.runId ?? null;
+    if (!u || runId === null) return;
+    if (this.memoryGuard.note(name, runId, m.rssBytes, u.spec.maxMemoryBytes))
+      u.memoryExceeded(runId, m.rssBytes);
+  }
+
+  metrics(): Family[] {
+    const running = new Set<string>();
+    for (const u of this.units.values()) if (u.runId !== null) running.add(u.name);
+    return metricFamilies({
+      processes: this.list(),
+      usage: (name) => (running.has(name) ? (this.deps.metrics?.get(name) ?? null) : null),
+      probeFailures: (name) => this.units.get(name)?.probes.failureCounts ?? {},
+      supervisor: {
+        uptimeMs: this.deps.clock.nowMs() - this.startedAtMs,
+        rssBytes: process.memoryUsage.rss(),
+      },
+    });
+  }
+
+  metricsSampler(): SamplerStats | null {
+    return this.deps.metrics?.stats() ?? null;
   }
 
   async reload(dryRun: boolean): Promise<ReloadPlan> {

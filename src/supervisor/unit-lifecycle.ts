@@ -4,6 +4,7 @@ import type { ProbeResult } from "../domain/probes.ts";
 import type { ExitInfo, Health, ProcessSource, ProcessState } from "../domain/types.ts";
 import { errorMessage } from "../errors.ts";
 import { LineStream } from "../logs/line-stream.ts";
+import type { ProcessMetrics } from "../metrics/sampler.ts";
 import type { Store } from "../store/store.ts";
 import { computeBackoffMs } from "./backoff.ts";
 import type { GateVerdict } from "./dependencies.ts";
@@ -13,9 +14,12 @@ import {
   decideAfterExit,
   decideAfterProbeFailure,
   type ExitOutcome,
+  isSuccess,
   type ProbeRestartReason,
+  type TendRestartReason,
 } from "./restart-decision.ts";
 import { type ProbeDeps, type ProbeHost, UnitProbes } from "./unit-probes.ts";
+import { UnitProgress } from "./unit-progress.ts";
 import { killRunTree, launchRun, type Run } from "./unit-run.ts";
 
 export interface UnitDeps extends Omit<ProbeDeps, "lines"> {
@@ -26,6 +30,8 @@ export interface UnitDeps extends Omit<ProbeDeps, "lines"> {
   lines?: LineStream; // what log probes read; the supervisor passes the one its logs feed
   // Whether the unit's dependencies let it start now; absent: there is nothing to wait for.
   gate?: (spec: ProcessSpec) => GateVerdict;
+  // The latest metrics sample of a process's tree; absent: metrics are off.
+  usage?: (name: string) => ProcessMetrics | null;
 }
 
 // The half of a unit's state machine that follows a run: spawn and record it, start its probes,
@@ -44,10 +50,14 @@ export abstract class UnitLifecycle implements ProbeHost {
   lastError: string | null = null;
   waitingFor: string[] | null = null;
   readonly probes: UnitProbes;
+  readonly progress: UnitProgress;
 
   protected run: Run | null = null;
   protected nextStartAtMs: number | null = null;
   protected stopping: Promise<void> | null = null;
+  // Set when an operator's stop arrives while a restart's stop is under way: the stop wins, and
+  // the run and the final state say so instead of "restart".
+  protected stopReasonOverride: string | null = null;
   protected intent = 0;
   // Set when the unit is removed (rm, reload): nothing may start it again.
   protected retired = false;
@@ -60,7 +70,9 @@ export abstract class UnitLifecycle implements ProbeHost {
   ) {
     this.spec = spec;
     this.source = source;
-    this.probes = new UnitProbes(this, { ...deps, lines: deps.lines ?? new LineStream() });
+    const lines = deps.lines ?? new LineStream();
+    this.probes = new UnitProbes(this, { ...deps, lines });
+    this.progress = new UnitProgress(this, { clock: deps.clock, lines });
   }
 
   get name(): string {
@@ -96,7 +108,18 @@ export abstract class UnitLifecycle implements ProbeHost {
     this.track(this.endRunForProbe(run, kind, my));
   }
 
-  private async endRunForProbe(run: Run, reason: ProbeRestartReason, my: number): Promise<void> {
+  // The tree's RSS stayed above max_memory during run `runId`: the same path as a failed liveness.
+  memoryExceeded(runId: number, rssBytes: number): void {
+    const run = this.run;
+    if (!run || run.id !== runId || this.stopping || this.state !== "running") return;
+    const limitBytes = this.spec.maxMemoryBytes;
+    this.lastError = `memory ${rssBytes} bytes above max_memory ${limitBytes} bytes`;
+    const my = this.intent;
+    this.transition("stopping", "memory", { rssBytes, limitBytes });
+    this.track(this.endRunForProbe(run, "memory", my));
+  }
+
+  private async endRunForProbe(run: Run, reason: TendRestartReason, my: number): Promise<void> {
     const upMs = this.deps.clock.nowMs() - run.startedAtMs;
     const exit = await this.killRun(run, reason);
     if (upMs >= this.spec.backoff.resetAfterMs) this.restartsInRow = 0;
@@ -109,6 +132,7 @@ export abstract class UnitLifecycle implements ProbeHost {
   protected spawnNow(reason: string): void {
     if (this.run || this.retired) return; // never two copies, never a removed unit
     this.transition("starting", reason);
+    this.progress.begin(this.spec.progressPattern);
     const launched = launchRun(this.deps, this.spec);
     if ("error" in launched) {
       this.lastError = launched.error;
@@ -137,8 +161,10 @@ export abstract class UnitLifecycle implements ProbeHost {
     const upMs = clock.nowMs() - run.startedAtMs;
     if (upMs >= this.spec.backoff.resetAfterMs) this.restartsInRow = 0;
     const outcome = decideAfterExit(this.spec, exit, this.restartsInRow);
-    store.endRun(run.id, clock.wallMs(), exit, outcome.reason);
-    this.emit("process.exited", outcome.reason, { ...exit, pid: run.child.pid });
+    // The run itself exited or crashed; giving up (max_restarts) is the state's reason, not the run's.
+    const ended = isSuccess(this.spec, exit) ? "exited" : "crashed";
+    store.endRun(run.id, clock.wallMs(), exit, ended);
+    this.emit("process.exited", ended, { ...exit, pid: run.child.pid });
     this.setHealth("unknown", outcome.reason);
     const my = this.intent;
     // Descendants the leader left behind must be gone before a new copy starts. Usually there
@@ -188,19 +214,25 @@ export abstract class UnitLifecycle implements ProbeHost {
   }
 
   protected async stopRun(run: Run, reason: string): Promise<void> {
-    const exit = await this.killRun(run, reason === "restart" ? "restart" : "stopped");
-    this.setHealth("unknown", reason);
-    this.transition("stopped", reason, exit ? { ...exit } : null);
+    const exit = await this.killRun(run, () => {
+      const why = this.stopReasonOverride ?? reason;
+      return why === "restart" ? "restart" : "stopped";
+    });
+    const why = this.stopReasonOverride ?? reason;
+    this.stopReasonOverride = null;
+    this.setHealth("unknown", why);
+    this.transition("stopped", why, exit ? { ...exit } : null);
   }
 
   // Ends a run by signal (stop, restart, a failed probe) and records it; the caller moves on.
-  private async killRun(run: Run, recordedReason: string): Promise<ExitInfo | null> {
+  private async killRun(run: Run, recordedReason: string | (() => string)): Promise<ExitInfo | null> {
     this.probes.end();
     const { exit, error } = await killRunTree(this.deps.launcher, this.spec, run);
     if (error) this.lastError = error;
     if (this.run === run) this.run = null;
     this.lastExit = exit;
-    this.deps.store.endRun(run.id, this.deps.clock.wallMs(), exit, recordedReason);
+    const reason = typeof recordedReason === "string" ? recordedReason : recordedReason();
+    this.deps.store.endRun(run.id, this.deps.clock.wallMs(), exit, reason);
     return exit;
   }
 

@@ -30,6 +30,8 @@ export interface ProbeHost {
 // verdicts turned into health, events and restarts of the unit.
 export class UnitProbes {
   last: LastProbe | null = null;
+  // Failed checks by probe kind since the supervisor started (the /metrics counter).
+  readonly failureCounts: Record<string, number> = {};
   private set: ProbeSet | null = null;
   private specAtStart: ProcessSpec | null = null;
 
@@ -111,6 +113,7 @@ export class UnitProbes {
   private onResult(kind: ProbeKind, result: ProbeResult, from: ProbeStatus, to: ProbeStatus): void {
     // `tend ps` shows it next to health: the readiness result when there is a readiness probe.
     if (kind !== "liveness" || !this.specAtStart?.probes.readiness) this.last = { kind, ...result };
+    if (!result.ok) this.failureCounts[kind] = (this.failureCounts[kind] ?? 0) + 1;
     const details = { probe: kind, ok: result.ok, message: result.message, latencyMs: result.latencyMs };
     if (to === "failing" && from !== "failing") {
       const failures = this.set?.runner(kind)?.tally.failures ?? 0;

@@ -270,6 +270,8 @@ describe("the supervisor itself", () => {
       routes: [
         "DELETE /v1/processes/{name}",
         "DELETE /v1/processes/{name}/logs",
+        "GET /metrics",
+        "GET /v1/debug/metrics-sampler",
         "GET /v1/debug/probe-schedule",
         "GET /v1/events",
         "GET /v1/health",
@@ -279,6 +281,7 @@ describe("the supervisor itself", () => {
         "GET /v1/processes/{name}/logs",
         "POST /v1/processes",
         "POST /v1/processes/{name}/pause",
+        "POST /v1/processes/{name}/progress",
         "POST /v1/processes/{name}/restart",
         "POST /v1/processes/{name}/resume",
         "POST /v1/processes/{name}/signal",

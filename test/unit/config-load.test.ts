@@ -188,6 +188,7 @@ describe("what a process becomes", () => {
         metricsListen: null,
         runRetention: 100,
         eventRetention: 10_000,
+        eventMaxAgeMs: 7 * 24 * 3600_000,
         logBufferLines: 1000,
       },
       alerts: [],
@@ -208,6 +209,7 @@ describe("what a process becomes", () => {
           successExitCodes: [0],
           stopSignal: "SIGTERM",
           stopTimeoutMs: 10_000,
+          maxMemoryBytes: null,
           logs: {
             maxBytes: 10 * 1024 * 1024,
             keep: 5,
@@ -216,6 +218,7 @@ describe("what a process becomes", () => {
             merge: false,
             lineMaxBytes: 65_536,
           },
+          progressPattern: null,
           probes: { startup: null, readiness: null, liveness: null },
           dependsOn: [],
           preset: null,

@@ -262,6 +262,22 @@ describe("operator actions", () => {
     });
   });
 
+  // Regression: the winning stop used to leave the run and the state saying "restart".
+  test("a stop that wins over a restart is recorded as the operator's stop", async () => {
+    using h = setup();
+    await h.unit.start();
+    const release = h.launcher.hold();
+    const restarting = h.unit.restart();
+    const stopping = h.unit.stop();
+    release();
+    await Promise.all([restarting, stopping]);
+    expect({
+      state: h.unit.state,
+      reason: h.unit.reason,
+      runs: h.store.runs("svc").map((r) => r.reason),
+    }).toEqual({ state: "stopped", reason: "requested", runs: ["stopped"] });
+  });
+
   test("a stop wins over a restart in flight", async () => {
     using h = setup();
     await h.unit.start();

@@ -5,8 +5,10 @@ import { probeScheduleQuery } from "../schemas.ts";
 
 // /v1/debug/…: figures about the supervisor's own machinery, for benchmarks and diagnosis.
 export function debugRoutes(control: Control) {
-  return new Elysia({ prefix: "/v1/debug" }).get("/probe-schedule", ({ request }) => {
-    const q = parseQuery(request, probeScheduleQuery);
-    return control.probeSchedule(q.window);
-  });
+  return new Elysia({ prefix: "/v1/debug" })
+    .get("/probe-schedule", ({ request }) => {
+      const q = parseQuery(request, probeScheduleQuery);
+      return control.probeSchedule(q.window);
+    })
+    .get("/metrics-sampler", () => control.metricsSampler() ?? { intervalMs: null, ticks: 0 });
 }

@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import type { Control } from "../../domain/control.ts";
 import { readBody } from "../body.ts";
 import { parseQuery } from "../query.ts";
-import { addBody, historyQuery, signalBody } from "../schemas.ts";
+import { addBody, historyQuery, progressBody, signalBody } from "../schemas.ts";
 
 // /v1/processes…: every route is a thin call into Control; no state lives here.
 export function processRoutes(control: Control) {
@@ -32,6 +32,14 @@ export function processRoutes(control: Control) {
       async ({ params, request }) => {
         const body = await readBody(request, signalBody);
         return control.signal(params.name, body.signal);
+      },
+      { parse: "none" },
+    )
+    .post(
+      "/:name/progress",
+      async ({ params, request }) => {
+        const body = await readBody(request, progressBody);
+        return control.progress(params.name, body.progress, body.message ?? null);
       },
       { parse: "none" },
     )
