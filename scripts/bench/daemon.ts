@@ -35,11 +35,12 @@ export class BenchDaemon {
     this.socket = join(this.dir, "run/tend.sock");
   }
 
-  // Writes tend.toml: socket, state and logs in the temp dir, then the given processes.
-  configure(processesToml: string): this {
+  // Writes tend.toml: socket, state and logs in the temp dir, more [supervisor] lines, then the
+  // given processes.
+  configure(processesToml: string, supervisorExtra = ""): this {
     writeFileSync(
       join(this.dir, "tend.toml"),
-      `[supervisor]\nsocket = "${this.socket}"\nstate_dir = "${this.dir}/state"\nlog_dir = "${this.dir}/logs"\n\n${processesToml}`,
+      `[supervisor]\nsocket = "${this.socket}"\nstate_dir = "${this.dir}/state"\nlog_dir = "${this.dir}/logs"\n${supervisorExtra}\n\n${processesToml}`,
     );
     return this;
   }

@@ -1,5 +1,6 @@
 import { idleRss } from "./measurements/idle-rss.ts";
 import { logThroughput } from "./measurements/log-throughput.ts";
+import { metricsCpu, metricsTick } from "./measurements/metrics-load.ts";
 import { probeCpu, probeLateness } from "./measurements/probe-load.ts";
 import { psRoundTrip } from "./measurements/ps-round-trip.ts";
 import { restartLatency } from "./measurements/restart-latency.ts";
@@ -13,4 +14,6 @@ export const MEASUREMENTS: Measurement[] = [
   logThroughput,
   probeCpu,
   probeLateness,
+  metricsTick,
+  metricsCpu,
 ];

@@ -18,7 +18,12 @@ const ROUTES: Route[] = [
   ["post", "/v1/processes/{name}/resume", "SIGCONT the process group"],
   ["post", "/v1/processes/{name}/signal", "Send a signal to the process group", signalBody],
   ["get", "/v1/processes/{name}/history", "Runs, newest first (?lines=N)"],
-  ["post", "/v1/processes/{name}/progress", "Report progress of the current run: {progress: 0..1, message?}", progressBody],
+  [
+    "post",
+    "/v1/processes/{name}/progress",
+    "Report progress of the current run: {progress: 0..1, message?}",
+    progressBody,
+  ],
   ["get", "/v1/processes/{name}/logs", "Last lines (?lines=N&stream=stdout|stderr); follow=1 streams SSE"],
   ["delete", "/v1/processes/{name}/logs", "Empty the process's log files"],
   ["get", "/v1/events", "Stored events; ?follow=1 streams server-sent events, snapshot first"],

@@ -1,4 +1,5 @@
 import { formatBytes, formatDuration } from "../config/units.ts";
+import type { ProgressInfo } from "../domain/progress.ts";
 import type { ProcessSnapshot } from "../domain/types.ts";
 
 const COLORS: Record<string, string> = {
@@ -39,7 +40,8 @@ export function psRows(list: ProcessSnapshot[], color: boolean): string {
     p.name,
     paint(p.state, p.state, color) +
       (p.state === "backoff" && p.nextStartInMs !== null ? ` (${formatDuration(p.nextStartInMs)})` : "") +
-      waitingNote(p),
+      waitingNote(p) +
+      (p.progress ? ` ${progressText(p.progress)}` : ""),
     healthCell(p, color),
     p.pid === null ? "-" : String(p.pid),
     p.uptimeMs === null ? "-" : formatDuration(p.uptimeMs),
@@ -48,6 +50,13 @@ export function psRows(list: ProcessSnapshot[], color: boolean): string {
     p.memory === null ? "-" : formatBytes(p.memory),
   ]);
   return table(["NAME", "STATE", "HEALTH", "PID", "UPTIME", "RESTARTS", "CPU", "MEM"], rows);
+}
+
+// "42% eta 1m3s (halfway)": progress, the time left at the pace so far, the last message.
+export function progressText(p: ProgressInfo): string {
+  const pct = `${Math.round(p.fraction * 1000) / 10}%`;
+  const eta = p.etaMs === null ? "" : ` eta ${formatDuration(p.etaMs)}`;
+  return `${pct}${eta}${p.message ? ` (${p.message})` : ""}`;
 }
 
 export function latencyText(latencyMs: number): string {

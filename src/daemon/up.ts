@@ -1,12 +1,15 @@
 import { mkdirSync, unlinkSync } from "node:fs";
-import { Alerter } from "../alerts/alerter.ts";
+import { LiveAlerts } from "../alerts/alert-rules-live.ts";
 import { createApp } from "../api/app.ts";
+import { metricsOnlyFetch } from "../api/routes/metrics.ts";
 import { systemClock } from "../clock.ts";
 import type { Config } from "../config/load.ts";
 import type { EventRecord } from "../domain/types.ts";
 import { errorMessage } from "../errors.ts";
 import { DroppedLines } from "../logs/dropped-lines.ts";
 import { LogHub } from "../logs/log-hub.ts";
+import { MetricsSampler } from "../metrics/sampler.ts";
+import type { TreeRoot } from "../metrics/tree-sample.ts";
 import { becomeSubreaper } from "../proc/libc.ts";
 import { installReaper, reapOrphans } from "../proc/reaper.ts";
 import { Store } from "../store/store.ts";
@@ -16,6 +19,7 @@ import { Supervisor } from "../supervisor/supervisor.ts";
 import { linkSystemd, type SystemdLink } from "../systemd/notify-link.ts";
 import { lockStateDir } from "./lock.ts";
 import type { Logger } from "./logger.ts";
+import { listenMetrics } from "./metrics-listen.ts";
 import { createReloader, type Reload } from "./reloader.ts";
 import { prepareSocketPath, secureSocket } from "./socket.ts";
 
@@ -52,8 +56,23 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       onDropped: (name, lines) => dropped.note(name, lines),
     });
     const launcher = createLauncher({ logs, socketPath: s.socketPath });
-    const supervisor = new Supervisor(config, { clock: systemClock, store, launcher, logs });
-    const alerter = new Alerter(config.alerts, {
+    // One /proc scan per tick for every tree; the supervisor says which trees and acts on samples.
+    const metrics: MetricsSampler = new MetricsSampler({
+      clock: systemClock,
+      intervalMs: Math.max(100, s.metricsIntervalMs),
+      roots: (): TreeRoot[] => supervisor.metricRoots(),
+      onSample: (name, m): void => supervisor.onSample(name, m),
+    });
+    const supervisor: Supervisor = new Supervisor(config, {
+      clock: systemClock,
+      store,
+      launcher,
+      logs,
+      metrics,
+    });
+    // Rebuilt when a reload changes [[alerts]].
+    const alerter = new LiveAlerts(config.alerts, {
+      currentRules: () => supervisor.alertRules,
       clock: systemClock,
       subscribe: (l) => supervisor.subscribe(l),
       lines: logs.lines,
@@ -97,6 +116,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         systemd?.stopping();
         log.info("stopping all processes");
         await supervisor.shutdown();
+        metrics.stop();
+        metricsServer?.stop(true);
         // Let in-flight answers (the shutdown request's own) go out; then cut followers (SSE).
         await Promise.race([server.stop(false), Bun.sleep(500)]);
         server.stop(true);
@@ -132,6 +153,10 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     process.umask(oldUmask);
     secureSocket(s.socketPath, s.socketGroup);
     log.info(`listening on ${s.socketPath}`);
+    const metricsServer = s.metricsListen
+      ? listenMetrics(s.metricsListen, metricsOnlyFetch(supervisor))
+      : null;
+    if (metricsServer) log.info(`serving /metrics on ${s.metricsListen}`);
 
     await supervisor.startAll();
     // A shutdown asked for during startup has already sent STOPPING=1.

@@ -1,5 +1,5 @@
-import type { ProgressInfo } from "./progress.ts";
 import type { LastProbe } from "./probes.ts";
+import type { ProgressInfo } from "./progress.ts";
 
 // The shapes every part of tend speaks about. Nothing here does anything.
 

@@ -40,6 +40,8 @@ export class StreamCapture {
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private stampAt = Number.NaN;
   private stamp = EMPTY;
+  // For subscribers: the unpublished part of a line may end inside a character.
+  private readonly decoder = new TextDecoder();
 
   constructor(private readonly o: CaptureOptions) {}
 
@@ -60,9 +62,10 @@ export class StreamCapture {
     this.cancelFlush();
     if (this.lineLen === 0) return;
     const held = this.heldBytes();
-    const body = concat([held, NEWLINE]);
-    this.toDisk(this.stamped(body, this.lineOnDisk));
-    this.o.ring.pushRaw(this.o.stream, this.o.now(), body);
+    this.writeLines(held, NEWLINE);
+    const at = this.o.now();
+    this.o.ring.pushRaw(this.o.stream, at, held);
+    this.o.ring.pushRaw(this.o.stream, at, NEWLINE);
     this.publishLine();
     this.startLine();
   }
@@ -91,10 +94,12 @@ export class StreamCapture {
 
   private lineByLine(chunk: Uint8Array, subscribed: boolean): void {
     this.cancelFlush();
-    const { body, rest } = cutLines(this.heldBytes(), chunk, this.lineLen, this.o.lineMaxBytes);
+    const { body, rest } = cutLines(chunk, this.lineLen, this.o.lineMaxBytes);
     if (body.length > 0) {
       const at = this.o.now();
-      this.toDisk(this.stamped(body, this.lineOnDisk));
+      const held = this.heldBytes();
+      this.writeLines(held, body);
+      this.o.ring.pushRaw(this.o.stream, at, held);
       this.o.ring.pushRaw(this.o.stream, at, body);
       if (subscribed) this.publish(body, at);
       this.startLine();
@@ -113,7 +118,8 @@ export class StreamCapture {
     this.flushTimer = null;
     const held = this.heldBytes();
     if (held.length > 0) {
-      this.toDisk(this.stamped(held, this.lineOnDisk, true));
+      const stamp = this.o.timestamps && !this.lineOnDisk;
+      this.toDisk(stamp ? concat([this.stampNow(), held]) : held);
       this.o.ring.pushRaw(this.o.stream, this.o.now(), held);
       this.lineOnDisk = true;
       this.held = 0;
@@ -123,14 +129,12 @@ export class StreamCapture {
     this.lineFlushed = true;
   }
 
-  // Sends the complete lines of `body` to subscribers, decoded in one call. The first one
-  // continues what subscribers have not had of the current line (written on the fast path).
+  // Sends the complete lines of `body` to subscribers, decoded without joining buffers. The
+  // first one continues what subscribers have not had of the current line.
   private publish(body: Uint8Array, at: number): void {
-    const before = this.unpublished.length ? concat(this.unpublished) : EMPTY;
-    const pending = before.length - this.held;
-    const texts = decoder
-      .decode(pending > 0 ? concat([before.subarray(0, pending), body]) : body)
-      .split("\n");
+    let text = "";
+    for (const part of this.unpublished) text += this.decoder.decode(part, { stream: true });
+    const texts = (text + this.decoder.decode(body)).split("\n");
     texts.pop();
     const { process, stream } = this.o;
     // After a flush, an empty rest of the line is no line of its own.
@@ -161,22 +165,29 @@ export class StreamCapture {
     return all.subarray(all.length - this.held);
   }
 
-  // `bytes` with a timestamp in front of each line when timestamps are on. `open`: the last
-  // line has no newline yet (a flushed partial).
-  private stamped(bytes: Uint8Array, firstContinues: boolean, open = false): Uint8Array {
-    if (!this.o.timestamps || bytes.length === 0) return bytes;
+  // Writes `held` + `body` (whole lines, the first continuing `held`), with a timestamp in front
+  // of each line when timestamps are on.
+  private writeLines(held: Uint8Array, body: Uint8Array): void {
+    if (this.o.timestamps) this.toDisk(withPrefixes(held, body, this.stampNow(), this.lineOnDisk));
+    else this.toDisk(held, body);
+  }
+
+  // "2030-01-01T12:00:00.000Z ", encoded once per millisecond.
+  private stampNow(): Uint8Array {
     const now = this.o.now();
     if (now !== this.stampAt) {
       this.stampAt = now;
       this.stamp = encoder.encode(`${new Date(now).toISOString()} `);
     }
-    if (!open) return withPrefixes(bytes, this.stamp, firstContinues);
-    return firstContinues ? bytes : concat([this.stamp, bytes]);
+    return this.stamp;
   }
 
-  private toDisk(bytes: Uint8Array): void {
-    if (bytes.length && this.o.file.append(bytes) < bytes.length)
-      this.o.onDropped(Math.max(1, countNewlines(bytes)));
+  // Appends `parts` in order (separately: no copy to join them); lines that could not be
+  // written are counted as dropped.
+  private toDisk(...parts: Uint8Array[]): void {
+    let missing = 0;
+    for (const p of parts) if (p.length > 0) missing += p.length - this.o.file.append(p);
+    if (missing > 0) this.o.onDropped(Math.max(1, countNewlines(parts[parts.length - 1] as Uint8Array)));
   }
 
   private cancelFlush(): void {

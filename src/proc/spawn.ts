@@ -1,4 +1,3 @@
-import { closeSync, mkdirSync, openSync } from "node:fs";
 import type { ExitInfo } from "../domain/types.ts";
 import { errorMessage, TendError } from "../errors.ts";
 import { readStat } from "./proc-fs.ts";

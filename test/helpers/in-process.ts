@@ -61,7 +61,9 @@ export class InProcess {
     }
     const res = await this.app.handle(new Request(`http://localhost${path}`, init));
     const text = await res.text();
-    return { status: res.status, body: text === "" ? null : (JSON.parse(text) as unknown) };
+    // JSON for every route but /metrics, which answers in the Prometheus text format.
+    const json = text !== "" && !res.headers.get("content-type")?.startsWith("text/plain");
+    return { status: res.status, body: json ? (JSON.parse(text) as unknown) : text || null };
   }
 
   logPath(name: string, stream: "out" | "err" = "out"): string {

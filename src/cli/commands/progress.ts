@@ -1,4 +1,3 @@
-import { formatDuration } from "../../config/units.ts";
 import { parseProgress } from "../../domain/progress.ts";
 import type { ProcessSnapshot } from "../../domain/types.ts";
 import { bool, str } from "../args.ts";
@@ -13,24 +12,37 @@ export const progress: Command = {
   name: "progress",
   usage: 'tend progress 42% | 0.42 [--message "…"] [--process NAME]',
   summary: "report the progress of a long task from inside it (TEND_PROCESS names the process)",
-  flags: { ...CLIENT_FLAGS, message: { takes: "value", alias: "-m" }, process: { takes: "value" }, json: { takes: "bool" } },
+  flags: {
+    ...CLIENT_FLAGS,
+    message: { takes: "value", alias: "-m" },
+    process: { takes: "value" },
+    json: { takes: "bool" },
+  },
   async run(args, io) {
     const [value, ...extra] = args.positionals;
     if (value === undefined || extra.length)
       throw usageError("tend progress takes one value: a percent (42%) or a fraction (0.42)", "progress");
     const fraction = parseProgress(value);
     if (fraction === null)
-      throw usageError(`${value}: expected a percent like 42% or a fraction from 0 to 1 like 0.42`, "progress");
+      throw usageError(
+        `${value}: expected a percent like 42% or a fraction from 0 to 1 like 0.42`,
+        "progress",
+      );
     const name = str(args, "process") ?? io.env.TEND_PROCESS;
-    if (!name) throw usageError("tend progress runs inside a supervised process, or give --process NAME", "progress");
+    if (!name)
+      throw usageError("tend progress runs inside a supervised process, or give --process NAME", "progress");
     const message = str(args, "message");
     const client = await clientFor(args, io);
-    const p = await client.request<ProcessSnapshot>("POST", `/v1/processes/${encodeURIComponent(name)}/progress`, {
-      progress: fraction,
-      ...(message === undefined ? {} : { message }),
-    });
+    const p = await client.request<ProcessSnapshot>(
+      "POST",
+      `/v1/processes/${encodeURIComponent(name)}/progress`,
+      {
+        progress: fraction,
+        ...(message === undefined ? {} : { message }),
+      },
+    );
     if (bool(args, "json")) io.out(`${JSON.stringify(p)}\n`);
-    else io.out(`${p.name}: ${p.progress ? progressText(p.progress, formatDuration) : "-"}\n`);
+    else io.out(`${p.name}: ${p.progress ? progressText(p.progress) : "-"}\n`);
     return 0;
   },
 };

@@ -4,7 +4,7 @@ import type { ProcessSnapshot } from "../../domain/types.ts";
 import { bool, type ParsedArgs } from "../args.ts";
 import { usageError } from "../cli-error.ts";
 import { CLIENT_FLAGS, clientFor } from "../context.ts";
-import { exitText, paint, psRows, time } from "../format.ts";
+import { exitText, paint, progressText, psRows, time } from "../format.ts";
 import { type Io, useColor } from "../io.ts";
 import { statusLines } from "../probe-format.ts";
 import type { Command } from "./types.ts";
@@ -48,6 +48,12 @@ export const status: Command = {
       `cwd:       ${p.cwd ?? "-"}`,
       `restart:   ${p.restartPolicy}`,
     ];
+    if (p.progress) {
+      lines.push(
+        `progress:  ${progressText(p.progress)}`,
+        `runtime:   ${formatDuration(p.progress.runtimeMs)}${p.progress.etaMs === null ? "" : `, about ${formatDuration(p.progress.etaMs)} left`}`,
+      );
+    }
     if (p.nextStartInMs !== null) lines.push(`next start: in ${formatDuration(p.nextStartInMs)}`);
     if (p.lastExit) lines.push(`last exit: ${exitText(p.lastExit.code, p.lastExit.signal)}`);
     if (p.lastError) lines.push(`error:     ${p.lastError}`);

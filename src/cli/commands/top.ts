@@ -1,0 +1,22 @@
+import type { ProcessSnapshot } from "../../domain/types.ts";
+import { usageError } from "../cli-error.ts";
+import { CLIENT_FLAGS, clientFor } from "../context.ts";
+import { runTop } from "../top/loop.ts";
+import { processTerminal } from "../top/terminal.ts";
+import type { Command } from "./types.ts";
+
+export const top: Command = {
+  name: "top",
+  usage: "tend top",
+  summary: "live view of processes: ↑↓/jk select, 1-8 sort, s start, x stop, r restart, l logs, q quit",
+  flags: { ...CLIENT_FLAGS },
+  async run(args, io) {
+    if (args.positionals.length) throw usageError("tend top takes no arguments", "top");
+    if (!io.isTty || !process.stdin.isTTY)
+      throw usageError("tend top needs a terminal; use tend ps for a one-off table", "top");
+    const client = await clientFor(args, io);
+    // Fails here, before the screen is taken, when the supervisor is not reachable.
+    await client.request<ProcessSnapshot[]>("GET", "/v1/processes");
+    return runTop(client, processTerminal());
+  },
+};

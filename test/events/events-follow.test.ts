@@ -1,0 +1,64 @@
+import { expect, test } from "bun:test";
+import type { EventRecord, ProcessSnapshot } from "../../src/domain/types.ts";
+import { FIXTURES, TEND_CMD, TestDaemon } from "../helpers/daemon.ts";
+import { waitFor } from "../helpers/wait.ts";
+
+// Reads a child's stdout as lines, as they come.
+function lineReader(stream: ReadableStream<Uint8Array>) {
+  const lines: string[] = [];
+  void (async () => {
+    let buf = "";
+    const dec = new TextDecoder();
+    for await (const chunk of stream) {
+      buf += dec.decode(chunk, { stream: true });
+      let nl = buf.indexOf("\n");
+      while (nl >= 0) {
+        lines.push(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+        nl = buf.indexOf("\n");
+      }
+    }
+  })();
+  return lines;
+}
+
+test("tend events -f --json prints the snapshot, then a restart's events in order", async () => {
+  await using d = await new TestDaemon(
+    `[processes.svc]\ncommand = ["${FIXTURES}/ready-then-sleep.sh"]\n`,
+  ).start();
+  const before = await d.waitState("svc", "running");
+  const follower = Bun.spawn([...TEND_CMD, "events", "-f", "--json", "--process", "svc"], {
+    env: d.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  try {
+    const lines = lineReader(follower.stdout as ReadableStream<Uint8Array>);
+    await waitFor("the snapshot line", () => lines.length >= 1);
+    const restarted = await d.api("POST", "/v1/processes/svc/restart");
+    expect(restarted.status).toBe(200);
+    const parsed = () => lines.map((l) => JSON.parse(l) as { event: string; data: unknown });
+    await waitFor("the running event of the restart", () =>
+      parsed().some((m) => m.event === "event" && (m.data as EventRecord).type === "process.running"),
+    );
+    const [snapshot, ...rest] = parsed();
+    const snap = snapshot?.data as ProcessSnapshot[];
+    expect({ event: snapshot?.event, list: snap.map((p) => [p.name, p.state, p.pid]) }).toEqual({
+      event: "snapshot",
+      list: [["svc", "running", before.pid]],
+    });
+    const states = rest
+      .map((m) => m.data as EventRecord)
+      .filter((e) => e.type.startsWith("process."))
+      .map((e) => [e.type, e.reason]);
+    expect(states).toEqual([
+      ["process.stopping", "restart"],
+      ["process.stopped", "restart"],
+      ["process.starting", "restart"],
+      ["process.running", "restart"],
+    ]);
+    expect(rest.every((m) => m.event === "event" && (m.data as EventRecord).process === "svc")).toBe(true);
+  } finally {
+    follower.kill("SIGTERM");
+    await follower.exited;
+  }
+});
