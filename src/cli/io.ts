@@ -6,9 +6,21 @@ export interface Io {
   isTty: boolean;
 }
 
+// process.exit drops what a pipe has not taken yet (a slow reader gets the first 64 KiB), so
+// the real Io queues its writes and the entry point waits for them before exiting.
+let pending: Promise<unknown> = Promise.resolve();
+
+function queue(sink: typeof Bun.stdout, text: string): void {
+  pending = pending.then(() => Bun.write(sink, text)).catch(() => undefined);
+}
+
+export function flushOutput(): Promise<unknown> {
+  return pending;
+}
+
 export const processIo: Io = {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
+  out: (t) => queue(Bun.stdout, t),
+  err: (t) => queue(Bun.stderr, t),
   env: process.env,
   isTty: Boolean(process.stdout.isTTY),
 };

@@ -1,3 +1,4 @@
+import { scanProcesses, scanProcessesShared } from "./proc-fs.ts";
 import { signalNumber } from "./signals.ts";
 import { findTree, type TreeQuery } from "./tree.ts";
 
@@ -28,12 +29,18 @@ function send(pid: number, sig: number): void {
 export async function stopTree(opts: StopTreeOptions): Promise<StopTreeResult> {
   const sig = signalNumber(opts.signal) ?? 15;
   const pollMs = opts.pollMs ?? 10;
-  let tree = findTree(opts);
+  const procs = scanProcesses();
+  let tree = findTree(opts, procs);
   const found = tree.length;
+  // The group gets the signal once; members outside it (setsid) get it directly. Sending it
+  // to each group member as well would deliver it twice, and many programs treat a second
+  // SIGTERM as "quit now".
+  const pgid = new Map(procs.map((p) => [p.pid, p.pgid]));
+  const outside = tree.filter((pid) => opts.leaderPid === null || pgid.get(pid) !== opts.leaderPid);
   if (opts.leaderPid !== null) send(-opts.leaderPid, sig);
-  for (const pid of tree) send(pid, sig);
+  for (const pid of outside) send(pid, sig);
   if (opts.leaderPid !== null) send(-opts.leaderPid, 18);
-  for (const pid of tree) send(pid, 18);
+  for (const pid of outside) send(pid, 18);
 
   const deadline = performance.now() + opts.timeoutMs;
   tree = await waitEmpty(opts, deadline, pollMs);
@@ -56,9 +63,9 @@ async function waitEmpty(
   each?: () => void,
 ): Promise<number[]> {
   for (;;) {
-    const tree = findTree(q);
+    await Bun.sleep(Math.min(pollMs, Math.max(1, deadline - performance.now())));
+    const tree = findTree(q, scanProcessesShared(pollMs / 2));
     if (tree.length === 0 || performance.now() >= deadline) return tree;
     each?.();
-    await Bun.sleep(Math.min(pollMs, Math.max(1, deadline - performance.now())));
   }
 }

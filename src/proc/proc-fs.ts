@@ -62,6 +62,18 @@ export function scanProcesses(): ProcStat[] {
   return out;
 }
 
+// Many stops at once (tend down with hundreds of processes) each poll for their trees; one scan
+// a few milliseconds old serves them all instead of one full scan per stop per poll.
+let shared: { atMs: number; procs: ProcStat[] } | null = null;
+
+export function scanProcessesShared(maxAgeMs: number): ProcStat[] {
+  const now = performance.now();
+  if (shared && now - shared.atMs <= maxAgeMs) return shared.procs;
+  const procs = scanProcesses();
+  shared = { atMs: performance.now(), procs };
+  return procs;
+}
+
 export function environHas(pid: number, entry: string): boolean {
   try {
     const env = readFileSync(`/proc/${pid}/environ`, "latin1");
