@@ -1,4 +1,4 @@
-import { scanProcesses, scanProcessesShared } from "./proc-fs.ts";
+import { scanProcessesShared } from "./proc-fs.ts";
 import { signalNumber } from "./signals.ts";
 import { findTree, type TreeQuery } from "./tree.ts";
 
@@ -29,7 +29,8 @@ function send(pid: number, sig: number): void {
 export async function stopTree(opts: StopTreeOptions): Promise<StopTreeResult> {
   const sig = signalNumber(opts.signal) ?? 15;
   const pollMs = opts.pollMs ?? 10;
-  const procs = scanProcesses();
+  // Stops begun in the same moment (tend down) share one scan.
+  const procs = scanProcessesShared(1);
   let tree = findTree(opts, procs);
   const found = tree.length;
   // The group gets the signal once; members outside it (setsid) get it directly. Sending it

@@ -74,6 +74,30 @@ export function scanProcessesShared(maxAgeMs: number): ProcStat[] {
   return procs;
 }
 
+// The TEND_RUN entry of a process's environment, remembered per process (pid and start time):
+// a stop of hundreds of processes would otherwise read every sibling's environ on every poll.
+// Only found markers are remembered: between fork and exec a child still shows its parent's
+// environment, so an absent marker may yet appear.
+const runMarkers = new Map<number, { startTicks: number; marker: string }>();
+
+export function runMarkerOf(p: ProcStat): string | null {
+  const known = runMarkers.get(p.pid);
+  if (known && known.startTicks === p.startTicks) return known.marker;
+  let env: string;
+  try {
+    env = readFileSync(`/proc/${p.pid}/environ`, "latin1");
+  } catch {
+    return null;
+  }
+  const at = env.startsWith("TEND_RUN=") ? 0 : env.indexOf("\0TEND_RUN=") + 1;
+  if (at <= 0 && !env.startsWith("TEND_RUN=")) return null;
+  const end = env.indexOf("\0", at);
+  const marker = env.slice(at, end < 0 ? undefined : end);
+  if (runMarkers.size > 20_000) runMarkers.clear();
+  runMarkers.set(p.pid, { startTicks: p.startTicks, marker });
+  return marker;
+}
+
 export function environHas(pid: number, entry: string): boolean {
   try {
     const env = readFileSync(`/proc/${pid}/environ`, "latin1");

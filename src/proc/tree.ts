@@ -1,4 +1,4 @@
-import { environHas, type ProcStat, scanProcesses } from "./proc-fs.ts";
+import { type ProcStat, runMarkerOf, scanProcesses } from "./proc-fs.ts";
 
 // Every live process that belongs to one run: the leader's process group, the leader's
 // descendants, and anything carrying the run's environment marker (which survives setsid and
@@ -24,7 +24,7 @@ export function findTree(q: TreeQuery, procs: ProcStat[] = scanProcesses()): num
   const roots: number[] = [];
   for (const p of live) {
     if (q.leaderPid !== null && (p.pid === q.leaderPid || p.pgid === q.leaderPid)) roots.push(p.pid);
-    else if (q.marker !== null && inScope(q, p) && environHas(p.pid, q.marker)) roots.push(p.pid);
+    else if (q.marker !== null && inScope(q, p) && runMarkerOf(p) === q.marker) roots.push(p.pid);
   }
   while (roots.length > 0) {
     const pid = roots.pop() as number;
