@@ -1,5 +1,6 @@
 import { idleRss } from "./measurements/idle-rss.ts";
 import { logThroughput } from "./measurements/log-throughput.ts";
+import { massStop } from "./measurements/mass-stop.ts";
 import { metricsCpu, metricsTick } from "./measurements/metrics-load.ts";
 import { probeCpu, probeLateness } from "./measurements/probe-load.ts";
 import { psRoundTrip } from "./measurements/ps-round-trip.ts";
@@ -11,6 +12,7 @@ export const MEASUREMENTS: Measurement[] = [
   psRoundTrip,
   idleRss,
   restartLatency,
+  massStop,
   logThroughput,
   probeCpu,
   probeLateness,
