@@ -156,3 +156,8 @@ export class BenchDaemon {
 export function processToml(name: string, command: string[], extra: string[] = []): string {
   return [`[processes.${name}]`, `command = ${JSON.stringify(command)}`, ...extra, ""].join("\n");
 }
+
+// N idle processes (`sleep 100000`) named idle-0 … idle-N-1.
+export function idleProcessesToml(count: number): string {
+  return Array.from({ length: count }, (_, i) => processToml(`idle-${i}`, ["sleep", "100000"])).join("\n");
+}

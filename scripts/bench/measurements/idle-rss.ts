@@ -1,4 +1,4 @@
-import { BenchDaemon, processToml } from "../daemon.ts";
+import { BenchDaemon, idleProcessesToml } from "../daemon.ts";
 import { rssKb } from "../proc.ts";
 import { fmt, summarize } from "../stats.ts";
 import type { BenchContext, Measurement, Row } from "../types.ts";
@@ -10,10 +10,7 @@ const SAMPLE_EVERY_MS = 200;
 // VmRSS of the `tend up` process alone (children excluded), once every child is running and the
 // supervisor has settled: the resident cost of supervising N idle processes.
 async function rssWith(ctx: BenchContext, children: number): Promise<number> {
-  const toml = Array.from({ length: children }, (_, i) => processToml(`idle-${i}`, ["sleep", "100000"])).join(
-    "\n",
-  );
-  const d = new BenchDaemon(ctx.bin, ctx.tmpRoot).configure(toml);
+  const d = new BenchDaemon(ctx.bin, ctx.tmpRoot).configure(idleProcessesToml(children));
   try {
     await d.start();
     await d.waitRunning(children);

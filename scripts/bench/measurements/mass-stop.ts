@@ -1,4 +1,4 @@
-import { BenchDaemon, processToml } from "../daemon.ts";
+import { BenchDaemon, idleProcessesToml } from "../daemon.ts";
 import { pidsWithEnv } from "../proc.ts";
 import { fmt } from "../stats.ts";
 import type { BenchContext, Measurement, Row } from "../types.ts";
@@ -6,10 +6,7 @@ import type { BenchContext, Measurement, Row } from "../types.ts";
 // `tend down` with N idle children: from the command to the supervisor gone and no child of
 // it left alive (what ../shared/bench-peers calls "Stop N").
 async function downMs(ctx: BenchContext, children: number): Promise<number> {
-  const toml = Array.from({ length: children }, (_, i) => processToml(`idle-${i}`, ["sleep", "100000"])).join(
-    "\n",
-  );
-  const d = new BenchDaemon(ctx.bin, ctx.tmpRoot).configure(toml);
+  const d = new BenchDaemon(ctx.bin, ctx.tmpRoot).configure(idleProcessesToml(children));
   try {
     await d.start();
     await d.waitRunning(children);
