@@ -26,12 +26,19 @@ export async function runDaemon(config: Config, format: "text" | "json"): Promis
       (err) => log.error(`reload refused, nothing changed: ${errorMessage(err)}`),
     );
   };
+  // The supervisor's last line of defence: a failure nothing else caught is logged and the
+  // supervisor goes on, because dying would orphan every process it supervises.
+  const onStray = (err: unknown) => log.error(`internal error, supervision continues: ${errorMessage(err)}`);
   process.on("SIGTERM", onTerm);
   process.on("SIGINT", onInt);
   process.on("SIGHUP", onHup);
+  process.on("unhandledRejection", onStray);
+  process.on("uncaughtException", onStray);
   const code = await daemon.done;
   process.off("SIGTERM", onTerm);
   process.off("SIGINT", onInt);
   process.off("SIGHUP", onHup);
+  process.off("unhandledRejection", onStray);
+  process.off("uncaughtException", onStray);
   return code;
 }

@@ -13,7 +13,7 @@ import type { TreeRoot } from "../metrics/tree-sample.ts";
 import { becomeSubreaper } from "../proc/libc.ts";
 import { installReaper, reapOrphans } from "../proc/reaper.ts";
 import { Store } from "../store/store.ts";
-import { createLauncher } from "../supervisor/launcher.ts";
+import { createLauncher, ownerMarkerFor } from "../supervisor/launcher.ts";
 import { recoverOrphans } from "../supervisor/recovery.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
 import { linkSystemd, type SystemdLink } from "../systemd/notify-link.ts";
@@ -55,7 +55,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       ringLines: s.logBufferLines,
       onDropped: (name, lines) => dropped.note(name, lines),
     });
-    const launcher = createLauncher({ logs, socketPath: s.socketPath });
+    const ownerMarker = ownerMarkerFor(s.stateDir);
+    const launcher = createLauncher({ logs, socketPath: s.socketPath, ownerMarker });
     // One /proc scan per tick for every tree; the supervisor says which trees and acts on samples.
     const metrics: MetricsSampler = new MetricsSampler({
       clock: systemClock,
@@ -99,9 +100,15 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       warn: (m) => log.warn(m),
     });
     const specs = new Map(config.processes.map((p) => [p.name, p]));
-    const recovered = await recoverOrphans(store, systemClock, specs, (type, process, details) => {
-      supervisor.bus.emit({ at: Date.now(), process, type, state: null, reason: "orphaned", details });
-    });
+    const recovered = await recoverOrphans(
+      store,
+      systemClock,
+      specs,
+      (type, process, details) => {
+        supervisor.bus.emit({ at: Date.now(), process, type, state: null, reason: "orphaned", details });
+      },
+      ownerMarker,
+    );
     for (const r of recovered.filter((r) => r.wasAlive)) {
       log.info(`stopped orphan of ${r.process} from a previous supervisor (run ${r.runId}, pid ${r.pid})`);
     }

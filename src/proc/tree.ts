@@ -1,4 +1,4 @@
-import { type ProcStat, runMarkerOf, scanProcesses } from "./proc-fs.ts";
+import { environHas, type ProcStat, runMarkerOf, scanProcesses } from "./proc-fs.ts";
 
 // Every live process that belongs to one run: the leader's process group, the leader's
 // descendants, and anything carrying the run's environment marker (which survives setsid and
@@ -9,6 +9,8 @@ export interface TreeQuery {
   // While we are the subreaper every orphan of a run is re-parented to us, so only our own
   // children need their environment read. After a crash of the supervisor they may be anywhere.
   markerScope: "reparented" | "everywhere";
+  // With markerScope everywhere: a process found by its marker must carry this entry too.
+  owner?: string;
 }
 
 export function findTree(q: TreeQuery, procs: ProcStat[] = scanProcesses()): number[] {
@@ -24,7 +26,8 @@ export function findTree(q: TreeQuery, procs: ProcStat[] = scanProcesses()): num
   const roots: number[] = [];
   for (const p of live) {
     if (q.leaderPid !== null && (p.pid === q.leaderPid || p.pgid === q.leaderPid)) roots.push(p.pid);
-    else if (q.marker !== null && inScope(q, p) && runMarkerOf(p) === q.marker) roots.push(p.pid);
+    else if (q.marker !== null && inScope(q, p) && runMarkerOf(p) === q.marker && owned(q, p))
+      roots.push(p.pid);
   }
   while (roots.length > 0) {
     const pid = roots.pop() as number;
@@ -33,6 +36,10 @@ export function findTree(q: TreeQuery, procs: ProcStat[] = scanProcesses()): num
     for (const c of children.get(pid) ?? []) roots.push(c);
   }
   return [...found];
+}
+
+function owned(q: TreeQuery, p: ProcStat): boolean {
+  return q.owner === undefined || q.markerScope === "reparented" || environHas(p.pid, q.owner);
 }
 
 function inScope(q: TreeQuery, p: ProcStat): boolean {

@@ -18,6 +18,14 @@ export interface LauncherOptions {
   logs: LogHub;
   socketPath: string;
   baseEnv?: Record<string, string | undefined>;
+  // Names this supervisor (its state dir) in every child, so recovery after a crash never takes
+  // another supervisor's run with the same run id for its own.
+  ownerMarker?: string;
+}
+
+// "TEND_SUPERVISOR=<hash of the state dir>": the same for every start on one state dir.
+export function ownerMarkerFor(stateDir: string): string {
+  return `TEND_SUPERVISOR=${new Bun.CryptoHasher("sha256").update(stateDir).digest("hex").slice(0, 16)}`;
 }
 
 export function runMarker(runId: number): string {
@@ -34,6 +42,7 @@ export function createLauncher(opts: LauncherOptions): Launcher {
         TEND_SOCKET: opts.socketPath,
         // The marker lets a stop (and recovery after a crash) find descendants that left the group.
         TEND_RUN: String(runId),
+        ...(opts.ownerMarker ? { TEND_SUPERVISOR: opts.ownerMarker.slice("TEND_SUPERVISOR=".length) } : {}),
       });
       const child = spawnChild({ cwd: spec.cwd, env, ...(account ? commandAs(account, argv) : { argv }) });
       const logs = opts.logs.for(spec.name, spec.logs);

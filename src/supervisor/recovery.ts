@@ -22,6 +22,7 @@ export async function recoverOrphans(
   clock: Clock,
   specs: Map<string, ProcessSpec>,
   emit: (type: string, process: string, details: Record<string, unknown>) => void,
+  owner?: string,
 ): Promise<RecoveredRun[]> {
   const open = store.openRuns();
   return Promise.all(
@@ -32,6 +33,7 @@ export async function recoverOrphans(
         leaderPid: leaderAlive ? run.pid : null,
         marker: runMarker(run.id),
         markerScope: "everywhere",
+        owner,
         signal: spec?.stopSignal ?? "SIGTERM",
         timeoutMs: spec?.stopTimeoutMs ?? 10_000,
       });

@@ -79,6 +79,7 @@ export class Supervisor implements Control {
       scheduleStats: this.probeStats,
       gate: (spec) => this.dependencies.gate(spec),
       usage: (name) => deps.metrics?.get(name) ?? null,
+      halted: () => this.shuttingDown !== null,
     };
     this.bus.subscribe(this.dependencies.onEvent);
     // The sampler sleeps while nothing runs; a start wakes it.
@@ -181,7 +182,7 @@ export class Supervisor implements Control {
     // Out of the map first, so nothing can reach it while its tree is stopped.
     this.units.delete(name);
     this.deps.store.deleteRuntimeProcess(name);
-    await u.retire("removed");
+    await this.track(u.retire("removed"));
     this.bus.emit(this.event("process.removed", name, null));
   }
 
@@ -314,7 +315,7 @@ export class Supervisor implements Control {
     const nextByName = new Map(next.processes.map((p) => [p.name, p]));
     const removed = plan.removed.map((n) => this.units.get(n) as ProcessUnit);
     for (const n of plan.removed) this.units.delete(n);
-    await Promise.all(removed.map((u) => u.retire("reload")));
+    await Promise.all(removed.map((u) => this.track(u.retire("reload"))));
     this.config = { ...next, supervisor: this.config.supervisor };
     const work: Promise<void>[] = [];
     for (const n of plan.changed) {
@@ -339,9 +340,21 @@ export class Supervisor implements Control {
       this.bus.emit(this.event("supervisor.stopping", null, null));
       // Dependents before their dependencies (reverse dependency order).
       await this.dependencies.stopAll("shutdown");
+      // Units already out of the map (tend rm, a reload) may still be stopping: wait for them too.
+      await Promise.all([...this.retiring]);
       this.bus.emit(this.event("supervisor.stopped", null, null));
     })();
     return this.shuttingDown;
+  }
+
+  // Stops of units no longer in the map; shutdown waits for them.
+  private readonly retiring = new Set<Promise<void>>();
+
+  private track(p: Promise<void>): Promise<void> {
+    this.retiring.add(p);
+    const done = () => this.retiring.delete(p);
+    p.then(done, done);
+    return p;
   }
 
   private unit(name: string): ProcessUnit {

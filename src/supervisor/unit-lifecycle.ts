@@ -32,6 +32,8 @@ export interface UnitDeps extends Omit<ProbeDeps, "lines"> {
   gate?: (spec: ProcessSpec) => GateVerdict;
   // The latest metrics sample of a process's tree; absent: metrics are off.
   usage?: (name: string) => ProcessMetrics | null;
+  // True once the supervisor is shutting down: nothing starts any more, whatever asked.
+  halted?: () => boolean;
 }
 
 // The half of a unit's state machine that follows a run: spawn and record it, start its probes,
@@ -131,6 +133,11 @@ export abstract class UnitLifecycle implements ProbeHost {
 
   protected spawnNow(reason: string): void {
     if (this.run || this.retired) return; // never two copies, never a removed unit
+    if (this.deps.halted?.()) {
+      // A restart, backoff or reload that outlived the start of a shutdown: nothing new runs.
+      if (this.state !== "stopped") this.transition("stopped", "shutdown");
+      return;
+    }
     this.transition("starting", reason);
     this.progress.begin(this.spec.progressPattern);
     const launched = launchRun(this.deps, this.spec);

@@ -50,6 +50,12 @@ export async function killRunTree(
       : null;
     return { exit, error };
   } catch (err) {
-    return { exit: null, error: errorMessage(err) };
+    // The tree could not be walked (e.g. /proc unreadable): kill what we can reach for sure
+    // and wait for the leader, rather than report a stop that did not happen.
+    try {
+      process.kill(-run.child.pid, "SIGKILL");
+    } catch {}
+    const exit = await run.child.exited;
+    return { exit, error: errorMessage(err) };
   }
 }

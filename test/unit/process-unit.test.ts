@@ -12,7 +12,7 @@ import { waitFor } from "../helpers/wait.ts";
 
 // The state machine with the OS and the clock replaced: children end when the test says so,
 // time moves only through clock.advance().
-function setup(overrides: Partial<RawProcess> = {}) {
+function setup(overrides: Partial<RawProcess> = {}, halted?: () => boolean) {
   const dir = tempDir();
   const store = new Store(dir.path, { runRetention: 100, eventRetention: 10_000 });
   const clock = new ManualClock();
@@ -29,6 +29,7 @@ function setup(overrides: Partial<RawProcess> = {}) {
     bus: new EventBus(store),
     launcher,
     random: () => 0.5,
+    halted,
   });
   return {
     unit,
@@ -259,6 +260,24 @@ describe("operator actions", () => {
       spawned: 2,
       alive: 1,
       restarts: 1,
+    });
+  });
+
+  // Regression: a restart or backoff that outlived the start of a shutdown spawned a copy that
+  // nothing would stop; once the supervisor is halted nothing new starts.
+  test("nothing starts once the supervisor is shutting down", async () => {
+    let halted = false;
+    using h = setup({}, () => halted);
+    await h.unit.start();
+    h.lastChild().exit({ code: 1, signal: null });
+    await h.launcher.settle();
+    halted = true;
+    h.clock.advance(60_000);
+    await h.unit.restart();
+    expect({ state: h.unit.state, reason: h.unit.reason, spawned: h.launcher.children.length }).toEqual({
+      state: "stopped",
+      reason: "shutdown",
+      spawned: 1,
     });
   });
 

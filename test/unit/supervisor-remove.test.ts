@@ -47,3 +47,20 @@ test("shutdown stops every process, and a stopped supervisor refuses to start mo
     refused: [503, "SHUTTING_DOWN"],
   });
 });
+
+// Regression: shutdown listed the units once, so a process removed just before it (its stop
+// still under way, and slow: SIGTERM is ignored) was not waited for, and the supervisor could
+// exit before the SIGKILL that would have ended it.
+test("shutdown waits for a removal that is still stopping", async () => {
+  await using h = await InProcess.start({});
+  await h.supervisor.add({
+    name: "stubborn",
+    command: [`${FIXTURES}/ignore-sigterm.sh`],
+    stop_timeout: "300ms",
+  });
+  const removing = h.supervisor.remove("stubborn");
+  await h.supervisor.shutdown();
+  const aliveWhenShutdownEnded = h.liveOpenRuns();
+  await removing;
+  expect(aliveWhenShutdownEnded).toEqual([]);
+});
