@@ -1,10 +1,9 @@
 import type { AlertRule } from "../alerts/alert-rule.ts";
 import type { Clock } from "../clock.ts";
-import { issuesFromZod } from "../config/issues.ts";
 import { type Config, loadConfig } from "../config/load.ts";
 import { nameProblem } from "../config/names.ts";
-import { type ProcessSpec, sameSpec, toProcessSpec } from "../config/process-spec.ts";
-import { processSchema } from "../config/schema.ts";
+import type { ProcessSpec } from "../config/process-spec.ts";
+import { runtimeProcessSpec } from "../config/runtime-spec.ts";
 import type {
   Control,
   EventFilter,
@@ -31,9 +30,11 @@ import type { Store } from "../store/store.ts";
 import { VERSION } from "../version.ts";
 import { DependencyCoordinator } from "./dependency-coordinator.ts";
 import { EventBus } from "./event-bus.ts";
-import { type Launcher, runMarker } from "./launcher.ts";
+import type { Launcher } from "./launcher.ts";
 import { MemoryGuard } from "./memory-guard.ts";
+import { runningRoots } from "./metrics-roots.ts";
 import { ProcessUnit, type UnitDeps } from "./process-unit.ts";
+import { planReload } from "./reload-plan.ts";
 
 export interface SupervisorDeps {
   clock: Clock;
@@ -93,7 +94,7 @@ export class Supervisor implements Control {
     for (const { name, spec } of deps.store.runtimeProcesses()) {
       if (this.units.has(name)) continue; // a config entry of the same name takes precedence
       try {
-        this.units.set(name, new ProcessUnit(this.runtimeSpec(name, spec), "runtime", this.unitDeps));
+        this.units.set(name, new ProcessUnit(runtimeProcessSpec(name, spec), "runtime", this.unitDeps));
       } catch {
         // A stored spec this version cannot read is skipped, not fatal.
       }
@@ -154,7 +155,7 @@ export class Supervisor implements Control {
     this.refuseWhileShuttingDown();
     const { name, ...raw } = (body ?? {}) as { name?: unknown };
     if (typeof name !== "string") throw new TendError("BAD_REQUEST", "a process needs a string `name`");
-    const spec = this.runtimeSpec(name, raw);
+    const spec = runtimeProcessSpec(name, raw);
     if (this.units.has(name))
       throw new TendError("PROCESS_EXISTS", `a process named "${name}" already exists`);
     const unknown = this.dependencies.unknown(spec);
@@ -269,13 +270,7 @@ export class Supervisor implements Control {
 
   // The trees the sampler measures: every unit that has a run.
   metricRoots(): TreeRoot[] {
-    const roots: TreeRoot[] = [];
-    for (const u of this.units.values()) {
-      const { pid, runId } = u;
-      if (pid !== null && runId !== null)
-        roots.push({ name: u.name, leaderPid: pid, marker: runMarker(runId) });
-    }
-    return roots;
+    return runningRoots(this.units.values());
   }
 
   // One sample of one tree; max_memory acts on the second sample in a row above the limit.
@@ -367,18 +362,6 @@ export class Supervisor implements Control {
     return u;
   }
 
-  private runtimeSpec(name: string, raw: unknown): ProcessSpec {
-    const problem = nameProblem(name);
-    if (problem) throw new TendError("BAD_NAME", problem);
-    const parsed = processSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issues = issuesFromZod(parsed.error);
-      const text = issues.map((i) => `${i.path}: ${i.message}`).join("; ");
-      throw new TendError("BAD_REQUEST", `invalid process "${name}": ${text}`, { issues });
-    }
-    return toProcessSpec(name, parsed.data, raw, null);
-  }
-
   private refuseWhileShuttingDown(): void {
     if (this.shuttingDown) throw new TendError("SHUTTING_DOWN", "the supervisor is shutting down");
   }
@@ -386,17 +369,4 @@ export class Supervisor implements Control {
   private event(type: string, process: string | null, details: Record<string, unknown> | null) {
     return { at: this.deps.clock.wallMs(), process, type, state: null, reason: null, details };
   }
-}
-
-export function planReload(current: Map<string, ProcessUnit>, next: ProcessSpec[]): ReloadPlan {
-  const plan: ReloadPlan = { added: [], removed: [], changed: [], unchanged: [], applied: false };
-  const nextNames = new Set(next.map((p) => p.name));
-  for (const [name, u] of current) if (u.source === "config" && !nextNames.has(name)) plan.removed.push(name);
-  for (const spec of next) {
-    const u = current.get(spec.name);
-    if (!u) plan.added.push(spec.name);
-    else if (u.source === "runtime" || !sameSpec(u.spec, spec)) plan.changed.push(spec.name);
-    else plan.unchanged.push(spec.name);
-  }
-  return plan;
 }

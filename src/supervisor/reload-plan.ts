@@ -1,0 +1,21 @@
+import { type ProcessSpec, sameSpec } from "../config/process-spec.ts";
+import type { ReloadPlan } from "../domain/control.ts";
+import type { ProcessSource } from "../domain/types.ts";
+
+// What a reload will do: processes of the new config that are new, gone, changed or the same.
+// Run-time processes are never removed by a reload; one the config now names is replaced.
+export function planReload(
+  current: Map<string, { source: ProcessSource; spec: ProcessSpec }>,
+  next: ProcessSpec[],
+): ReloadPlan {
+  const plan: ReloadPlan = { added: [], removed: [], changed: [], unchanged: [], applied: false };
+  const nextNames = new Set(next.map((p) => p.name));
+  for (const [name, u] of current) if (u.source === "config" && !nextNames.has(name)) plan.removed.push(name);
+  for (const spec of next) {
+    const u = current.get(spec.name);
+    if (!u) plan.added.push(spec.name);
+    else if (u.source === "runtime" || !sameSpec(u.spec, spec)) plan.changed.push(spec.name);
+    else plan.unchanged.push(spec.name);
+  }
+  return plan;
+}
