@@ -1,36 +1,13 @@
 import { describe, expect, test } from "bun:test";
-import { toProcessSpec } from "../../src/config/process-spec.ts";
-import { processSchema, type RawProcess } from "../../src/config/schema.ts";
+import type { RawProcess } from "../../src/config/schema.ts";
 import { TendError } from "../../src/errors.ts";
-import { Store } from "../../src/store/store.ts";
-import { EventBus } from "../../src/supervisor/event-bus.ts";
-import { ProcessUnit } from "../../src/supervisor/process-unit.ts";
-import { FakeLauncher } from "../helpers/fake-launcher.ts";
-import { ManualClock } from "../helpers/manual-clock.ts";
-import { tempDir } from "../helpers/temp.ts";
+import { fakeUnit } from "../helpers/fake-unit.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 // The state machine with the OS and the clock replaced: children end when the test says so,
 // time moves only through clock.advance().
 function setup(overrides: Partial<RawProcess> = {}, halted?: () => boolean) {
-  const dir = tempDir();
-  const store = new Store(dir.path, { runRetention: 100, eventRetention: 10_000 });
-  const clock = new ManualClock();
-  const launcher = new FakeLauncher();
-  const raw = {
-    command: ["svc"],
-    backoff: { initial: 100, factor: 2, max: 1000, jitter: 0, reset_after: 10_000 },
-    ...overrides,
-  };
-  const spec = toProcessSpec("svc", processSchema.parse(raw), raw, null);
-  const unit = new ProcessUnit(spec, "config", {
-    clock,
-    store,
-    bus: new EventBus(store),
-    launcher,
-    random: () => 0.5,
-    halted,
-  });
+  const { unit, clock, launcher, store, dispose } = fakeUnit(overrides, { halted });
   return {
     unit,
     clock,
@@ -51,10 +28,7 @@ function setup(overrides: Partial<RawProcess> = {}, halted?: () => boolean) {
       if (!c) throw new Error("nothing was spawned");
       return c;
     },
-    [Symbol.dispose]() {
-      store.close();
-      dir[Symbol.dispose]();
-    },
+    [Symbol.dispose]: dispose,
   };
 }
 

@@ -1,44 +1,21 @@
 import { describe, expect, test } from "bun:test";
-import { toProcessSpec } from "../../src/config/process-spec.ts";
-import { processSchema, type RawProcess } from "../../src/config/schema.ts";
+import type { RawProcess } from "../../src/config/schema.ts";
 import type { ProbeKind } from "../../src/domain/probes.ts";
 import type { CheckFactory } from "../../src/probes/create-check.ts";
-import { Store } from "../../src/store/store.ts";
-import { EventBus } from "../../src/supervisor/event-bus.ts";
-import { ProcessUnit } from "../../src/supervisor/process-unit.ts";
-import { FakeLauncher } from "../helpers/fake-launcher.ts";
-import { ManualClock } from "../helpers/manual-clock.ts";
+import { fakeUnit } from "../helpers/fake-unit.ts";
 import { flush, ScriptedCheck } from "../helpers/scripted-check.ts";
-import { tempDir } from "../helpers/temp.ts";
 
 const PROBE = { type: "tcp", port: 1, interval: 100, timeout: 50, failure_threshold: 2 } as const;
 
 // A unit with probes whose checks the test scripts; the OS and the clock are fakes.
 function setup(overrides: Partial<RawProcess> = {}) {
-  const dir = tempDir();
-  const store = new Store(dir.path, { runRetention: 100, eventRetention: 10_000 });
-  const clock = new ManualClock();
-  const launcher = new FakeLauncher();
   const checks = {
     startup: new ScriptedCheck(),
     readiness: new ScriptedCheck(),
     liveness: new ScriptedCheck(),
   };
   const factory: CheckFactory = (_spec, ctx) => checks[ctx.env.TEND_PROBE as ProbeKind];
-  const raw = {
-    command: ["svc"],
-    backoff: { initial: 100, factor: 2, max: 1000, jitter: 0, reset_after: 10_000 },
-    ...overrides,
-  };
-  const spec = toProcessSpec("svc", processSchema.parse(raw), raw, null);
-  const unit = new ProcessUnit(spec, "config", {
-    clock,
-    store,
-    bus: new EventBus(store),
-    launcher,
-    random: () => 0.5,
-    checks: factory,
-  });
+  const { unit, clock, launcher, store, dispose } = fakeUnit(overrides, { checks: factory });
   return {
     unit,
     clock,
@@ -64,10 +41,7 @@ function setup(overrides: Partial<RawProcess> = {}) {
             ? `${e.state}(${e.reason})`
             : `${e.type}${e.type === "health.changed" ? `:${e.details?.health}` : ""}(${e.reason})`,
         ),
-    [Symbol.dispose]() {
-      store.close();
-      dir[Symbol.dispose]();
-    },
+    [Symbol.dispose]: dispose,
   };
 }
 

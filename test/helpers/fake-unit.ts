@@ -1,0 +1,41 @@
+import { toProcessSpec } from "../../src/config/process-spec.ts";
+import { processSchema, type RawProcess } from "../../src/config/schema.ts";
+import { Store } from "../../src/store/store.ts";
+import { EventBus } from "../../src/supervisor/event-bus.ts";
+import { ProcessUnit, type UnitDeps } from "../../src/supervisor/process-unit.ts";
+import { FakeLauncher } from "./fake-launcher.ts";
+import { ManualClock } from "./manual-clock.ts";
+import { tempDir } from "./temp.ts";
+
+// One ProcessUnit named "svc" over a real store in a temp dir, a fake launcher and a manual
+// clock; backoff 100 ms × 2 up to 1 s, no jitter. `deps` adds or replaces unit dependencies.
+export function fakeUnit(overrides: Partial<RawProcess> = {}, deps: Partial<UnitDeps> = {}) {
+  const dir = tempDir();
+  const store = new Store(dir.path, { runRetention: 100, eventRetention: 10_000 });
+  const clock = new ManualClock();
+  const launcher = new FakeLauncher();
+  const raw = {
+    command: ["svc"],
+    backoff: { initial: 100, factor: 2, max: 1000, jitter: 0, reset_after: 10_000 },
+    ...overrides,
+  };
+  const spec = toProcessSpec("svc", processSchema.parse(raw), raw, null);
+  const unit = new ProcessUnit(spec, "config", {
+    clock,
+    store,
+    bus: new EventBus(store),
+    launcher,
+    random: () => 0.5,
+    ...deps,
+  });
+  return {
+    unit,
+    clock,
+    launcher,
+    store,
+    dispose() {
+      store.close();
+      dir[Symbol.dispose]();
+    },
+  };
+}
