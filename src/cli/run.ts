@@ -24,7 +24,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
       io.out(help(verb));
       return EXIT.ok;
     }
-    return await cmd.run(parseArgs(verb, rest, cmd.flags), io);
+    const args = parseArgs(verb, rest, cmd.flags);
+    if (cmd.noArguments && args.positionals.length) {
+      const hint = typeof cmd.noArguments === "string" ? `; ${cmd.noArguments}` : "";
+      throw usageError(`tend ${verb} takes no arguments${hint}`, verb);
+    }
+    return await cmd.run(args, io);
   } catch (err) {
     if (err instanceof CliError) {
       io.err(`${err.message}\n`);

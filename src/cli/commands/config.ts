@@ -7,9 +7,9 @@ export const check: Command = {
   name: "check",
   usage: "tend check [-c FILE] [--json]",
   summary: "validate a config file; exit 1 listing every error",
+  noArguments: "use -c FILE",
   flags: { config: { takes: "value", alias: "-c" }, json: { takes: "bool" } },
   async run(args, io) {
-    if (args.positionals.length) throw usageError("tend check takes no arguments; use -c FILE", "check");
     const { loadConfig } = await import("../../config/load.ts");
     const { ConfigError } = await import("../../config/issues.ts");
     const file = str(args, "config") ?? defaultConfigFile(io.env);
@@ -33,9 +33,9 @@ export const schema: Command = {
   name: "schema",
   usage: "tend schema",
   summary: "print the config file's JSON Schema",
+  noArguments: true,
   flags: {},
-  async run(args, io) {
-    if (args.positionals.length) throw usageError("tend schema takes no arguments", "schema");
+  async run(_args, io) {
     const { configJsonSchema } = await import("../../config/schema.ts");
     io.out(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
     return EXIT.ok;
@@ -52,9 +52,9 @@ export const up: Command = {
   name: "up",
   usage: "tend up [-c FILE] [--log-format text|json]",
   summary: "run the supervisor in the foreground (what systemd runs)",
+  noArguments: "use -c FILE",
   flags: { config: { takes: "value", alias: "-c" }, "log-format": { takes: "value" } },
   async run(args, io) {
-    if (args.positionals.length) throw usageError("tend up takes no arguments; use -c FILE", "up");
     const format = str(args, "log-format") ?? "text";
     if (format !== "text" && format !== "json")
       throw usageError(`--log-format ${format}: use text or json`, "up");

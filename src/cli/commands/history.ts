@@ -49,6 +49,7 @@ export const events: Command = {
   name: "events",
   usage: "tend events [-f] [--json] [--process NAME] [--type TYPE] [-n N]",
   summary: "stored events; -f follows live (snapshot first)",
+  noArguments: "use --process NAME",
   flags: {
     ...CLIENT_FLAGS,
     json: { takes: "bool" },
@@ -58,8 +59,6 @@ export const events: Command = {
     lines: { takes: "value", alias: "-n" },
   },
   async run(args, io) {
-    if (args.positionals.length)
-      throw usageError("tend events takes no arguments; use --process NAME", "events");
     const q = new URLSearchParams();
     for (const k of ["process", "type", "lines"]) {
       const v = str(args, k);

@@ -13,9 +13,9 @@ export const ps: Command = {
   name: "ps",
   usage: "tend ps [--json]",
   summary: "table of processes: name, state, health, pid, uptime, restarts, cpu, mem",
+  noArguments: true,
   flags: { ...CLIENT_FLAGS, json: { takes: "bool" } },
   async run(args: ParsedArgs, io: Io) {
-    if (args.positionals.length) throw usageError("tend ps takes no arguments", "ps");
     const list = await (await clientFor(args, io)).request<ProcessSnapshot[]>("GET", "/v1/processes");
     io.out(bool(args, "json") ? `${JSON.stringify(list, null, 2)}\n` : psRows(list, useColor(io)));
     return 0;

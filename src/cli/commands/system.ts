@@ -1,6 +1,6 @@
 import type { ReloadPlan } from "../../domain/control.ts";
 import { bool } from "../args.ts";
-import { CliError, EXIT, usageError } from "../cli-error.ts";
+import { CliError, EXIT } from "../cli-error.ts";
 import { CLIENT_FLAGS, clientFor } from "../context.ts";
 import type { Command } from "./types.ts";
 
@@ -8,9 +8,9 @@ export const reload: Command = {
   name: "reload",
   usage: "tend reload [--dry-run] [--json]",
   summary: "re-read the config and apply the difference; a bad config changes nothing",
+  noArguments: true,
   flags: { ...CLIENT_FLAGS, "dry-run": { takes: "bool" }, json: { takes: "bool" } },
   async run(args, io) {
-    if (args.positionals.length) throw usageError("tend reload takes no arguments", "reload");
     const client = await clientFor(args, io);
     const plan = await client.request<ReloadPlan>("POST", "/v1/reload", { dry_run: bool(args, "dry-run") });
     if (bool(args, "json")) {
@@ -34,9 +34,9 @@ export const down: Command = {
   name: "down",
   usage: "tend down",
   summary: "stop every process and exit the supervisor",
+  noArguments: true,
   flags: { ...CLIENT_FLAGS },
   async run(args, io) {
-    if (args.positionals.length) throw usageError("tend down takes no arguments", "down");
     const client = await clientFor(args, io);
     await client.request("POST", "/v1/shutdown");
     // Done when the socket stops answering: the supervisor closes it only after every tree is gone.

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { bool, str } from "../args.ts";
-import { CliError, EXIT, usageError } from "../cli-error.ts";
+import { CliError, EXIT } from "../cli-error.ts";
 import type { Io } from "../io.ts";
 import { defaultConfigFile } from "./config.ts";
 import type { Command } from "./types.ts";
@@ -19,10 +19,9 @@ export const systemdUnit: Command = {
   name: "systemd-unit",
   usage: "tend systemd-unit [-c FILE] [--user]",
   summary: "print a systemd unit that runs this binary's `tend up` (--user: for a user manager)",
+  noArguments: "use -c FILE",
   flags: { config: { takes: "value", alias: "-c" }, user: { takes: "bool" } },
   async run(args, io) {
-    if (args.positionals.length)
-      throw usageError("tend systemd-unit takes no arguments; use -c FILE", "systemd-unit");
     io.out(await unitFor(str(args, "config") ?? defaultConfigFile(io.env), bool(args, "user"), io));
     return EXIT.ok;
   },

@@ -9,9 +9,9 @@ export const top: Command = {
   name: "top",
   usage: "tend top",
   summary: "live view of processes: ↑↓/jk select, 1-8 sort, s start, x stop, r restart, l logs, q quit",
+  noArguments: true,
   flags: { ...CLIENT_FLAGS },
   async run(args, io) {
-    if (args.positionals.length) throw usageError("tend top takes no arguments", "top");
     if (!io.isTty || !process.stdin.isTTY)
       throw usageError("tend top needs a terminal; use tend ps for a one-off table", "top");
     const client = await clientFor(args, io);

@@ -6,5 +6,8 @@ export interface Command {
   usage: string;
   summary: string;
   flags: FlagSpec;
+  // Set for verbs that take no positional arguments; a string is a hint appended to the error
+  // ("use -c FILE"). run() refuses extra arguments before the verb runs.
+  noArguments?: true | string;
   run(args: import("../args.ts").ParsedArgs, io: Io): Promise<number>;
 }
