@@ -1,7 +1,7 @@
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { waitFor } from "./clock.ts";
-import { isAlive, killPids, pidsWithEnv } from "./proc.ts";
+import { cpuMs, isAlive, killPids, pidsWithEnv } from "./proc.ts";
 
 export interface ProcessRow {
   name: string;
@@ -125,6 +125,17 @@ export class BenchDaemon {
   }
 
   // `tend down`, then SIGKILL whatever is left of ours. Returns problems seen, never throws.
+  // The supervisor's CPU over a window, in % of one core (from the schedstat of its threads).
+  async cpuPercentOver(windowMs: number): Promise<number> {
+    const cpu0 = cpuMs(this.pid);
+    const t0 = performance.now();
+    await Bun.sleep(windowMs);
+    const cpu1 = cpuMs(this.pid);
+    const elapsedMs = performance.now() - t0;
+    if (cpu0 === null || cpu1 === null) throw new Error(`supervisor gone while measuring: ${this.upLog()}`);
+    return ((cpu1 - cpu0) / elapsedMs) * 100;
+  }
+
   async stop(): Promise<string[]> {
     const problems: string[] = [];
     const proc = this.proc;

@@ -1,6 +1,5 @@
 import { waitFor } from "../clock.ts";
-import { BenchDaemon, processToml } from "../daemon.ts";
-import { cpuMs } from "../proc.ts";
+import { BenchDaemon, idleProcessesToml } from "../daemon.ts";
 import { fmt, summarize } from "../stats.ts";
 import type { BenchContext, Measurement, Row } from "../types.ts";
 
@@ -38,10 +37,10 @@ function runMetricsLoad(ctx: BenchContext): Promise<MetricsLoad> {
   shared ??= (async () => {
     const n = ctx.quick ? 100 : PROCESSES;
     const windowS = ctx.quick ? 10 : WINDOW_S;
-    const toml = Array.from({ length: n }, (_, i) => processToml(`idle-${i}`, ["sleep", "100000"])).join(
-      "\n",
+    const d = new BenchDaemon(ctx.bin, ctx.tmpRoot).configure(
+      idleProcessesToml(n),
+      `metrics_interval = "${INTERVAL}"`,
     );
-    const d = new BenchDaemon(ctx.bin, ctx.tmpRoot).configure(toml, `metrics_interval = "${INTERVAL}"`);
     const stats = async () => (await (await d.api("/v1/debug/metrics-sampler")).json()) as SamplerStats;
     try {
       await d.start();
@@ -54,12 +53,7 @@ function runMetricsLoad(ctx: BenchContext): Promise<MetricsLoad> {
       );
       await Bun.sleep(2000); // let start-up work drain before the window opens
       const ticks0 = (await stats()).ticks;
-      const cpu0 = cpuMs(d.pid);
-      const t0 = performance.now();
-      await Bun.sleep(windowS * 1000);
-      const cpu1 = cpuMs(d.pid);
-      const elapsedMs = performance.now() - t0;
-      if (cpu0 === null || cpu1 === null) throw new Error(`supervisor gone while measuring: ${d.upLog()}`);
+      const cpuPercent = await d.cpuPercentOver(windowS * 1000);
       const ticks = (await stats()).ticks - ticks0;
       const tickCpuMs: number[] = [];
       const tickWallMs: number[] = [];
@@ -73,7 +67,6 @@ function runMetricsLoad(ctx: BenchContext): Promise<MetricsLoad> {
         }
         await Bun.sleep(1100);
       }
-      const cpuPercent = ((cpu1 - cpu0) / elapsedMs) * 100;
       ctx.log(
         `metrics load: ${n} processes, cpu ${fmt(cpuPercent)}% of one core over ${windowS}s (${ticks} ticks); ` +
           `tick cpu ${tickCpuMs.map(fmt).join(" ")} ms`,

@@ -2,7 +2,6 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { waitFor } from "../clock.ts";
 import { BenchDaemon, processToml } from "../daemon.ts";
-import { cpuMs } from "../proc.ts";
 import { fmt } from "../stats.ts";
 import type { BenchContext, Measurement, Row } from "../types.ts";
 
@@ -78,15 +77,9 @@ function runProbeLoad(ctx: BenchContext): Promise<ProbeLoad> {
       );
       // Let start-up work (spawning, first checks) drain before the window opens.
       await Bun.sleep(2000);
-      const cpu0 = cpuMs(d.pid);
-      const t0 = performance.now();
-      await Bun.sleep(windowS * 1000);
-      const cpu1 = cpuMs(d.pid);
-      const elapsedMs = performance.now() - t0;
-      if (cpu0 === null || cpu1 === null) throw new Error(`supervisor gone while measuring: ${d.upLog()}`);
+      const cpuPercent = await d.cpuPercentOver(windowS * 1000);
       const res = await d.api(`/v1/debug/probe-schedule?window=${windowS}s`);
       const report = (await res.json()) as ScheduleReport;
-      const cpuPercent = ((cpu1 - cpu0) / elapsedMs) * 100;
       ctx.log(
         `probe load: ${n} processes, cpu ${fmt(cpuPercent)}% of one core over ${windowS}s; ` +
           `lateness median ${report.medianMs} ms, p99 ${report.p99Ms} ms, max ${report.maxMs} ms (${report.samples} checks)`,
