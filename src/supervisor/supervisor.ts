@@ -19,7 +19,6 @@ import type { EventRecord, ProcessSnapshot, RunRecord } from "../domain/types.ts
 import { TendError } from "../errors.ts";
 import type { LineStream } from "../logs/line-stream.ts";
 import type { LogHub } from "../logs/log-hub.ts";
-import { metricFamilies } from "../metrics/families.ts";
 import type { Family } from "../metrics/prometheus.ts";
 import type { MetricsSampler, ProcessMetrics, SamplerStats } from "../metrics/sampler.ts";
 import type { TreeRoot } from "../metrics/tree-sample.ts";
@@ -32,9 +31,9 @@ import { DependencyCoordinator } from "./dependency-coordinator.ts";
 import { EventBus } from "./event-bus.ts";
 import type { Launcher } from "./launcher.ts";
 import { MemoryGuard } from "./memory-guard.ts";
-import { runningRoots } from "./metrics-roots.ts";
 import { ProcessUnit, type UnitDeps } from "./process-unit.ts";
 import { planReload } from "./reload-plan.ts";
+import { noteSample, runningRoots, unitFamilies } from "./unit-metrics.ts";
 
 export interface SupervisorDeps {
   clock: Clock;
@@ -273,27 +272,13 @@ export class Supervisor implements Control {
     return runningRoots(this.units.values());
   }
 
-  // One sample of one tree; max_memory acts on the second sample in a row above the limit.
   onSample(name: string, m: ProcessMetrics): void {
-    const u = this.units.get(name);
-    const runId = u?.runId ?? null;
-    if (!u || runId === null) return;
-    if (this.memoryGuard.note(name, runId, m.rssBytes, u.spec.maxMemoryBytes))
-      u.memoryExceeded(runId, m.rssBytes);
+    noteSample(this.memoryGuard, this.units.get(name), m);
   }
 
   metrics(): Family[] {
-    const running = new Set<string>();
-    for (const u of this.units.values()) if (u.runId !== null) running.add(u.name);
-    return metricFamilies({
-      processes: this.list(),
-      usage: (name) => (running.has(name) ? (this.deps.metrics?.get(name) ?? null) : null),
-      probeFailures: (name) => this.units.get(name)?.probes.failureCounts ?? {},
-      supervisor: {
-        uptimeMs: this.deps.clock.nowMs() - this.startedAtMs,
-        rssBytes: process.memoryUsage.rss(),
-      },
-    });
+    const usage = (name: string) => this.deps.metrics?.get(name) ?? null;
+    return unitFamilies(this.units, usage, this.deps.clock.nowMs() - this.startedAtMs);
   }
 
   metricsSampler(): SamplerStats | null {
