@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { OutputPipe } from "../proc/spawn.ts";
 import type { LineStream, LogLine, StreamName } from "./line-stream.ts";
 import { RingBuffer } from "./ring-buffer.ts";
 import { RotatingFile } from "./rotating-file.ts";
@@ -55,7 +56,7 @@ export class ProcessLogs {
   }
 
   // Reads one stream of a run to its end. Never throws: a read error ends the capture.
-  async capture(stream: StreamName, source: ReadableStream<Uint8Array>): Promise<void> {
+  async capture(stream: StreamName, source: OutputPipe | ReadableStream<Uint8Array>): Promise<void> {
     const cap = new StreamCapture({
       process: this.o.name,
       stream,
@@ -72,6 +73,17 @@ export class ProcessLogs {
         this.o.onDropped(this.o.name, n);
       },
     });
+    if (!(source instanceof ReadableStream)) {
+      await source.read((chunk) => {
+        try {
+          cap.write(chunk);
+        } catch {
+          // A chunk that could not be handled is lost; the pipe is still read to its end.
+        }
+      });
+      cap.end();
+      return;
+    }
     try {
       // Bun's readMany hands over every chunk already buffered, without a promise when there is
       // one: fewer turns of the event loop under a flood.

@@ -14,6 +14,9 @@ function open() {
     prctl: { args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i32 },
     waitpid: { args: [FFIType.i32, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
     flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+    pipe2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+    close: { args: [FFIType.i32], returns: FFIType.i32 },
+    fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
   }).symbols;
 }
 
@@ -38,4 +41,24 @@ export function reapPid(pid: number): boolean {
 // An exclusive advisory lock; the kernel drops it when the process dies, even by SIGKILL.
 export function tryLockFd(fd: number): boolean {
   return libc().flock(fd, LOCK_EX | LOCK_NB) === 0;
+}
+
+const O_CLOEXEC = 0o2000000;
+const F_SETPIPE_SZ = 1031;
+
+// A pipe whose ends no other child inherits (Bun.spawn dup2()s the end it is given onto the
+// child's stdout or stderr, and that copy is inherited). Returns [read end, write end].
+export function cloexecPipe(): [number, number] {
+  const fds = new Int32Array(2);
+  if (libc().pipe2(ptr(fds), O_CLOEXEC) !== 0) throw new Error("pipe2 failed (out of file descriptors?)");
+  return [fds[0] as number, fds[1] as number];
+}
+
+export function closeFd(fd: number): void {
+  libc().close(fd);
+}
+
+// Asks for a bigger pipe buffer (best effort: the kernel caps it at fs.pipe-max-size and per user).
+export function setPipeSize(fd: number, bytes: number): void {
+  libc().fcntl(fd, F_SETPIPE_SZ, bytes);
 }
