@@ -1,11 +1,11 @@
-import type { z } from "zod";
-import { issuesFromZod } from "../config/issues.ts";
+import { type ConfigIssue, formatPath } from "../config/issues.ts";
 import { TendError } from "../errors.ts";
+import type { Check, Issue } from "./checks.ts";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
 // Reads a JSON body and validates it. Empty bodies count as `{}` so `POST …/reload` works bare.
-export async function readBody<T extends z.ZodType>(request: Request, schema: T): Promise<z.output<T>> {
+export async function readBody<T>(request: Request, schema: Check<T>): Promise<T> {
   const declared = Number(request.headers.get("content-length") ?? 0);
   if (declared > MAX_BODY_BYTES) throw tooLarge();
   const bytes = await request.arrayBuffer();
@@ -21,10 +21,19 @@ export async function readBody<T extends z.ZodType>(request: Request, schema: T)
   }
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
-    const issues = issuesFromZod(parsed.error);
+    const issues = bodyIssues(parsed.error.issues);
     throw new TendError("BAD_REQUEST", issues.map((i) => `${i.path}: ${i.message}`).join("; "), { issues });
   }
   return parsed.data;
+}
+
+// As issuesFromZod words a config's: one "unknown key" per key that is not expected.
+function bodyIssues(issues: Issue[]): ConfigIssue[] {
+  return issues.flatMap((i) =>
+    i.code === "unrecognized_keys"
+      ? (i.keys ?? []).map((key) => ({ path: formatPath([...i.path, key]), message: "unknown key" }))
+      : [{ path: formatPath(i.path), message: i.message }],
+  );
 }
 
 function tooLarge(): TendError {

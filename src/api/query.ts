@@ -1,7 +1,7 @@
-import type { z } from "zod";
 import { TendError } from "../errors.ts";
+import type { Check } from "./checks.ts";
 
-export function parseQuery<T extends z.ZodType>(request: Request, schema: T): z.output<T> {
+export function parseQuery<T>(request: Request, schema: Check<T>): T {
   const params = Object.fromEntries(new URL(request.url).searchParams);
   const parsed = schema.safeParse(params);
   if (!parsed.success) {

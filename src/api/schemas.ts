@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { parseDurationMs } from "../config/units.ts";
 
-// API bodies and queries. Process bodies reuse the config's process schema (checked by the supervisor).
+// API bodies and queries as zod schemas: what /openapi.json documents, and the reference that the
+// hand-written checks the routes use (checks.ts, which keep zod out of the supervisor) are tested
+// against in test/unit/api-checks.test.ts. Process bodies reuse the config's process schema
+// (checked by the supervisor).
 export const signalBody = z.strictObject({ signal: z.string().min(1) });
 export const reloadBody = z.strictObject({ dry_run: z.boolean().optional() });
 export const addBody = z.looseObject({ name: z.string() });
@@ -45,4 +48,15 @@ export const probeScheduleQuery = z.strictObject({
       return ms;
     })
     .optional(),
+});
+
+export const logsQuery = z.strictObject({
+  lines: z
+    .string()
+    .regex(/^\d+$/, "expected a whole number")
+    .transform(Number)
+    .refine((n) => n <= 100_000, "expected at most 100000")
+    .optional(),
+  follow: z.enum(["1", "0", "true", "false"]).optional(),
+  stream: z.enum(["stdout", "stderr"], { error: 'expected "stdout" or "stderr"' }).optional(),
 });

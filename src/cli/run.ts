@@ -1,6 +1,7 @@
 import { VERSION } from "../version.ts";
 import { parseArgs } from "./args.ts";
 import { CliError, EXIT, usageError } from "./cli-error.ts";
+import { loadConfigChild } from "./commands/config.ts";
 import { COMMANDS, findCommand } from "./commands/index.ts";
 import type { Io } from "./io.ts";
 
@@ -18,6 +19,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       io.out(`tend ${VERSION}\n`);
       return EXIT.ok;
     }
+    if (verb === "__load-config") return await loadConfigChild(rest, io);
     const cmd = findCommand(verb);
     if (!cmd) throw usageError(`tend: unknown command "${verb}"`);
     if (rest.includes("--help") || rest.includes("-h")) {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseStatusRange } from "./probe-spec.ts";
 
 // Probe tables (`readiness`, `liveness`, `startup`). Built from the config's own duration and
 // command schemas, passed in so this module does not import schema.ts (which imports it).
@@ -6,16 +7,6 @@ import { z } from "zod";
 // one success to pass, three failures in a row to fail.
 
 const STATUS_HINT = 'expected an HTTP status like 200, a range like "200-299", or a list of those';
-
-// "200-299" or 204 → [low, high]; null when it is not a status.
-export function parseStatusRange(v: number | string): [number, number] | null {
-  if (typeof v === "number") return Number.isInteger(v) && v >= 100 && v <= 599 ? [v, v] : null;
-  const m = /^\s*(\d{3})\s*(?:-\s*(\d{3})\s*)?$/.exec(v);
-  if (!m) return null;
-  const lo = Number(m[1]);
-  const hi = Number(m[2] ?? m[1]);
-  return lo >= 100 && hi <= 599 && lo <= hi ? [lo, hi] : null;
-}
 
 const statusItem = z
   .union([z.number(), z.string()], { error: STATUS_HINT })

@@ -1,5 +1,14 @@
 import type { ProbeKind } from "../domain/probes.ts";
-import { parseStatusRange } from "./probe-schema.ts";
+
+// "200-299" or 204 → [low, high]; null when it is not a status.
+export function parseStatusRange(v: number | string): [number, number] | null {
+  if (typeof v === "number") return Number.isInteger(v) && v >= 100 && v <= 599 ? [v, v] : null;
+  const m = /^\s*(\d{3})\s*(?:-\s*(\d{3})\s*)?$/.exec(v);
+  if (!m) return null;
+  const lo = Number(m[1]);
+  const hi = Number(m[2] ?? m[1]);
+  return lo >= 100 && hi <= 599 && lo <= hi ? [lo, hi] : null;
+}
 
 // A probe as the supervisor runs it: resolved, with units in the names.
 export const PROBE_KINDS: readonly ProbeKind[] = ["startup", "readiness", "liveness"];

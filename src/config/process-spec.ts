@@ -115,10 +115,3 @@ function probeOf(p: ParsedProbe | undefined) {
 function resolveFrom(baseDir: string | null, path: string): string {
   return baseDir === null ? resolve(path) : resolve(baseDir, path);
 }
-
-// Two specs are the same run if everything but the raw text is equal.
-export function sameSpec(a: ProcessSpec, b: ProcessSpec): boolean {
-  const { raw: _a, ...restA } = a;
-  const { raw: _b, ...restB } = b;
-  return JSON.stringify(restA) === JSON.stringify(restB);
-}

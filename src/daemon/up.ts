@@ -4,6 +4,7 @@ import { createApp } from "../api/app.ts";
 import { metricsOnlyFetch } from "../api/routes/metrics.ts";
 import { systemClock } from "../clock.ts";
 import type { Config } from "../config/load.ts";
+import { loadConfigIsolated } from "../config/load-isolated.ts";
 import type { EventRecord } from "../domain/types.ts";
 import { errorMessage } from "../errors.ts";
 import { DroppedLines } from "../logs/dropped-lines.ts";
@@ -70,6 +71,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       launcher,
       logs,
       metrics,
+      // A reload checks the file in a child too (load-isolated.ts).
+      loadConfig: (path) => loadConfigIsolated(path),
     });
     // Rebuilt when a reload changes [[alerts]].
     const alerter = new LiveAlerts(config.alerts, {

@@ -1,4 +1,4 @@
-import { type ProcessSpec, sameSpec } from "../config/process-spec.ts";
+import type { ProcessSpec } from "../config/process-spec.ts";
 import type { ReloadPlan } from "../domain/control.ts";
 import type { ProcessSource } from "../domain/types.ts";
 
@@ -18,4 +18,11 @@ export function planReload(
     else plan.unchanged.push(spec.name);
   }
   return plan;
+}
+
+// Two specs are the same run if everything but the raw text is equal.
+function sameSpec(a: ProcessSpec, b: ProcessSpec): boolean {
+  const { raw: _a, ...restA } = a;
+  const { raw: _b, ...restB } = b;
+  return JSON.stringify(restA) === JSON.stringify(restB);
 }

@@ -1,9 +1,12 @@
 import type { AlertRule } from "../alerts/alert-rule.ts";
 import type { Clock } from "../clock.ts";
-import { type Config, loadConfig } from "../config/load.ts";
+import type { Config } from "../config/load.ts";
 import { nameProblem } from "../config/names.ts";
+import {
+  loadConfigOnDemand as loadConfig,
+  runtimeProcessSpecOnDemand as runtimeProcessSpec,
+} from "../config/on-demand.ts";
 import type { ProcessSpec } from "../config/process-spec.ts";
-import { runtimeProcessSpec } from "../config/runtime-spec.ts";
 import type {
   Control,
   EventFilter,
@@ -41,7 +44,7 @@ export interface SupervisorDeps {
   launcher: Launcher;
   logs: LogHub;
   random?: () => number;
-  loadConfig?: (path: string) => Config;
+  loadConfig?: (path: string) => Config | Promise<Config>;
   lines?: LineStream; // what log probes read; default: the one the logs feed
   checks?: CheckFactory; // probe checks; tests pass fakes
   // The daemon's sampler (it reads /proc; the supervisor only asks it). Absent: no metrics.
@@ -289,7 +292,7 @@ export class Supervisor implements Control {
     this.refuseWhileShuttingDown();
     if (!this.config.file)
       throw new TendError("INVALID_STATE", "the supervisor was started without a config file");
-    const next = (this.deps.loadConfig ?? loadConfig)(this.config.file);
+    const next = await (this.deps.loadConfig ?? loadConfig)(this.config.file);
     const plan = planReload(this.units, next.processes);
     if (dryRun) return plan;
     const nextByName = new Map(next.processes.map((p) => [p.name, p]));

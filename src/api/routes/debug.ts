@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import type { Control } from "../../domain/control.ts";
+import { probeScheduleQuery } from "../checks.ts";
 import { parseQuery } from "../query.ts";
-import { probeScheduleQuery } from "../schemas.ts";
 
 // /v1/debug/…: figures about the supervisor's own machinery, for benchmarks and diagnosis.
 export function debugRoutes(control: Control) {

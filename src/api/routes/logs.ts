@@ -1,19 +1,8 @@
 import { Elysia } from "elysia";
-import { z } from "zod";
 import type { Control } from "../../domain/control.ts";
+import { logsQuery } from "../checks.ts";
 import { parseQuery } from "../query.ts";
 import { sseResponse } from "../sse.ts";
-
-const logsQuery = z.strictObject({
-  lines: z
-    .string()
-    .regex(/^\d+$/, "expected a whole number")
-    .transform(Number)
-    .refine((n) => n <= 100_000, "expected at most 100000")
-    .optional(),
-  follow: z.enum(["1", "0", "true", "false"]).optional(),
-  stream: z.enum(["stdout", "stderr"], { error: 'expected "stdout" or "stderr"' }).optional(),
-});
 
 // GET …/logs: the last lines as JSON, or with follow=1 as server-sent events: those lines
 // first ("line" events), then every new line, across restarts and rotations, until the client

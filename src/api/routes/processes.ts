@@ -1,8 +1,8 @@
 import { Elysia } from "elysia";
 import type { Control } from "../../domain/control.ts";
 import { readBody } from "../body.ts";
+import { addBody, historyQuery, progressBody, signalBody } from "../checks.ts";
 import { parseQuery } from "../query.ts";
-import { addBody, historyQuery, progressBody, signalBody } from "../schemas.ts";
 
 // /v1/processes…: every route is a thin call into Control; no state lives here.
 export function processRoutes(control: Control) {

@@ -2,9 +2,8 @@ import { Elysia } from "elysia";
 import type { Control, ReloadPlan } from "../../domain/control.ts";
 import type { EventRecord } from "../../domain/types.ts";
 import { readBody } from "../body.ts";
-import { openApiDocument } from "../openapi.ts";
+import { eventsQuery, reloadBody } from "../checks.ts";
 import { parseQuery } from "../query.ts";
-import { eventsQuery, reloadBody } from "../schemas.ts";
 import { sseResponse } from "../sse.ts";
 
 export function systemRoutes(
@@ -47,5 +46,5 @@ export function systemRoutes(
       },
       { parse: "none" },
     )
-    .get("/openapi.json", () => openApiDocument());
+    .get("/openapi.json", async () => (await import("../openapi.ts")).openApiDocument());
 }

@@ -1,5 +1,6 @@
 import { bool, str } from "../args.ts";
 import { CliError, EXIT, usageError } from "../cli-error.ts";
+import type { Io } from "../io.ts";
 import type { Command } from "./types.ts";
 
 // Verbs that read a config file locally; zod and the loaders are imported only here.
@@ -58,12 +59,13 @@ export const up: Command = {
     const format = str(args, "log-format") ?? "text";
     if (format !== "text" && format !== "json")
       throw usageError(`--log-format ${format}: use text or json`, "up");
-    const { loadConfig } = await import("../../config/load.ts");
+    // Checked in a child, so the supervisor never loads zod and the schemas (load-isolated.ts).
+    const { loadConfigIsolated } = await import("../../config/load-isolated.ts");
     const { ConfigError } = await import("../../config/issues.ts");
     const { runDaemon } = await import("../../daemon/run.ts");
     let config: import("../../config/load.ts").Config;
     try {
-      config = loadConfig(str(args, "config") ?? defaultConfigFile(io.env), io.env);
+      config = await loadConfigIsolated(str(args, "config") ?? defaultConfigFile(io.env), io.env);
     } catch (err) {
       if (err instanceof ConfigError) throw new CliError(err.message, EXIT.failed);
       throw err;
@@ -71,3 +73,21 @@ export const up: Command = {
     return runDaemon(config, format);
   },
 };
+
+// `tend __load-config FILE`, the child of loadConfigIsolated: the checked config, or its errors,
+// as JSON on stdout. Not a verb people use, so not in COMMANDS or the help.
+export async function loadConfigChild(argv: string[], io: Io): Promise<number> {
+  const { loadConfig } = await import("../../config/load.ts");
+  const { ConfigError } = await import("../../config/issues.ts");
+  const { configErrorToJson, configToJson } = await import("../../config/load-isolated.ts");
+  const [file] = argv;
+  if (file === undefined || argv.length !== 1) throw usageError("usage: tend __load-config FILE");
+  try {
+    io.out(`${configToJson(loadConfig(file, io.env))}\n`);
+    return EXIT.ok;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.out(`${configErrorToJson(err)}\n`);
+    return EXIT.failed;
+  }
+}
