@@ -9,9 +9,6 @@ export async function runDaemon(config: Config, format: "text" | "json"): Promis
   let daemon: Awaited<ReturnType<typeof startDaemon>>;
   try {
     daemon = await startDaemon(config, log);
-    // The build starts the executable with a reluctant JIT (--compile-jit-policy in package.json),
-    // so start-up code that runs once is not compiled; from here on, the normal policy.
-    Bun.unsafe.setJITPolicy(1);
   } catch (err) {
     log.error(errorMessage(err));
     return 1;
