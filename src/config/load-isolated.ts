@@ -1,8 +1,10 @@
 import { resolve } from "node:path";
 import type { AlertRule } from "../alerts/alert-rule.ts";
+import { errorMessage } from "../errors.ts";
 import { spawnedPids } from "../proc/spawn.ts";
 import { ConfigError, type ConfigIssue } from "./issues.ts";
 import type { Config } from "./load.ts";
+import { readConfigText } from "./read-text.ts";
 
 // The supervisor reads its config through a short-lived `tend __load-config FILE`: zod and the
 // schemas (several MiB once loaded, and never unloaded) run in that child, which prints the
@@ -23,27 +25,47 @@ export function configErrorToJson(err: ConfigError): string {
   return JSON.stringify({ ok: false, file: err.file, issues: err.issues });
 }
 
+// How long the check may take before it is given up (a stuck child must not hold every later
+// reload behind it).
+const CHECK_TIMEOUT_MS = 30_000;
+
 export async function loadConfigIsolated(
   path: string,
   env: Record<string, string | undefined> = process.env,
 ): Promise<Config> {
   const file = resolve(path);
-  const child = Bun.spawn([...tendCommand(), LOAD_CONFIG_VERB, file], {
-    env: env as Record<string, string>,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  // Read here, sent on the child's stdin: /dev/stdin, a FIFO or <(…) as the config still work.
+  const text = readConfigText(file);
+  let child: ReturnType<typeof Bun.spawn>;
+  try {
+    child = Bun.spawn([...tendCommand(), LOAD_CONFIG_VERB, file], {
+      env: env as Record<string, string>,
+      stdio: [new TextEncoder().encode(text), "pipe", "pipe"],
+    });
+  } catch (err) {
+    throw new Error(`checking ${file}: cannot start the check (${errorMessage(err)})`);
+  }
   // Its exit status is Bun's to collect, not the orphan reaper's.
   spawnedPids.add(child.pid);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  }, CHECK_TIMEOUT_MS);
   const [out, err, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited.finally(() => spawnedPids.delete(child.pid)),
+    new Response(child.stdout as ReadableStream<Uint8Array>).text(),
+    new Response(child.stderr as ReadableStream<Uint8Array>).text(),
+    child.exited.finally(() => {
+      clearTimeout(timer);
+      spawnedPids.delete(child.pid);
+    }),
   ]);
+  if (timedOut) throw new Error(`checking ${file} took over ${CHECK_TIMEOUT_MS / 1000} s and was stopped`);
   let answer: Answer;
   try {
     answer = JSON.parse(out) as Answer;
   } catch {
-    throw new Error(`reading ${file} failed (exit ${code}): ${err.trim() || out.trim() || "no output"}`);
+    throw new Error(`checking ${file} failed (exit ${code}): ${err.trim() || out.trim() || "no output"}`);
   }
   if (!answer.ok) throw new ConfigError(answer.file, answer.issues);
   const config = answer.config;
@@ -54,9 +76,11 @@ export async function loadConfigIsolated(
   };
 }
 
-// This very tend: the compiled binary, or Bun running src/main.ts from sources.
+// This very tend: the running executable (/proc/self/exe, so an upgrade that replaced or removed
+// the file on disk does not change the checker under a running supervisor), with src/main.ts
+// when Bun runs from sources.
 function tendCommand(): string[] {
   return import.meta.path.startsWith("/$bunfs/")
-    ? [process.execPath]
-    : [process.execPath, resolve(import.meta.dir, "../main.ts")];
+    ? ["/proc/self/exe"]
+    : ["/proc/self/exe", resolve(import.meta.dir, "../main.ts")];
 }

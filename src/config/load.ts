@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { dirname, extname, resolve } from "node:path";
 import type { AlertRule } from "../alerts/alert-rule.ts";
 import { errorMessage } from "../errors.ts";
@@ -7,6 +6,7 @@ import { dependencyIssues } from "./dependency-graph.ts";
 import { ConfigError, type ConfigIssue, issuesFromZod } from "./issues.ts";
 import { defaultLogDir, defaultSocketPath, defaultStateDir } from "./paths.ts";
 import { type ProcessSpec, toProcessSpec } from "./process-spec.ts";
+import { readConfigText } from "./read-text.ts";
 import { configSchema } from "./schema.ts";
 
 export interface SupervisorSettings {
@@ -43,15 +43,15 @@ export function parseConfigText(file: string, text: string): unknown {
   ]);
 }
 
-export function loadConfig(path: string, env: Record<string, string | undefined> = process.env): Config {
+// `text`, when given, is the file's content already read (by the supervisor, for the child
+// that checks it: see load-isolated.ts).
+export function loadConfig(
+  path: string,
+  env: Record<string, string | undefined> = process.env,
+  text?: string,
+): Config {
   const file = resolve(path);
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new ConfigError(file, [{ path: "(file)", message: `cannot read: ${errorMessage(err)}` }]);
-  }
-  return buildConfig(file, parseConfigText(file, text), env);
+  return buildConfig(file, parseConfigText(file, text ?? readConfigText(file)), env);
 }
 
 export function buildConfig(

@@ -18,14 +18,16 @@ const SIZE_UNITS: Record<string, number> = {
 export function parseDurationMs(text: string): number | null {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
   if (!m) return null;
-  return Math.round(Number(m[1]) * (DURATION_UNITS_MS[m[2] ?? "ms"] ?? Number.NaN));
+  const ms = Math.round(Number(m[1]) * (DURATION_UNITS_MS[m[2] ?? "ms"] ?? Number.NaN));
+  return Number.isFinite(ms) ? ms : null;
 }
 
 export function parseSizeBytes(text: string): number | null {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
   if (!m) return null;
   const unit = SIZE_UNITS[(m[2] || "b").toLowerCase()];
-  return unit === undefined ? null : Math.round(Number(m[1]) * unit);
+  const bytes = unit === undefined ? Number.NaN : Math.round(Number(m[1]) * unit);
+  return Number.isFinite(bytes) ? bytes : null;
 }
 
 export function formatDuration(ms: number): string {

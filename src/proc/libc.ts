@@ -58,7 +58,8 @@ export function closeFd(fd: number): void {
   libc().close(fd);
 }
 
-// Asks for a bigger pipe buffer (best effort: the kernel caps it at fs.pipe-max-size and per user).
-export function setPipeSize(fd: number, bytes: number): void {
-  libc().fcntl(fd, F_SETPIPE_SZ, bytes);
+// Asks for a bigger pipe buffer; false if the kernel refused (fs.pipe-max-size, or the user's
+// pipe-user-pages limits).
+export function setPipeSize(fd: number, bytes: number): boolean {
+  return libc().fcntl(fd, F_SETPIPE_SZ, bytes) >= bytes;
 }

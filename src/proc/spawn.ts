@@ -74,11 +74,11 @@ export function spawnChild(req: SpawnRequest): ChildHandle {
   }
 }
 
-// A pipe found full (a read took all of its default 64 KiB) gets a 1 MiB kernel buffer: the
-// child blocks less often and each read takes more, which under a flood is most of what the
-// supervisor spends. Only busy pipes, and only so many at once: an unprivileged user's pipe
-// buffers share a limit (fs.pipe-user-pages-soft, 64 MiB), past which that user's new pipes
-// get 8 KiB.
+// A pipe found full (one read took at least its default 64 KiB) gets a 1 MiB kernel buffer:
+// the child blocks less often and each read takes more, which under a flood is most of what the
+// supervisor spends. It keeps it until the run ends. Only so many at once: an unprivileged
+// user's pipe buffers (the supervisor's and its children's own, when they run as that user)
+// share a limit, fs.pipe-user-pages-soft (64 MiB), past which that user's new pipes get 8 KiB.
 const PIPE_DEFAULT_BYTES = 64 * 1024;
 const GROWN_PIPE_BYTES = 1024 * 1024;
 const MAX_GROWN_PIPES = 16;
@@ -90,6 +90,7 @@ function outputPipe(fd: number): OutputPipe {
     async read(onData) {
       if (taken) throw new Error(`pipe ${fd} is already being read`);
       taken = true;
+      let tried = false;
       let grown = false;
       try {
         // Bun's readMany hands over every chunk already buffered, without a promise when there
@@ -99,10 +100,10 @@ function outputPipe(fd: number): OutputPipe {
           const got = reader.readMany();
           const { done, value } = got instanceof Promise ? await got : got;
           for (const chunk of value ?? []) {
-            if (!grown && chunk.length >= PIPE_DEFAULT_BYTES && grownPipes < MAX_GROWN_PIPES) {
-              grown = true;
-              grownPipes++;
-              setPipeSize(fd, GROWN_PIPE_BYTES);
+            if (!tried && chunk.length >= PIPE_DEFAULT_BYTES && grownPipes < MAX_GROWN_PIPES) {
+              tried = true; // once per pipe: a refusal will not change
+              grown = setPipeSize(fd, GROWN_PIPE_BYTES);
+              if (grown) grownPipes++;
             }
             onData(chunk);
           }

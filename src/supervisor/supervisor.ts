@@ -293,6 +293,8 @@ export class Supervisor implements Control {
     if (!this.config.file)
       throw new TendError("INVALID_STATE", "the supervisor was started without a config file");
     const next = await (this.deps.loadConfig ?? loadConfig)(this.config.file);
+    // Checking the file takes a moment (a child process): a shutdown may have begun meanwhile.
+    this.refuseWhileShuttingDown();
     const plan = planReload(this.units, next.processes);
     if (dryRun) return plan;
     const nextByName = new Map(next.processes.map((p) => [p.name, p]));

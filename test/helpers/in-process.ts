@@ -7,7 +7,7 @@ import { LogHub } from "../../src/logs/log-hub.ts";
 import { isSameProcess } from "../../src/proc/proc-fs.ts";
 import { Store } from "../../src/store/store.ts";
 import { createLauncher } from "../../src/supervisor/launcher.ts";
-import { Supervisor } from "../../src/supervisor/supervisor.ts";
+import { Supervisor, type SupervisorDeps } from "../../src/supervisor/supervisor.ts";
 import { killAll } from "./pids.ts";
 import { tempDir } from "./temp.ts";
 
@@ -28,17 +28,28 @@ export class InProcess {
   private constructor(
     readonly dir: ReturnType<typeof tempDir>,
     readonly config: Config,
+    extra: Partial<SupervisorDeps>,
   ) {
     const s = config.supervisor;
     this.store = new Store(s.stateDir, { runRetention: s.runRetention, eventRetention: s.eventRetention });
     const logs = new LogHub({ dir: s.logDir, ringLines: s.logBufferLines });
     const launcher = createLauncher({ logs, socketPath: s.socketPath });
-    this.supervisor = new Supervisor(config, { clock: systemClock, store: this.store, launcher, logs });
+    this.supervisor = new Supervisor(config, {
+      clock: systemClock,
+      store: this.store,
+      launcher,
+      logs,
+      ...extra,
+    });
     this.app = createApp(this.supervisor);
   }
 
   // `processes` is the [processes] table of a config, as data; it is written to tend.json.
-  static async start(processes: Record<string, unknown>): Promise<InProcess> {
+  // `extra` replaces supervisor dependencies (a slow loadConfig, say).
+  static async start(
+    processes: Record<string, unknown>,
+    extra: Partial<SupervisorDeps> = {},
+  ): Promise<InProcess> {
     const dir = tempDir();
     const file = join(dir.path, "tend.json");
     writeFileSync(
@@ -48,7 +59,7 @@ export class InProcess {
         processes,
       }),
     );
-    const h = new InProcess(dir, loadConfig(file, {}));
+    const h = new InProcess(dir, loadConfig(file, {}), extra);
     await h.supervisor.startAll();
     return h;
   }

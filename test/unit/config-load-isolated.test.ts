@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { closeSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "../../src/config/issues.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { loadConfigIsolated } from "../../src/config/load-isolated.ts";
+import { cloexecPipe } from "../../src/proc/libc.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 // `tend up` and reloads read the config through a child (`tend __load-config`): what comes back
@@ -74,5 +75,27 @@ describe("loadConfigIsolated", () => {
     const err = await loadConfigIsolated(join(dir.path, "nope.toml"), {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).issues[0]?.path).toBe("(file)");
+  });
+
+  test("the supervisor reads the file, the child gets its text: a pipe only we hold works (-c /dev/stdin)", async () => {
+    // The child inherits none of our fds, so it could not open /dev/fd/N itself.
+    const [r, w] = cloexecPipe();
+    writeSync(w, '[processes.from_pipe]\ncommand = ["true"]\n');
+    closeSync(w);
+    try {
+      const config = await loadConfigIsolated(`/dev/fd/${r}`, {});
+      expect(config.processes.map((p) => p.name)).toEqual(["from_pipe"]);
+    } finally {
+      closeSync(r);
+    }
+  });
+
+  test("a number too large to be finite is an error, not Infinity that JSON would turn into null", async () => {
+    using dir = tempDir();
+    const file = join(dir.path, "tend.toml");
+    writeFileSync(file, `[processes.a]\ncommand = ["true"]\nstop_timeout = "1${"0".repeat(400)}s"\n`);
+    const err = await loadConfigIsolated(file, {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).issues.map((i) => i.path)).toEqual(["processes.a.stop_timeout"]);
   });
 });

@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import type { ProcessSpec } from "../../src/config/process-spec.ts";
 import { FIXTURES, InProcess } from "../helpers/in-process.ts";
 
 const SLEEPER = `${FIXTURES}/ready-then-sleep.sh`;
@@ -63,4 +64,39 @@ test("shutdown waits for a removal that is still stopping", async () => {
   const aliveWhenShutdownEnded = h.liveOpenRuns();
   await removing;
   expect(aliveWhenShutdownEnded).toEqual([]);
+});
+
+// Regression: a reload checks the file in a child process, which takes a moment. A shutdown that
+// began meanwhile must win: the reload is refused and starts nothing.
+test("a reload whose config check ends after shutdown began changes nothing", async () => {
+  const checked = Promise.withResolvers<void>();
+  let loads = 0;
+  await using h = await InProcess.start(
+    { a: { command: [SLEEPER] } },
+    {
+      loadConfig: async (path) => {
+        loads++;
+        await checked.promise;
+        const { loadConfig } = await import("../../src/config/load.ts");
+        const config = loadConfig(path, {});
+        return {
+          ...config,
+          processes: [...config.processes, { ...(config.processes[0] as ProcessSpec), name: "b" }],
+        };
+      },
+    },
+  );
+  const reloading = h.supervisor.reload(false).then(
+    () => "applied",
+    (err: Error) => err.message,
+  );
+  const stopping = h.supervisor.shutdown();
+  checked.resolve();
+  await stopping;
+  expect({
+    loads,
+    reload: await reloading,
+    listed: h.supervisor.list().map((p) => [p.name, p.state]),
+    alive: h.liveOpenRuns(),
+  }).toEqual({ loads: 1, reload: "the supervisor is shutting down", listed: [["a", "stopped"]], alive: [] });
 });

@@ -81,9 +81,12 @@ export async function loadConfigChild(argv: string[], io: Io): Promise<number> {
   const { ConfigError } = await import("../../config/issues.ts");
   const { configErrorToJson, configToJson } = await import("../../config/load-isolated.ts");
   const [file] = argv;
-  if (file === undefined || argv.length !== 1) throw usageError("usage: tend __load-config FILE");
+  if (file === undefined || argv.length !== 1) throw usageError("usage: tend __load-config FILE < TEXT");
+  // The supervisor read the file and sends its text: /dev/stdin or a FIFO as the config works,
+  // and this child can never hang on the file itself.
+  const text = await Bun.stdin.text();
   try {
-    io.out(`${configToJson(loadConfig(file, io.env))}\n`);
+    io.out(`${configToJson(loadConfig(file, io.env, text))}\n`);
     return EXIT.ok;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
