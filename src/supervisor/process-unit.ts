@@ -1,4 +1,5 @@
-import type { ProcessSnapshot, ProcessState } from "../domain/types.ts";
+import type { ProcessDetail } from "../domain/control.ts";
+import type { ProcessSnapshot, ProcessState, RunRecord } from "../domain/types.ts";
 import { TendError } from "../errors.ts";
 import type { DependencyView, GateVerdict } from "./dependencies.ts";
 import { isSuccess } from "./restart-decision.ts";
@@ -168,6 +169,22 @@ export class ProcessUnit extends UnitLifecycle {
       fds: usage?.fds ?? null,
       threads: usage?.threads ?? null,
       progress: this.progress.info(this.run !== null),
+    };
+  }
+
+  // `tend status`: the snapshot, with the spec and `runs` (the latest first).
+  detail(runs: RunRecord[]): ProcessDetail {
+    return {
+      ...this.snapshot(),
+      command: this.spec.argv,
+      cwd: this.spec.cwd,
+      restartPolicy: this.spec.restart,
+      lastError: this.lastError,
+      spec: this.spec.raw,
+      runs,
+      probes: this.probes.reports(),
+      dependsOn: this.spec.dependsOn,
+      preset: this.spec.preset,
     };
   }
 

@@ -1,6 +1,7 @@
 import type { ProcessSpec } from "../config/process-spec.ts";
 import type { ReloadPlan } from "../domain/control.ts";
 import type { ProcessSource } from "../domain/types.ts";
+import type { ProcessUnit } from "./process-unit.ts";
 
 // What a reload will do: processes of the new config that are new, gone, changed or the same.
 // Run-time processes are never removed by a reload; one the config now names is replaced.
@@ -25,4 +26,42 @@ function sameSpec(a: ProcessSpec, b: ProcessSpec): boolean {
   const { raw: _a, ...restA } = a;
   const { raw: _b, ...restB } = b;
   return JSON.stringify(restA) === JSON.stringify(restB);
+}
+
+// What applying a plan needs of the supervisor.
+export interface ReloadTarget {
+  units: Map<string, ProcessUnit>;
+  // Stops a unit already taken out of `units` (shutdown waits for it).
+  retire(unit: ProcessUnit): Promise<void>;
+  // A unit for a process the config now names, not yet started.
+  create(spec: ProcessSpec): ProcessUnit;
+  // Starts a new unit once what it depends on is up.
+  start(unit: ProcessUnit): Promise<void>;
+}
+
+// Carries out `plan`: removed processes are stopped first, then changed ones take their new
+// spec (restarted if they were active or start on their own) and added ones are started.
+export async function applyReload(
+  plan: ReloadPlan,
+  next: ProcessSpec[],
+  target: ReloadTarget,
+): Promise<void> {
+  const nextByName = new Map(next.map((p) => [p.name, p]));
+  const removed = plan.removed.map((n) => target.units.get(n) as ProcessUnit);
+  for (const n of plan.removed) target.units.delete(n);
+  await Promise.all(removed.map((u) => target.retire(u)));
+  const work: Promise<void>[] = [];
+  for (const n of plan.changed) {
+    const u = target.units.get(n) as ProcessUnit;
+    const wasActive = u.isActive;
+    u.spec = nextByName.get(n) as ProcessSpec;
+    if (wasActive || u.spec.autostart) work.push(u.restart());
+  }
+  for (const n of plan.added) {
+    const u = target.create(nextByName.get(n) as ProcessSpec);
+    target.units.set(n, u);
+    if (u.spec.autostart) work.push(target.start(u));
+  }
+  await Promise.all(work);
+  plan.applied = true;
 }

@@ -2,11 +2,7 @@ import type { AlertRule } from "../alerts/alert-rule.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config/load.ts";
 import { nameProblem } from "../config/names.ts";
-import {
-  loadConfigOnDemand as loadConfig,
-  runtimeProcessSpecOnDemand as runtimeProcessSpec,
-} from "../config/on-demand.ts";
-import type { ProcessSpec } from "../config/process-spec.ts";
+import { loadConfigOnDemand as loadConfig } from "../config/on-demand.ts";
 import type {
   Control,
   EventFilter,
@@ -35,7 +31,8 @@ import { EventBus } from "./event-bus.ts";
 import type { Launcher } from "./launcher.ts";
 import { MemoryGuard } from "./memory-guard.ts";
 import { ProcessUnit, type UnitDeps } from "./process-unit.ts";
-import { planReload } from "./reload-plan.ts";
+import { applyReload, planReload } from "./reload-plan.ts";
+import { checkAdded, startingProcesses } from "./runtime-processes.ts";
 import { noteSample, runningRoots, unitFamilies } from "./unit-metrics.ts";
 
 export interface SupervisorDeps {
@@ -91,16 +88,8 @@ export class Supervisor implements Control {
     });
     this.startedAt = deps.clock.wallMs();
     this.startedAtMs = deps.clock.nowMs();
-    for (const spec of config.processes)
-      this.units.set(spec.name, new ProcessUnit(spec, "config", this.unitDeps));
-    for (const { name, spec } of deps.store.runtimeProcesses()) {
-      if (this.units.has(name)) continue; // a config entry of the same name takes precedence
-      try {
-        this.units.set(name, new ProcessUnit(runtimeProcessSpec(name, spec), "runtime", this.unitDeps));
-      } catch {
-        // A stored spec this version cannot read is skipped, not fatal.
-      }
-    }
+    for (const { spec, source } of startingProcesses(config, deps.store.runtimeProcesses()))
+      this.units.set(spec.name, new ProcessUnit(spec, source, this.unitDeps));
   }
 
   async startAll(): Promise<void> {
@@ -138,34 +127,16 @@ export class Supervisor implements Control {
   }
 
   get(name: string): ProcessDetail {
-    const u = this.unit(name);
-    return {
-      ...u.snapshot(),
-      command: u.spec.argv,
-      cwd: u.spec.cwd,
-      restartPolicy: u.spec.restart,
-      lastError: u.lastError,
-      spec: u.spec.raw,
-      runs: this.deps.store.runs(name, 10),
-      probes: u.probes.reports(),
-      dependsOn: u.spec.dependsOn,
-      preset: u.spec.preset,
-    };
+    return this.unit(name).detail(this.deps.store.runs(name, 10));
   }
 
   async add(body: unknown): Promise<ProcessSnapshot> {
     this.refuseWhileShuttingDown();
-    const { name, ...raw } = (body ?? {}) as { name?: unknown };
-    if (typeof name !== "string") throw new TendError("BAD_REQUEST", "a process needs a string `name`");
-    const spec = runtimeProcessSpec(name, raw);
-    if (this.units.has(name))
-      throw new TendError("PROCESS_EXISTS", `a process named "${name}" already exists`);
-    const unknown = this.dependencies.unknown(spec);
-    if (unknown.length)
-      throw new TendError(
-        "BAD_REQUEST",
-        `invalid process "${name}": depends_on names no process: ${unknown.join(", ")}`,
-      );
+    const { name, raw, spec } = checkAdded(
+      body,
+      (n) => this.units.has(n),
+      (p) => this.dependencies.unknown(p),
+    );
     this.deps.store.saveRuntimeProcess(name, raw, this.deps.clock.wallMs());
     const unit = new ProcessUnit(spec, "runtime", this.unitDeps);
     this.units.set(name, unit);
@@ -297,25 +268,13 @@ export class Supervisor implements Control {
     this.refuseWhileShuttingDown();
     const plan = planReload(this.units, next.processes);
     if (dryRun) return plan;
-    const nextByName = new Map(next.processes.map((p) => [p.name, p]));
-    const removed = plan.removed.map((n) => this.units.get(n) as ProcessUnit);
-    for (const n of plan.removed) this.units.delete(n);
-    await Promise.all(removed.map((u) => this.track(u.retire("reload"))));
     this.config = { ...next, supervisor: this.config.supervisor };
-    const work: Promise<void>[] = [];
-    for (const n of plan.changed) {
-      const u = this.units.get(n) as ProcessUnit;
-      const wasActive = u.isActive;
-      u.spec = nextByName.get(n) as ProcessSpec;
-      if (wasActive || u.spec.autostart) work.push(u.restart());
-    }
-    for (const n of plan.added) {
-      const u = new ProcessUnit(nextByName.get(n) as ProcessSpec, "config", this.unitDeps);
-      this.units.set(n, u);
-      if (u.spec.autostart) work.push(this.dependencies.start(u, "reload").done);
-    }
-    await Promise.all(work);
-    plan.applied = true;
+    await applyReload(plan, next.processes, {
+      units: this.units,
+      retire: (u) => this.track(u.retire("reload")),
+      create: (spec) => new ProcessUnit(spec, "config", this.unitDeps),
+      start: (u) => this.dependencies.start(u, "reload").done,
+    });
     this.bus.emit(this.event("supervisor.reloaded", null, { ...plan }));
     return plan;
   }
