@@ -15,15 +15,6 @@ export interface LogSettings {
   lineMaxBytes: number;
 }
 
-interface ReadMany {
-  done: boolean;
-  value: Uint8Array[] | undefined;
-}
-
-interface ManyReader {
-  readMany(): Promise<ReadMany> | ReadMany;
-}
-
 export interface ProcessLogsOptions {
   name: string;
   dir: string;
@@ -55,8 +46,9 @@ export class ProcessLogs {
     }
   }
 
-  // Reads one stream of a run to its end. Never throws: a read error ends the capture.
-  async capture(stream: StreamName, source: OutputPipe | ReadableStream<Uint8Array>): Promise<void> {
+  // Reads one stream of a run to its end. Never throws: a broken pipe ends the capture, with the
+  // line in progress closed.
+  async capture(stream: StreamName, source: OutputPipe): Promise<void> {
     const cap = new StreamCapture({
       process: this.o.name,
       stream,
@@ -73,32 +65,14 @@ export class ProcessLogs {
         this.o.onDropped(this.o.name, n);
       },
     });
-    if (!(source instanceof ReadableStream)) {
-      await source.read((chunk) => {
-        try {
-          cap.write(chunk);
-        } catch {
-          // A chunk that could not be handled is lost; the pipe is still read to its end.
-        }
-      });
-      cap.end();
-      return;
-    }
-    try {
-      // Bun's readMany hands over every chunk already buffered, without a promise when there is
-      // one: fewer turns of the event loop under a flood.
-      const reader = source.getReader() as unknown as ManyReader;
-      for (;;) {
-        const got = reader.readMany();
-        const { done, value } = got instanceof Promise ? await got : got;
-        for (const chunk of value ?? []) cap.write(chunk);
-        if (done) break;
+    await source.read((chunk) => {
+      try {
+        cap.write(chunk);
+      } catch {
+        // A chunk that could not be handled is lost; the pipe is still read to its end.
       }
-    } catch {
-      // The pipe broke; what was read is kept.
-    } finally {
-      cap.end();
-    }
+    });
+    cap.end();
   }
 
   // The last n lines, stdout and stderr interleaved as read. The ring answers when it holds

@@ -93,30 +93,40 @@ function outputPipe(fd: number): OutputPipe {
       let tried = false;
       let grown = false;
       try {
-        // Bun's readMany hands over every chunk already buffered, without a promise when there
-        // is one: fewer turns of the event loop under a flood.
-        const reader = Bun.file(fd).stream().getReader() as unknown as ManyReader;
-        for (;;) {
-          const got = reader.readMany();
-          const { done, value } = got instanceof Promise ? await got : got;
-          for (const chunk of value ?? []) {
-            if (!tried && chunk.length >= PIPE_DEFAULT_BYTES && grownPipes < MAX_GROWN_PIPES) {
-              tried = true; // once per pipe: a refusal will not change
-              grown = setPipeSize(fd, GROWN_PIPE_BYTES);
-              if (grown) grownPipes++;
-            }
-            onData(chunk);
+        await readStream(Bun.file(fd).stream(), (chunk) => {
+          if (!tried && chunk.length >= PIPE_DEFAULT_BYTES && grownPipes < MAX_GROWN_PIPES) {
+            tried = true; // once per pipe: a refusal will not change
+            grown = setPipeSize(fd, GROWN_PIPE_BYTES);
+            if (grown) grownPipes++;
           }
-          if (done) break;
-        }
-      } catch {
-        // The pipe broke: what was read is kept.
+          onData(chunk);
+        });
       } finally {
         if (grown) grownPipes--;
         closeFd(fd);
       }
     },
   };
+}
+
+// Reads `stream` to its end, handing each chunk to onData; resolves (never rejects) when it
+// ends or breaks, with what was read handed over. Bun's readMany hands over every chunk already
+// buffered, without a promise when there is one: fewer turns of the event loop under a flood.
+export async function readStream(
+  stream: ReadableStream<Uint8Array>,
+  onData: (bytes: Uint8Array) => void,
+): Promise<void> {
+  try {
+    const reader = stream.getReader() as unknown as ManyReader;
+    for (;;) {
+      const got = reader.readMany();
+      const { done, value } = got instanceof Promise ? await got : got;
+      for (const chunk of value ?? []) onData(chunk);
+      if (done) return;
+    }
+  } catch {
+    // The pipe broke: what was read is kept.
+  }
 }
 
 interface ManyReader {

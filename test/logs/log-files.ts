@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { type OutputPipe, readStream } from "../../src/proc/spawn.ts";
 
 // Helpers shared by the log tests: what a set of rotated files holds, and fake child pipes.
 
@@ -39,21 +40,28 @@ export function logLines(dir: string, base: string): string[] {
   return out;
 }
 
-// A child's pipe as a ReadableStream that yields the given chunks, then ends.
-export function chunkStream(chunks: (Uint8Array | string)[]): ReadableStream<Uint8Array> {
+// A child's pipe, as the launcher hands it to ProcessLogs, reading `stream`.
+export function pipeOf(stream: ReadableStream<Uint8Array>): OutputPipe {
+  return { read: (onData) => readStream(stream, onData) };
+}
+
+// A child's pipe that yields the given chunks, then ends.
+export function chunkPipe(chunks: (Uint8Array | string)[]): OutputPipe {
   const queue = chunks.map((c) => (typeof c === "string" ? new TextEncoder().encode(c) : c));
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      const next = queue.shift();
-      if (next) controller.enqueue(next);
-      else controller.close();
-    },
-  });
+  return pipeOf(
+    new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = queue.shift();
+        if (next) controller.enqueue(next);
+        else controller.close();
+      },
+    }),
+  );
 }
 
 // A pipe the test writes to as it goes: push() a chunk, end() closes it.
-export function manualStream(): {
-  stream: ReadableStream<Uint8Array>;
+export function manualPipe(): {
+  pipe: OutputPipe;
   push(chunk: Uint8Array | string): void;
   end(): void;
 } {
@@ -64,7 +72,7 @@ export function manualStream(): {
     },
   });
   return {
-    stream,
+    pipe: pipeOf(stream),
     push: (chunk) => ctl?.enqueue(typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk),
     end: () => ctl?.close(),
   };

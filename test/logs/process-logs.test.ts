@@ -6,7 +6,7 @@ import { LogHub } from "../../src/logs/log-hub.ts";
 import type { LogSettings } from "../../src/logs/process-logs.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { chunkStream, manualStream } from "./log-files.ts";
+import { chunkPipe, manualPipe, pipeOf } from "./log-files.ts";
 
 const settings = (over: Partial<LogSettings> = {}): LogSettings => ({
   maxBytes: 0,
@@ -23,9 +23,9 @@ describe("ProcessLogs", () => {
     using dir = tempDir();
     const hub = new LogHub({ dir: dir.path, ringLines: 100 });
     const logs = hub.for("web", settings());
-    const out = manualStream();
-    const err = manualStream();
-    const done = Promise.all([logs.capture("stdout", out.stream), logs.capture("stderr", err.stream)]);
+    const out = manualPipe();
+    const err = manualPipe();
+    const done = Promise.all([logs.capture("stdout", out.pipe), logs.capture("stderr", err.pipe)]);
     const steps: [typeof out, string][] = [
       [out, "o1\n"],
       [err, "e1\n"],
@@ -59,8 +59,8 @@ describe("ProcessLogs", () => {
     const s = settings({ maxBytes: 20, compress: true });
     const first = new LogHub({ dir: dir.path, ringLines: 100 });
     const lines = Array.from({ length: 30 }, (_, i) => `line ${i + 1}`);
-    await first.for("db", s).capture("stdout", chunkStream(lines.map((l) => `${l}\n`)));
-    await first.for("db", s).capture("stderr", chunkStream(["oops\n"]));
+    await first.for("db", s).capture("stdout", chunkPipe(lines.map((l) => `${l}\n`)));
+    await first.for("db", s).capture("stderr", chunkPipe(["oops\n"]));
     await first.get("db")?.settled();
     first.close();
     expect(readdirSync(dir.path).some((f) => f.endsWith(".gz"))).toBe(true);
@@ -82,9 +82,9 @@ describe("ProcessLogs", () => {
       mkdirSync(sub);
       const hub = new LogHub({ dir: sub, ringLines: 4, now: () => (now += 1000) });
       const logs = hub.for("mix", settings({ timestamps }));
-      const out = manualStream();
-      const err = manualStream();
-      const done = Promise.all([logs.capture("stdout", out.stream), logs.capture("stderr", err.stream)]);
+      const out = manualPipe();
+      const err = manualPipe();
+      const done = Promise.all([logs.capture("stdout", out.pipe), logs.capture("stderr", err.pipe)]);
       const order = ["o1", "o2", "e1", "o3", "o4", "o5", "e2", "o6"];
       for (const text of order) {
         (text.startsWith("o") ? out : err).push(`${text}\n`);
@@ -105,8 +105,8 @@ describe("ProcessLogs", () => {
   test("a process not run since the supervisor started: its files answer", async () => {
     using dir = tempDir();
     const first = new LogHub({ dir: dir.path, ringLines: 100 });
-    await first.for("old", settings()).capture("stdout", chunkStream(["from before\n"]));
-    await first.for("merged", settings({ merge: true })).capture("stderr", chunkStream(["merged line\n"]));
+    await first.for("old", settings()).capture("stdout", chunkPipe(["from before\n"]));
+    await first.for("merged", settings({ merge: true })).capture("stderr", chunkPipe(["merged line\n"]));
     first.close();
     const second = new LogHub({ dir: dir.path, ringLines: 100 });
     expect(second.tail("old", 10).map((l) => l.text)).toEqual(["from before"]);
@@ -118,8 +118,8 @@ describe("ProcessLogs", () => {
     using dir = tempDir();
     const hub = new LogHub({ dir: dir.path, ringLines: 100 });
     const logs = hub.for("m", settings({ merge: true }));
-    await logs.capture("stdout", chunkStream(["to out\n"]));
-    await logs.capture("stderr", chunkStream(["to err\n"]));
+    await logs.capture("stdout", chunkPipe(["to out\n"]));
+    await logs.capture("stderr", chunkPipe(["to err\n"]));
     hub.close();
     expect(readdirSync(dir.path)).toEqual(["m.log"]);
     expect(readFileSync(join(dir.path, "m.log"), "utf8")).toBe("to out\nto err\n");
@@ -136,7 +136,7 @@ describe("ProcessLogs", () => {
         sent = true;
       },
     });
-    await hub.for("b", settings()).capture("stdout", broken);
+    await hub.for("b", settings()).capture("stdout", pipeOf(broken));
     hub.close();
     expect(readFileSync(join(dir.path, "b.out.log"), "utf8")).toBe("whole\npart\n");
   });
@@ -145,7 +145,7 @@ describe("ProcessLogs", () => {
     using dir = tempDir();
     const hub = new LogHub({ dir: dir.path, ringLines: 100 });
     const logs = hub.for("c", settings());
-    await logs.capture("stdout", chunkStream(["a\nb\n"]));
+    await logs.capture("stdout", chunkPipe(["a\nb\n"]));
     logs.clear();
     expect(logs.tail(10)).toEqual([]);
     expect(readFileSync(join(dir.path, "c.out.log"), "utf8")).toBe("");
@@ -165,10 +165,10 @@ describe("the line stream", () => {
       throw new Error("another process's lines must not arrive here");
     });
     const logs = hub.for("svc", settings());
-    await logs.capture("stdout", chunkStream(["one\ntw", "o\n"]));
-    await logs.capture("stderr", chunkStream(["three\n"]));
+    await logs.capture("stdout", chunkPipe(["one\ntw", "o\n"]));
+    await logs.capture("stderr", chunkPipe(["three\n"]));
     stopAll();
-    await logs.capture("stdout", chunkStream(["four\n"]));
+    await logs.capture("stdout", chunkPipe(["four\n"]));
     expect(all).toEqual(["svc/stdout: one", "svc/stdout: two", "svc/stderr: three"]);
     expect(errOnly).toEqual(["three"]);
     expect(hub.lines.hasSubscribers("svc")).toBe(true);
