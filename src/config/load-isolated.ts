@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import type { AlertRule } from "../alerts/alert-rule.ts";
 import { errorMessage } from "../errors.ts";
 import { spawnedPids } from "../proc/spawn.ts";
+import { selfCommand } from "../self-command.ts";
 import { ConfigError, type ConfigIssue } from "./issues.ts";
 import type { Config } from "./load.ts";
 import { readConfigText } from "./read-text.ts";
@@ -38,7 +39,7 @@ export async function loadConfigIsolated(
   const text = readConfigText(file);
   let child: ReturnType<typeof Bun.spawn>;
   try {
-    child = Bun.spawn([...tendCommand(), LOAD_CONFIG_VERB, file], {
+    child = Bun.spawn([...selfCommand("/proc/self/exe").exec, LOAD_CONFIG_VERB, file], {
       env: env as Record<string, string>,
       stdio: [new TextEncoder().encode(text), "pipe", "pipe"],
     });
@@ -74,13 +75,4 @@ export async function loadConfigIsolated(
     ...config,
     alerts: alerts.map((a) => ({ ...a, pattern: a.pattern === null ? null : new RegExp(a.pattern) })),
   };
-}
-
-// This very tend: the running executable (/proc/self/exe, so an upgrade that replaced or removed
-// the file on disk does not change the checker under a running supervisor), with src/main.ts
-// when Bun runs from sources.
-function tendCommand(): string[] {
-  return import.meta.path.startsWith("/$bunfs/")
-    ? ["/proc/self/exe"]
-    : ["/proc/self/exe", resolve(import.meta.dir, "../main.ts")];
 }

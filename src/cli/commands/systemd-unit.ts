@@ -1,19 +1,11 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { selfCommand } from "../../self-command.ts";
 import { bool, str } from "../args.ts";
 import { CliError, EXIT } from "../cli-error.ts";
 import type { Io } from "../io.ts";
 import { defaultConfigFile } from "./config.ts";
 import type { Command } from "./types.ts";
-
-// How systemd should run this very tend: the compiled binary is process.execPath; from sources,
-// it is Bun running src/main.ts (Bun.main), both as absolute paths.
-export function selfCommand(): { exec: string[]; fromSources: boolean } {
-  const compiled = Bun.main.startsWith("/$bunfs/");
-  return compiled
-    ? { exec: [process.execPath], fromSources: false }
-    : { exec: [process.execPath, resolve(Bun.main)], fromSources: true };
-}
 
 export const systemdUnit: Command = {
   name: "systemd-unit",
