@@ -52,6 +52,20 @@ test("everything written comes out in order, and read() resolves with the pipes 
   expect(readdirSync("/proc/self/fd").length).toBeLessThanOrEqual(fdsBefore);
 });
 
+test("a pipe found full gets a 1 MiB buffer; a quiet one keeps the kernel's 64 KiB", async () => {
+  // F_GETPIPE_SZ (1032) on the child's own stdout, after 1 MiB written in one call (quiet: none).
+  const size = (write: boolean) =>
+    spawn([
+      "python3",
+      "-c",
+      `import fcntl, os, sys\nif ${write ? "True" : "False"}: os.write(1, b"x" * 1048576)\nsys.stderr.write(str(fcntl.fcntl(1, 1032)))`,
+    ]);
+  const [busy, quiet] = [size(true), size(false)];
+  const [b, q] = await Promise.all([readAll(busy), readAll(quiet)]);
+  expect(b.out.length).toBe(1048576);
+  expect({ busy: Number(b.err), quiet: Number(q.err) }).toEqual({ busy: 1048576, quiet: 65536 });
+});
+
 test("a pipe is read once", async () => {
   const c = spawn(["true"]);
   const first = c.stdout?.read(() => {});
