@@ -39,3 +39,39 @@ export function fakeUnit(overrides: Partial<RawProcess> = {}, deps: Partial<Unit
     },
   };
 }
+
+// The state machine with the OS and the clock replaced: children end when the test says so,
+// time moves only through clock.advance().
+export function unitHarness(overrides: Partial<RawProcess> = {}, halted?: () => boolean) {
+  const { unit, clock, launcher, store, dispose } = fakeUnit(overrides, { halted });
+  return {
+    unit,
+    clock,
+    launcher,
+    store,
+    // Every state change as "state(reason)", oldest first.
+    trail: () =>
+      store
+        .events({ process: "svc" })
+        .filter((e) => e.type === `process.${e.state}`)
+        .map((e) => `${e.state}(${e.reason})`),
+    delays: () =>
+      store
+        .events({ process: "svc", type: "process.backoff" })
+        .map((e) => (e.details as { delayMs: number }).delayMs),
+    lastChild: () => {
+      const c = launcher.children.at(-1);
+      if (!c) throw new Error("nothing was spawned");
+      return c;
+    },
+    [Symbol.dispose]: dispose,
+  };
+}
+
+export type UnitHarness = ReturnType<typeof unitHarness>;
+
+// The current child exits with `code`; returns once the unit has handled it.
+export async function crash(h: UnitHarness, code = 1): Promise<void> {
+  h.lastChild().exit({ code, signal: null });
+  await h.launcher.settle();
+}
