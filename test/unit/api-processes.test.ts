@@ -1,11 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { systemClock } from "../../src/clock.ts";
-import { LogHub } from "../../src/logs/log-hub.ts";
 import { readStat } from "../../src/proc/proc-fs.ts";
-import { createLauncher } from "../../src/supervisor/launcher.ts";
-import { Supervisor } from "../../src/supervisor/supervisor.ts";
-import { VERSION } from "../../src/version.ts";
 import { FIXTURES, InProcess } from "../helpers/in-process.ts";
 import { isAlive } from "../helpers/pids.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -223,115 +218,5 @@ describe("processes through the API", () => {
       types: ["a process.starting", "a process.running", "a health.changed"],
       running: ["a"],
     });
-  });
-});
-
-describe("the supervisor itself", () => {
-  test("GET /v1/health describes the supervisor", async () => {
-    await using h = await InProcess.start({ sleeper: { command: [SLEEPER] } });
-    const res = await h.request("GET", "/v1/health");
-    const s = h.config.supervisor;
-    expect(res).toEqual({
-      status: 200,
-      body: {
-        pid: process.pid,
-        version: VERSION,
-        startedAt: expect.any(Number),
-        uptimeMs: expect.any(Number),
-        configPath: h.config.file,
-        socketPath: s.socketPath,
-        stateDir: s.stateDir,
-        logDir: s.logDir,
-        processes: 1,
-      },
-    });
-  });
-
-  test("GET /openapi.json lists every route", async () => {
-    await using h = await InProcess.start({});
-    const res = await h.request("GET", "/openapi.json");
-    const doc = res.body as {
-      openapi: string;
-      info: { version: string };
-      paths: Record<string, Record<string, unknown>>;
-    };
-    const routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
-      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
-    );
-    expect({
-      status: res.status,
-      openapi: doc.openapi,
-      version: doc.info.version,
-      routes: routes.sort(),
-    }).toEqual({
-      status: 200,
-      openapi: "3.1.0",
-      version: VERSION,
-      routes: [
-        "DELETE /v1/processes/{name}",
-        "DELETE /v1/processes/{name}/logs",
-        "GET /metrics",
-        "GET /v1/debug/metrics-sampler",
-        "GET /v1/debug/probe-schedule",
-        "GET /v1/events",
-        "GET /v1/health",
-        "GET /v1/processes",
-        "GET /v1/processes/{name}",
-        "GET /v1/processes/{name}/history",
-        "GET /v1/processes/{name}/logs",
-        "POST /v1/processes",
-        "POST /v1/processes/{name}/pause",
-        "POST /v1/processes/{name}/progress",
-        "POST /v1/processes/{name}/restart",
-        "POST /v1/processes/{name}/resume",
-        "POST /v1/processes/{name}/signal",
-        "POST /v1/processes/{name}/start",
-        "POST /v1/processes/{name}/stop",
-        "POST /v1/reload",
-        "POST /v1/shutdown",
-      ],
-    });
-  });
-
-  test("every documented route is routed", async () => {
-    await using h = await InProcess.start({});
-    const doc = (await h.request("GET", "/openapi.json")).body as {
-      paths: Record<string, Record<string, unknown>>;
-    };
-    const unrouted: string[] = [];
-    for (const [path, ops] of Object.entries(doc.paths)) {
-      for (const method of Object.keys(ops)) {
-        const res = await h.request(method.toUpperCase(), path.replace("{name}", "nope"));
-        if ((res.body as { error?: { code: string } } | null)?.error?.code === "NOT_FOUND")
-          unrouted.push(`${method} ${path}`);
-      }
-    }
-    expect(unrouted).toEqual([]);
-  });
-
-  test("POST /v1/reload with dry_run reports the plan and changes nothing", async () => {
-    await using h = await InProcess.start({ sleeper: { command: [SLEEPER] } });
-    const pid = h.supervisor.list()[0]?.pid;
-    const res = await h.request("POST", "/v1/reload", { dry_run: true });
-    expect({ res, pid: h.supervisor.list()[0]?.pid }).toEqual({
-      res: {
-        status: 200,
-        body: { added: [], removed: [], changed: [], unchanged: ["sleeper"], applied: false },
-      },
-      pid,
-    });
-  });
-
-  test("a run-time process is kept across supervisors on the same state dir", async () => {
-    await using h = await InProcess.start({});
-    await h.request("POST", "/v1/processes", { name: "kept", command: [SLEEPER], autostart: false });
-    const logs = new LogHub({ dir: h.config.supervisor.logDir, ringLines: 10 });
-    const next = new Supervisor(h.config, {
-      clock: systemClock,
-      store: h.store,
-      launcher: createLauncher({ logs, socketPath: h.config.supervisor.socketPath }),
-      logs,
-    });
-    expect(next.list().map((p) => [p.name, p.source, p.state])).toEqual([["kept", "runtime", "stopped"]]);
   });
 });
