@@ -1,5 +1,4 @@
 import type { AlertRule } from "../alerts/alert-rule.ts";
-import type { Clock } from "../clock.ts";
 import type { Config } from "../config/load.ts";
 import { nameProblem } from "../config/names.ts";
 import { loadConfigOnDemand as loadConfig } from "../config/on-demand.ts";
@@ -16,37 +15,20 @@ import type {
 import type { ProbeScheduleReport } from "../domain/probes.ts";
 import type { EventRecord, ProcessSnapshot, RunRecord } from "../domain/types.ts";
 import { TendError } from "../errors.ts";
-import type { LineStream } from "../logs/line-stream.ts";
-import type { LogHub } from "../logs/log-hub.ts";
 import type { Family } from "../metrics/prometheus.ts";
-import type { MetricsSampler, ProcessMetrics, SamplerStats } from "../metrics/sampler.ts";
+import type { ProcessMetrics, SamplerStats } from "../metrics/sampler.ts";
 import type { TreeRoot } from "../metrics/tree-sample.ts";
-import type { CheckFactory } from "../probes/create-check.ts";
 import { ScheduleStats } from "../probes/schedule-stats.ts";
 import { requireSignal } from "../proc/signals.ts";
-import type { Store } from "../store/store.ts";
 import { VERSION } from "../version.ts";
 import { DependencyCoordinator } from "./dependency-coordinator.ts";
 import { EventBus } from "./event-bus.ts";
-import type { Launcher } from "./launcher.ts";
 import { MemoryGuard } from "./memory-guard.ts";
 import { ProcessUnit, type UnitDeps } from "./process-unit.ts";
 import { applyReload, planReload } from "./reload-plan.ts";
 import { checkAdded, startingProcesses } from "./runtime-processes.ts";
+import type { SupervisorDeps } from "./supervisor-deps.ts";
 import { noteSample, runningRoots, unitFamilies } from "./unit-metrics.ts";
-
-export interface SupervisorDeps {
-  clock: Clock;
-  store: Store;
-  launcher: Launcher;
-  logs: LogHub;
-  random?: () => number;
-  loadConfig?: (path: string) => Config | Promise<Config>;
-  lines?: LineStream; // what log probes read; default: the one the logs feed
-  checks?: CheckFactory; // probe checks; tests pass fakes
-  // The daemon's sampler (it reads /proc; the supervisor only asks it). Absent: no metrics.
-  metrics?: Pick<MetricsSampler, "get" | "wake" | "stats">;
-}
 
 // Owns the units and answers the API. Processes come from the config file or were added at run
 // time (persisted in the store, surviving restarts and reloads).
@@ -183,28 +165,20 @@ export class Supervisor implements Control {
   }
 
   pause(name: string): ProcessSnapshot {
-    const u = this.unit(name);
-    u.pause();
-    return u.snapshot();
+    return this.act(name, (u) => u.pause());
   }
 
   resume(name: string): ProcessSnapshot {
-    const u = this.unit(name);
-    u.resume();
-    return u.snapshot();
+    return this.act(name, (u) => u.resume());
   }
 
   signal(name: string, signal: string): ProcessSnapshot {
     const sig = requireSignal(signal);
-    const u = this.unit(name);
-    u.signal(sig);
-    return u.snapshot();
+    return this.act(name, (u) => u.signal(sig));
   }
 
   progress(name: string, fraction: number, message: string | null): ProcessSnapshot {
-    const u = this.unit(name);
-    u.reportProgress(fraction, message);
-    return u.snapshot();
+    return this.act(name, (u) => u.reportProgress(fraction, message));
   }
 
   history(name: string, limit = 50): RunRecord[] {
@@ -303,12 +277,17 @@ export class Supervisor implements Control {
 
   private unit(name: string): ProcessUnit {
     const u = this.units.get(name);
-    if (!u) {
-      const problem = nameProblem(name);
-      if (problem) throw new TendError("BAD_NAME", problem);
-      throw new TendError("PROCESS_NOT_FOUND", `no process named "${name}": see tend ps for the list`);
-    }
-    return u;
+    if (u) return u;
+    const problem = nameProblem(name);
+    if (problem) throw new TendError("BAD_NAME", problem);
+    throw new TendError("PROCESS_NOT_FOUND", `no process named "${name}": see tend ps for the list`);
+  }
+
+  // Does `action` to the named unit and answers with its state after.
+  private act(name: string, action: (u: ProcessUnit) => void): ProcessSnapshot {
+    const u = this.unit(name);
+    action(u);
+    return u.snapshot();
   }
 
   private refuseWhileShuttingDown(): void {

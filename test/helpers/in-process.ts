@@ -7,7 +7,8 @@ import { LogHub } from "../../src/logs/log-hub.ts";
 import { isSameProcess } from "../../src/proc/proc-fs.ts";
 import { Store } from "../../src/store/store.ts";
 import { createLauncher } from "../../src/supervisor/launcher.ts";
-import { Supervisor, type SupervisorDeps } from "../../src/supervisor/supervisor.ts";
+import { Supervisor } from "../../src/supervisor/supervisor.ts";
+import type { SupervisorDeps } from "../../src/supervisor/supervisor-deps.ts";
 import { killAll } from "./pids.ts";
 import { tempDir } from "./temp.ts";
 
