@@ -8,13 +8,23 @@ command = ["${FIXTURES}/ignore-sigterm.sh"]
 stop_timeout = "1s"
 `;
 
-// The pids of a running fixture's tree once it has printed its grandchild and its ready line.
-async function readyTree(d: TestDaemon, name: string, minMembers: number): Promise<ProcId[]> {
+// The pids of a running fixture's tree once it has printed its ready line and, for a fixture
+// that starts one, its grandchild's line. The two lines come from different processes, so either
+// can arrive first.
+async function readyTree(
+  d: TestDaemon,
+  name: string,
+  minMembers: number,
+  withGrandchild: boolean,
+): Promise<ProcId[]> {
+  const lines = withGrandchild ? [/^ready \d+$/m, /^grandchild \d+$/m] : [/^ready \d+$/m];
   await d.waitState(name, "running");
-  return waitFor(`${name} to print ready and have ${minMembers} live processes`, () => {
+  return waitFor(`${name} to print ${lines.join(" and ")} and have ${minMembers} live processes`, () => {
+    // The log first: a pid it names must already be in the tree read after it.
+    const log = d.log(name);
     const ids = d.processPids(name).flatMap((pid) => procId(pid) ?? []);
-    if (!/^ready \d+$/m.test(d.log(name)) || ids.length < minMembers)
-      throw new Error(`log ${JSON.stringify(d.log(name))}, pids ${ids.map((x) => x.pid).join(" ")}`);
+    if (!lines.every((line) => line.test(log)) || ids.length < minMembers)
+      throw new Error(`log ${JSON.stringify(log)}, pids ${ids.map((x) => x.pid).join(" ")}`);
     return ids;
   });
 }
@@ -22,7 +32,7 @@ async function readyTree(d: TestDaemon, name: string, minMembers: number): Promi
 test("tend stop kills a tree that ignores SIGTERM, setsid grandchild included, within stop_timeout + 1s", async () => {
   await using d = await new TestDaemon(STUBBORN).start();
   // sh, its setsid grandchild shell and that shell's sleep (plus the loop's short sleeps).
-  const tree = await readyTree(d, "stubborn", 3);
+  const tree = await readyTree(d, "stubborn", 3, true);
   const grandchild = Number(/^grandchild (\d+)$/m.exec(d.log("stubborn"))?.[1]);
   expect(tree.map((x) => x.pid)).toContain(grandchild);
   expect(readStat(grandchild)?.pgid, "the grandchild left the process group").not.toBe(
@@ -57,9 +67,9 @@ command = ["${FIXTURES}/ready-then-sleep.sh"]
 
 test("tend down leaves no process the supervisor started, and the supervisor exits 0", async () => {
   await using d = await new TestDaemon(MIXED).start();
-  await readyTree(d, "stubborn", 3);
-  await readyTree(d, "forker", 2);
-  await readyTree(d, "plain", 1);
+  await readyTree(d, "stubborn", 3, true);
+  await readyTree(d, "forker", 2, true);
+  await readyTree(d, "plain", 1, false);
   const before = d.pids();
   const r = await d.cli("down");
   expect(r).toEqual({ code: 0, stdout: "supervisor stopped\n", stderr: "" });
@@ -69,9 +79,9 @@ test("tend down leaves no process the supervisor started, and the supervisor exi
 
 test("SIGTERM to the supervisor stops every tree and exits 0", async () => {
   await using d = await new TestDaemon(MIXED).start();
-  await readyTree(d, "stubborn", 3);
-  await readyTree(d, "forker", 2);
-  await readyTree(d, "plain", 1);
+  await readyTree(d, "stubborn", 3, true);
+  await readyTree(d, "forker", 2, true);
+  await readyTree(d, "plain", 1, false);
   d.proc?.kill("SIGTERM");
   expect(await d.proc?.exited, `supervisor exit code; stderr: ${d.stderr}`).toBe(0);
   expect(d.pids(), "no process left after the supervisor exited").toEqual([]);
@@ -81,7 +91,7 @@ test("a paused (SIGSTOPped) process is stopped cleanly by its stop signal, witho
   await using d = await new TestDaemon(
     `[processes.plain]\ncommand = ["${FIXTURES}/ready-then-sleep.sh"]\nstop_timeout = "10s"\n`,
   ).start();
-  const [leader] = await readyTree(d, "plain", 1);
+  const [leader] = await readyTree(d, "plain", 1, false);
   expect(await d.cli("pause", "plain")).toMatchObject({ code: 0 });
   await waitFor("the paused leader to be in state T", () => {
     const st = readStat(leader?.pid as number)?.state;
