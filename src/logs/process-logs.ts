@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { OutputPipe } from "../proc/spawn.ts";
+import type { OutputPipe } from "../proc/output-pipe.ts";
 import type { LineStream, LogLine, StreamName } from "./line-stream.ts";
 import { RingBuffer } from "./ring-buffer.ts";
 import { RotatingFile } from "./rotating-file.ts";

@@ -1,4 +1,4 @@
-import { dlopen, FFIType, ptr } from "bun:ffi";
+import { dlopen, FFIType, type Pointer, ptr, read } from "bun:ffi";
 
 // The few libc calls Bun does not expose. Loaded lazily so client verbs never pay for dlopen.
 const WNOHANG = 1;
@@ -17,6 +17,10 @@ function open() {
     pipe2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
     close: { args: [FFIType.i32], returns: FFIType.i32 },
     fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+    // ssize_t, but never more than the (small) length asked for: i32 avoids a BigInt per call.
+    read: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i32 },
+    __errno_location: { args: [], returns: FFIType.ptr },
+    poll: { args: [FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
   }).symbols;
 }
 
@@ -44,7 +48,14 @@ export function tryLockFd(fd: number): boolean {
 }
 
 const O_CLOEXEC = 0o2000000;
+const O_NONBLOCK = 0o4000;
+const O_ASYNC = 0o20000;
+const F_GETFL = 3;
+const F_SETFL = 4;
+const F_SETOWN = 8;
 const F_SETPIPE_SZ = 1031;
+export const EAGAIN = 11;
+export const EINTR = 4;
 
 // A pipe whose ends no other child inherits (Bun.spawn dup2()s the end it is given onto the
 // child's stdout or stderr, and that copy is inherited). Returns [read end, write end].
@@ -62,4 +73,31 @@ export function closeFd(fd: number): void {
 // pipe-user-pages limits).
 export function setPipeSize(fd: number, bytes: number): boolean {
   return libc().fcntl(fd, F_SETPIPE_SZ, bytes) >= bytes;
+}
+
+// Makes `fd` non-blocking, with or without O_ASYNC (for the end the supervisor reads only: the
+// child's end stays blocking, as programs expect). With O_ASYNC the kernel sends the fd's owner
+// (see signalOwner) SIGIO whenever the pipe gets data or loses its last writer.
+export function setReadFlags(fd: number, signal: boolean): boolean {
+  const old = libc().fcntl(fd, F_GETFL, 0);
+  if (old < 0) return false;
+  const next = signal ? old | O_NONBLOCK | O_ASYNC : (old | O_NONBLOCK) & ~O_ASYNC;
+  return next === old || libc().fcntl(fd, F_SETFL, next) >= 0;
+}
+
+// Where SIGIO for `fd` goes: this process.
+export function signalOwner(fd: number): boolean {
+  return libc().fcntl(fd, F_SETOWN, process.pid) >= 0;
+}
+
+// read(2) of up to `len` bytes into memory at `at`: the count read, 0 at end of file, or -errno.
+export function readFd(fd: number, at: Pointer, len: number): number {
+  const n = libc().read(fd, at, len);
+  if (n >= 0) return n;
+  return -read.i32(libc().__errno_location() as Pointer);
+}
+
+// poll(2) without waiting over `count` struct pollfd at `at`; the number ready, or -1.
+export function pollNow(at: Pointer, count: number): number {
+  return libc().poll(at, count, 0);
 }

@@ -1,6 +1,7 @@
 import type { ExitInfo } from "../domain/types.ts";
 import { errorMessage, TendError } from "../errors.ts";
-import { cloexecPipe, closeFd, setPipeSize } from "./libc.ts";
+import { cloexecPipe, closeFd } from "./libc.ts";
+import { type OutputPipe, outputPipe } from "./output-pipe.ts";
 import { readStat } from "./proc-fs.ts";
 
 // The only place tend starts a process.
@@ -20,12 +21,6 @@ export interface ChildHandle {
   // The child's stdout and stderr pipes; the supervisor must read them to the end.
   stdout: OutputPipe | null;
   stderr: OutputPipe | null;
-}
-
-// The reading end of a child's output pipe. read() hands over everything written to it, in
-// order, and resolves (with the fd closed) when every writer has closed it or it broke.
-export interface OutputPipe {
-  read(onData: (bytes: Uint8Array) => void): Promise<void>;
 }
 
 // Children already known to Bun.spawn: the reaper must leave their exit status to Bun.
@@ -72,63 +67,4 @@ export function spawnChild(req: SpawnRequest): ChildHandle {
     for (const fd of pipes) closeFd(fd);
     throw new TendError("SPAWN_FAILED", `cannot start ${req.argv[0]}: ${errorMessage(err)}`);
   }
-}
-
-// A pipe found full (one read took at least its default 64 KiB) gets a 1 MiB kernel buffer:
-// the child blocks less often and each read takes more, which under a flood is most of what the
-// supervisor spends. It keeps it until the run ends. Only so many at once: an unprivileged
-// user's pipe buffers (the supervisor's and its children's own, when they run as that user)
-// share a limit, fs.pipe-user-pages-soft (64 MiB), past which that user's new pipes get 8 KiB.
-const PIPE_DEFAULT_BYTES = 64 * 1024;
-const GROWN_PIPE_BYTES = 1024 * 1024;
-const MAX_GROWN_PIPES = 16;
-let grownPipes = 0;
-
-function outputPipe(fd: number): OutputPipe {
-  let taken = false;
-  return {
-    async read(onData) {
-      if (taken) throw new Error(`pipe ${fd} is already being read`);
-      taken = true;
-      let tried = false;
-      let grown = false;
-      try {
-        await readStream(Bun.file(fd).stream(), (chunk) => {
-          if (!tried && chunk.length >= PIPE_DEFAULT_BYTES && grownPipes < MAX_GROWN_PIPES) {
-            tried = true; // once per pipe: a refusal will not change
-            grown = setPipeSize(fd, GROWN_PIPE_BYTES);
-            if (grown) grownPipes++;
-          }
-          onData(chunk);
-        });
-      } finally {
-        if (grown) grownPipes--;
-        closeFd(fd);
-      }
-    },
-  };
-}
-
-// Reads `stream` to its end, handing each chunk to onData; resolves (never rejects) when it
-// ends or breaks, with what was read handed over. Bun's readMany hands over every chunk already
-// buffered, without a promise when there is one: fewer turns of the event loop under a flood.
-export async function readStream(
-  stream: ReadableStream<Uint8Array>,
-  onData: (bytes: Uint8Array) => void,
-): Promise<void> {
-  try {
-    const reader = stream.getReader() as unknown as ManyReader;
-    for (;;) {
-      const got = reader.readMany();
-      const { done, value } = got instanceof Promise ? await got : got;
-      for (const chunk of value ?? []) onData(chunk);
-      if (done) return;
-    }
-  } catch {
-    // The pipe broke: what was read is kept.
-  }
-}
-
-interface ManyReader {
-  readMany(): { done: boolean; value?: Uint8Array[] } | Promise<{ done: boolean; value?: Uint8Array[] }>;
 }

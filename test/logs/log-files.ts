@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type OutputPipe, readStream } from "../../src/proc/spawn.ts";
+import { type OutputPipe, readStream } from "../../src/proc/output-pipe.ts";
 
 // Helpers shared by the log tests: what a set of rotated files holds, and fake child pipes.
 

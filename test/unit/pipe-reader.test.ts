@@ -1,0 +1,102 @@
+import { afterEach, expect, test } from "bun:test";
+import { closeSync, writeSync } from "node:fs";
+import { cloexecPipe, closeFd, setReadFlags } from "../../src/proc/libc.ts";
+import { outputPipe } from "../../src/proc/output-pipe.ts";
+import { PipeReader } from "../../src/proc/pipe-reader.ts";
+import { waitFor } from "../helpers/wait.ts";
+
+// The pipe reader wakes on SIGIO. These readers sweep once an hour, so output that arrives at
+// all arrived by a signal (or by the busy reads); only the sweep test sweeps often.
+const HOUR = 3_600_000;
+
+const children: Bun.Subprocess[] = [];
+const fds: number[] = [];
+afterEach(async () => {
+  for (const c of children.splice(0)) {
+    c.kill("SIGKILL");
+    await c.exited;
+  }
+  for (const fd of fds.splice(0)) closeFd(fd);
+});
+
+// A pipe this test writes to itself: the read end goes to `reader`.
+function ownPipe(reader: PipeReader) {
+  const [r, w] = cloexecPipe();
+  fds.push(w);
+  const got: string[] = [];
+  const done = outputPipe(r, reader).read((bytes) => got.push(Buffer.from(bytes).toString()));
+  return {
+    read: r,
+    text: () => got.join(""),
+    write: (s: string) => writeSync(w, s),
+    close: () => {
+      fds.splice(fds.indexOf(w), 1);
+      closeSync(w);
+    },
+    done,
+  };
+}
+
+test("a quiet pipe is read when the kernel signals it, every time, and ends when its writer closes", async () => {
+  const p = ownPipe(new PipeReader(HOUR));
+  p.write("one\n");
+  await waitFor("the first line, woken by SIGIO", () => {
+    if (p.text() !== "one\n") throw new Error(`read so far: ${JSON.stringify(p.text())}`);
+    return true;
+  });
+  // The first read emptied the pipe: the next write must signal again.
+  p.write("two\n");
+  await waitFor("the second line, woken by a second SIGIO", () => {
+    if (p.text() !== "one\ntwo\n") throw new Error(`read so far: ${JSON.stringify(p.text())}`);
+    return true;
+  });
+  p.close();
+  await p.done;
+});
+
+test("a lost signal delays output by at most the sweep", async () => {
+  const p = ownPipe(new PipeReader(20));
+  setReadFlags(p.read, false); // no more SIGIO for this pipe: only the sweep can find its data
+  p.write("found by the sweep\n");
+  await waitFor("the sweep to read the line", () => {
+    if (p.text() !== "found by the sweep\n") throw new Error(`read so far: ${JSON.stringify(p.text())}`);
+    return true;
+  });
+  p.close();
+  await p.done;
+});
+
+test("bursts and pauses move a pipe between busy and quiet many times, and every byte comes out in order", async () => {
+  const reader = new PipeReader(HOUR);
+  // 60 bursts of 2 000 numbered lines (~14 KiB to 200 KiB each, so some fill a read and some do
+  // not), each followed by a pause long enough for the reader to find the pipe empty.
+  const script = [
+    "import os, time",
+    "n = 0",
+    "for burst in range(60):",
+    "    lines = 50 + (burst * 337) % 2000",
+    "    os.write(1, ''.join('%d %s\\n' % (n + i, 'x' * (burst % 90)) for i in range(lines)).encode())",
+    "    n += lines",
+    "    time.sleep(0.003)",
+    "os.write(2, b'%d\\n' % n)",
+  ].join("\n");
+  const [outR, outW] = cloexecPipe();
+  const [errR, errW] = cloexecPipe();
+  children.push(Bun.spawn(["python3", "-c", script], { stdio: ["ignore", outW, errW] }));
+  closeFd(outW);
+  closeFd(errW);
+  const out: Uint8Array[] = [];
+  let err = "";
+  await Promise.all([
+    outputPipe(outR, reader).read((b) => out.push(b.slice())),
+    outputPipe(errR, reader).read((b) => {
+      err += Buffer.from(b).toString();
+    }),
+  ]);
+  const lines = Buffer.concat(out).toString().split("\n");
+  expect(lines.pop()).toBe("");
+  expect(lines.length).toBe(Number(err));
+  const wrong = lines.findIndex((l, i) => Number(l.split(" ")[0]) !== i);
+  expect(wrong, `line ${wrong}: ${JSON.stringify(lines[wrong])}`).toBe(-1);
+  expect(reader.busySpells, "times the pipe became busy").toBeGreaterThanOrEqual(5);
+}, 30_000);
