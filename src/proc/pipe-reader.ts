@@ -4,6 +4,8 @@ import { closeFd, EAGAIN, EINTR, pollNow, readFd, setPipeSize, setReadFlags, sig
 const POLL_EVENTS = 1 | 8 | 16; // POLLIN | POLLERR | POLLHUP
 const QUIET_READ_BYTES = 64 * 1024; // a read that fills this makes the pipe busy
 const BUSY_READ_BYTES = 1024 * 1024;
+const HELD_BYTES = 256 * 1024;
+const HELD_MS = 1;
 const SWEEP_MS = 1000;
 
 interface Watched {
@@ -12,6 +14,10 @@ interface Watched {
   ended: () => void;
   busy: boolean;
   grown: GrownPipe;
+  // While busy: its own buffer, the bytes in it not yet handed over, and since when.
+  held: ReadBuffer | null;
+  heldBytes: number;
+  heldSince: number;
 }
 
 interface ReadBuffer {
@@ -21,22 +27,27 @@ interface ReadBuffer {
 
 const ENDED = -1;
 
-// Every child's output pipe, read by the supervisor itself with read(2) into a buffer that all
-// pipes share (reads are synchronous; onData must copy what it keeps), so a flood costs a copy
-// per chunk and no allocation. A pipe is read in one of two ways:
+// Every child's output pipe, read by the supervisor itself with read(2) into buffers of its own
+// that it reuses (reads are synchronous; onData must copy what it keeps), so a flood costs a
+// copy per chunk and no allocation. A pipe is read in one of two ways:
 // - Quiet, it costs nothing while it waits. The kernel sends SIGIO when it gets data or loses
-//   its last writer (O_ASYNC); the handler polls the quiet pipes and reads each ready one. A
-//   read that comes back short has emptied the pipe, so the next write signals again.
+//   its last writer (O_ASYNC); the handler polls the quiet pipes and reads each ready one into a
+//   buffer all quiet pipes share. A read that comes back short has emptied the pipe, so the next
+//   write signals again.
 // - Busy, from a quiet read that fills 64 KiB: signals off (a flooding child would send one per
-//   write), and the pipe is read 1 MiB at a time, once per turn of the event loop (nothing else
-//   waits), until a read finds it empty. While it stays busy every read brings something.
+//   write), and the pipe is read once per turn of the event loop (nothing else waits) into a
+//   1 MiB buffer of its own, until a read finds it empty. A flooding child's reads are often
+//   small (one or two of its writes), and each chunk handed over costs a file write and some
+//   bookkeeping, so reads are gathered and handed over 256 KiB at a time, or after 1 ms, or
+//   when the pipe is empty.
 // A sweep every second polls the quiet pipes too: a lost signal could delay output by that
 // much, never stall a child.
 export class PipeReader {
   private readonly pipes = new Map<number, Watched>();
   private pollSet: { fds: Int32Array; at: Pointer; count: number } | null = null;
   private quietBuffer: ReadBuffer | null = null;
-  private busyBuffer: ReadBuffer | null = null;
+  // Buffers of pipes busy no more, for the next busy one: as many as were ever busy at once.
+  private readonly spareBuffers: ReadBuffer[] = [];
   private listening = false;
   private sweep: ReturnType<typeof setInterval> | null = null;
   // Times a pipe became busy (for tests).
@@ -54,7 +65,16 @@ export class PipeReader {
     }
     if (!signalOwner(fd) || !setReadFlags(fd, true)) return null;
     return new Promise((ended) => {
-      const w: Watched = { fd, onData, ended, busy: false, grown: new GrownPipe(fd) };
+      const w: Watched = {
+        fd,
+        onData,
+        ended,
+        busy: false,
+        grown: new GrownPipe(fd),
+        held: null,
+        heldBytes: 0,
+        heldSince: 0,
+      };
       this.pipes.set(fd, w);
       this.pollSet = null;
       this.sweep ??= setInterval(() => this.check(), this.sweepMs);
@@ -79,8 +99,15 @@ export class PipeReader {
 
   // Reads a quiet pipe: one read empties it, unless it filled the buffer; then it is busy.
   private readQuiet(w: Watched): void {
-    const n = this.readOnce(w, this.quietBufferNow());
-    if (n < QUIET_READ_BYTES) return; // empty now, or ended
+    if (this.pipes.get(w.fd) !== w) return; // ended
+    const buf = this.quietBufferNow();
+    const n = readSome(w.fd, buf.at, buf.bytes.length);
+    if (n === ENDED) {
+      this.end(w);
+      return;
+    }
+    if (n > 0) deliver(w, buf.bytes.subarray(0, n));
+    if (n < QUIET_READ_BYTES) return; // empty now
     w.busy = true;
     this.busySpells++;
     w.grown.grow();
@@ -88,35 +115,39 @@ export class PipeReader {
     setImmediate(() => this.readBusy(w));
   }
 
+  // One read of a busy pipe, into the pipe's own buffer after what it holds already. What it
+  // holds goes to onData once it is worth a write (HELD_BYTES), has waited HELD_MS, or the pipe
+  // is empty or ended.
   private readBusy(w: Watched): void {
-    const n = this.readOnce(w, this.busyBufferNow());
-    if (n === ENDED) return;
-    if (n > 0) setImmediate(() => this.readBusy(w));
-    else {
-      // Empty: quiet again. Output written before its signals came back on sent none.
-      w.busy = false;
-      setReadFlags(w.fd, true);
-      this.readQuiet(w);
+    if (this.pipes.get(w.fd) !== w) return; // ended
+    w.held ??= this.spareBuffers.pop() ?? readBuffer(BUSY_READ_BYTES);
+    const room = w.held.bytes.length - w.heldBytes;
+    const n = readSome(w.fd, (w.held.at + w.heldBytes) as Pointer, room);
+    if (n > 0) {
+      if (w.heldBytes === 0) w.heldSince = performance.now();
+      w.heldBytes += n;
+      if (w.heldBytes >= HELD_BYTES || n === room || performance.now() - w.heldSince >= HELD_MS)
+        this.flush(w);
+      setImmediate(() => this.readBusy(w));
+      return;
     }
+    this.flush(w);
+    if (w.held) this.spareBuffers.push(w.held);
+    w.held = null;
+    if (n === ENDED) {
+      this.end(w);
+      return;
+    }
+    // Empty: quiet again. Output written before its signals came back on sent none.
+    w.busy = false;
+    setReadFlags(w.fd, true);
+    this.readQuiet(w);
   }
 
-  // One read(2) of `w` handed to onData: the count read, 0 if the pipe is empty, or ENDED (no
-  // writer left, or it broke; `w` is done with).
-  private readOnce(w: Watched, buf: ReadBuffer): number {
-    if (this.pipes.get(w.fd) !== w) return ENDED;
-    let n = readFd(w.fd, buf.at, buf.bytes.length);
-    while (n === -EINTR) n = readFd(w.fd, buf.at, buf.bytes.length);
-    if (n === -EAGAIN) return 0;
-    if (n <= 0) {
-      this.end(w);
-      return ENDED;
-    }
-    try {
-      w.onData(buf.bytes.subarray(0, n));
-    } catch {
-      // Lost with the chunk; the pipe is still read to its end.
-    }
-    return n;
+  private flush(w: Watched): void {
+    if (w.heldBytes === 0 || !w.held) return;
+    deliver(w, w.held.bytes.subarray(0, w.heldBytes));
+    w.heldBytes = 0;
   }
 
   private end(w: Watched): void {
@@ -148,10 +179,22 @@ export class PipeReader {
     this.quietBuffer ??= readBuffer(QUIET_READ_BYTES);
     return this.quietBuffer;
   }
+}
 
-  private busyBufferNow(): ReadBuffer {
-    this.busyBuffer ??= readBuffer(BUSY_READ_BYTES);
-    return this.busyBuffer;
+// read(2) of up to `len` bytes into `at`: the count, 0 if the pipe is empty, or ENDED (no writer
+// left, or it broke).
+function readSome(fd: number, at: Pointer, len: number): number {
+  let n = readFd(fd, at, len);
+  while (n === -EINTR) n = readFd(fd, at, len);
+  if (n === -EAGAIN) return 0;
+  return n > 0 ? n : ENDED;
+}
+
+function deliver(w: Watched, bytes: Uint8Array): void {
+  try {
+    w.onData(bytes);
+  } catch {
+    // Lost with the chunk; the pipe is still read to its end.
   }
 }
 
