@@ -21,6 +21,7 @@ function open() {
     read: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i32 },
     __errno_location: { args: [], returns: FFIType.ptr },
     poll: { args: [FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
+    ppoll: { args: [FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
   }).symbols;
 }
 
@@ -90,14 +91,21 @@ export function signalOwner(fd: number): boolean {
   return libc().fcntl(fd, F_SETOWN, process.pid) >= 0;
 }
 
-// read(2) of up to `len` bytes into memory at `at`: the count read, 0 at end of file, or -errno.
+// read(2) of up to `len` bytes into memory at `at`: the count read, 0 at end of file, or -errno
+// (-EAGAIN if errno reads back as 0: it is read in a second call, after the runtime had its turn).
 export function readFd(fd: number, at: Pointer, len: number): number {
   const n = libc().read(fd, at, len);
   if (n >= 0) return n;
-  return -read.i32(libc().__errno_location() as Pointer);
+  const errno = read.i32(libc().__errno_location() as Pointer);
+  return errno > 0 ? -errno : -EAGAIN;
 }
 
 // poll(2) without waiting over `count` struct pollfd at `at`; the number ready, or -1.
 export function pollNow(at: Pointer, count: number): number {
   return libc().poll(at, count, 0);
+}
+
+// ppoll(2) over `count` struct pollfd at `at`, waiting at most `timeout` (a struct timespec).
+export function pollFor(at: Pointer, count: number, timeout: Pointer): number {
+  return libc().ppoll(at, count, timeout, null);
 }

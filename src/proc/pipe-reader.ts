@@ -1,11 +1,18 @@
 import { type Pointer, ptr } from "bun:ffi";
-import { closeFd, EAGAIN, EINTR, pollNow, readFd, setPipeSize, setReadFlags, signalOwner } from "./libc.ts";
+import { closeFd, EINTR, pollFor, pollNow, readFd, setPipeSize, setReadFlags, signalOwner } from "./libc.ts";
 
 const POLL_EVENTS = 1 | 8 | 16; // POLLIN | POLLERR | POLLHUP
-const QUIET_READ_BYTES = 64 * 1024; // a read that fills this makes the pipe busy
+const QUIET_READ_BYTES = 64 * 1024;
+const BUSY_FILL = 16 * 1024; // a quiet pipe that gives this much at once is busy
+const BUSY_GAP_MS = 1; // so is one read again this soon after its last read
 const BUSY_READ_BYTES = 1024 * 1024;
 const HELD_BYTES = 256 * 1024;
 const HELD_MS = 1;
+const IDLE_TURNS = 4;
+// 250 µs, as a struct timespec; kept in a constant because IDLE_WAIT points into it.
+const IDLE_WAIT_SPEC = new BigInt64Array([0n, 250_000n]);
+const IDLE_WAIT = ptr(IDLE_WAIT_SPEC);
+const MAX_SPARE_BUFFERS = 4;
 const SWEEP_MS = 1000;
 
 interface Watched {
@@ -14,10 +21,13 @@ interface Watched {
   ended: () => void;
   busy: boolean;
   grown: GrownPipe;
-  // While busy: its own buffer, the bytes in it not yet handed over, and since when.
+  lastQuietRead: number; // performance.now() of its last read while quiet
+  // While busy: its own buffer, the bytes in it not yet handed over, since when, and how many
+  // turns in a row found the pipe empty.
   held: ReadBuffer | null;
   heldBytes: number;
   heldSince: number;
+  idleTurns: number;
 }
 
 interface ReadBuffer {
@@ -26,27 +36,34 @@ interface ReadBuffer {
 }
 
 const ENDED = -1;
+// read(2) errors after which the pipe cannot be read again. Any other (EAGAIN; or an errno that
+// could not be read back) means "nothing now": a signal or the sweep comes back to it.
+const PIPE_GONE = new Set([5, 9, 22]); // EIO, EBADF, EINVAL
 
 // Every child's output pipe, read by the supervisor itself with read(2) into buffers of its own
 // that it reuses (reads are synchronous; onData must copy what it keeps), so a flood costs a
 // copy per chunk and no allocation. A pipe is read in one of two ways:
 // - Quiet, it costs nothing while it waits. The kernel sends SIGIO when it gets data or loses
-//   its last writer (O_ASYNC); the handler polls the quiet pipes and reads each ready one into a
-//   buffer all quiet pipes share. A read that comes back short has emptied the pipe, so the next
-//   write signals again.
-// - Busy, from a quiet read that fills 64 KiB: signals off (a flooding child would send one per
-//   write), and the pipe is read once per turn of the event loop (nothing else waits) into a
-//   1 MiB buffer of its own, until a read finds it empty. A flooding child's reads are often
-//   small (one or two of its writes), and each chunk handed over costs a file write and some
-//   bookkeeping, so reads are gathered and handed over 256 KiB at a time, or after 1 ms, or
-//   when the pipe is empty.
+//   its last writer (O_ASYNC); the handler polls the quiet pipes and reads each ready one, into
+//   a buffer all quiet pipes share, until a read finds it empty: the next write, or the close,
+//   signals again.
+// - Busy, once it gives 16 KiB at once or signals again within 1 ms (a flooding child would
+//   otherwise cost a signal per write): signals off, and every busy pipe is read once per turn
+//   of the event loop (nothing else waits) into a 1 MiB buffer of its own. A turn in which no
+//   busy pipe had anything waits up to 250 µs for one to get some, as a blocking reader would,
+//   instead of spinning on the CPU the flooding child needs. Reads are gathered and handed over
+//   256 KiB at a time, or after 1 ms (each chunk handed over costs a file write and some
+//   bookkeeping). Found empty 4 turns in a row, the pipe is quiet again.
 // A sweep every second polls the quiet pipes too: a lost signal could delay output by that
 // much, never stall a child.
 export class PipeReader {
   private readonly pipes = new Map<number, Watched>();
-  private pollSet: { fds: Int32Array; at: Pointer; count: number } | null = null;
+  private pollSet: PollSet | null = null;
+  private readonly busy = new Set<Watched>();
+  private busyPollSet: PollSet | null = null;
+  private turnScheduled = false;
   private quietBuffer: ReadBuffer | null = null;
-  // Buffers of pipes busy no more, for the next busy one: as many as were ever busy at once.
+  // Buffers of pipes busy no more, for the next busy ones.
   private readonly spareBuffers: ReadBuffer[] = [];
   private listening = false;
   private sweep: ReturnType<typeof setInterval> | null = null;
@@ -71,9 +88,11 @@ export class PipeReader {
         ended,
         busy: false,
         grown: new GrownPipe(fd),
+        lastQuietRead: Number.NEGATIVE_INFINITY,
         held: null,
         heldBytes: 0,
         heldSince: 0,
+        idleTurns: 0,
       };
       this.pipes.set(fd, w);
       this.pollSet = null;
@@ -97,51 +116,89 @@ export class PipeReader {
     }
   }
 
-  // Reads a quiet pipe: one read empties it, unless it filled the buffer; then it is busy.
+  // Reads a quiet pipe until a read finds it empty or at its end: a short read empties it, but
+  // only a read of 0 tells that its last writer is gone, and that signal may have been merged
+  // into the one for the data. It becomes busy when it fills a read, gives BUSY_FILL bytes at
+  // once, or signals again within BUSY_GAP_MS of its last read.
   private readQuiet(w: Watched): void {
-    if (this.pipes.get(w.fd) !== w) return; // ended
+    if (this.pipes.get(w.fd) !== w || w.busy) return; // ended, or read by the busy turns
     const buf = this.quietBufferNow();
-    const n = readSome(w.fd, buf.at, buf.bytes.length);
-    if (n === ENDED) {
-      this.end(w);
-      return;
+    const now = performance.now();
+    const recent = now - w.lastQuietRead < BUSY_GAP_MS;
+    w.lastQuietRead = now;
+    let total = 0;
+    for (;;) {
+      const n = readSome(w.fd, buf.at, buf.bytes.length);
+      if (n === ENDED) {
+        this.end(w);
+        return;
+      }
+      if (n === 0) break;
+      deliver(w, buf.bytes.subarray(0, n));
+      total += n;
+      if (n === buf.bytes.length) break;
     }
-    if (n > 0) deliver(w, buf.bytes.subarray(0, n));
-    if (n < QUIET_READ_BYTES) return; // empty now
+    if (total === 0 || (total < BUSY_FILL && !recent)) return;
     w.busy = true;
+    w.idleTurns = 0;
     this.busySpells++;
+    this.busy.add(w);
+    this.busyPollSet = null;
     w.grown.grow();
     setReadFlags(w.fd, false);
-    setImmediate(() => this.readBusy(w));
+    this.scheduleTurn();
   }
 
-  // One read of a busy pipe, into the pipe's own buffer after what it holds already. What it
-  // holds goes to onData once it is worth a write (HELD_BYTES), has waited HELD_MS, or the pipe
-  // is empty or ended.
-  private readBusy(w: Watched): void {
-    if (this.pipes.get(w.fd) !== w) return; // ended
+  private scheduleTurn(): void {
+    if (this.turnScheduled) return;
+    this.turnScheduled = true;
+    setImmediate(() => this.busyTurn());
+  }
+
+  // One read of every busy pipe. If none had anything, waits up to IDLE_WAIT for one to get
+  // some, as a blocking reader would: a flooding child is often just descheduled, and a
+  // supervisor spinning on empty reads would take the CPU it needs.
+  private busyTurn(): void {
+    this.turnScheduled = false;
+    let any = false;
+    for (const w of this.busy) if (this.readBusy(w)) any = true;
+    if (this.busy.size === 0) return;
+    if (!any) {
+      const set = this.busyPollSetNow();
+      pollFor(set.at, set.count, IDLE_WAIT);
+    }
+    this.scheduleTurn();
+  }
+
+  // One read of a busy pipe, into the pipe's own buffer after what it holds already; true if it
+  // brought anything. What it holds goes to onData once it is worth a write (HELD_BYTES), has
+  // waited HELD_MS, or the pipe ended or turns quiet: found empty IDLE_TURNS turns in a row.
+  private readBusy(w: Watched): boolean {
     w.held ??= this.spareBuffers.pop() ?? readBuffer(BUSY_READ_BYTES);
     const room = w.held.bytes.length - w.heldBytes;
     const n = readSome(w.fd, (w.held.at + w.heldBytes) as Pointer, room);
     if (n > 0) {
+      w.idleTurns = 0;
       if (w.heldBytes === 0) w.heldSince = performance.now();
       w.heldBytes += n;
-      if (w.heldBytes >= HELD_BYTES || n === room || performance.now() - w.heldSince >= HELD_MS)
-        this.flush(w);
-      setImmediate(() => this.readBusy(w));
-      return;
+      if (w.heldBytes >= HELD_BYTES || n === room) this.flush(w);
     }
+    if (w.heldBytes > 0 && performance.now() - w.heldSince >= HELD_MS) this.flush(w);
+    if (n > 0 || (n === 0 && ++w.idleTurns < IDLE_TURNS)) return n > 0;
     this.flush(w);
-    if (w.held) this.spareBuffers.push(w.held);
+    if (this.spareBuffers.length < MAX_SPARE_BUFFERS) this.spareBuffers.push(w.held);
     w.held = null;
+    w.busy = false;
+    this.busy.delete(w);
+    this.busyPollSet = null;
     if (n === ENDED) {
       this.end(w);
-      return;
+      return false;
     }
-    // Empty: quiet again. Output written before its signals came back on sent none.
-    w.busy = false;
+    // Quiet again. Output written before its signals came back on sent none: read it now.
     setReadFlags(w.fd, true);
     this.readQuiet(w);
+    return false;
   }
 
   private flush(w: Watched): void {
@@ -162,17 +219,14 @@ export class PipeReader {
     w.ended();
   }
 
-  private pollSetNow(): { fds: Int32Array; at: Pointer; count: number } {
-    if (this.pollSet) return this.pollSet;
-    const fds = new Int32Array(Math.max(1, this.pipes.size) * 2);
-    let i = 0;
-    for (const fd of this.pipes.keys()) {
-      fds[2 * i] = fd;
-      fds[2 * i + 1] = POLL_EVENTS; // events (low half), revents 0
-      i++;
-    }
-    this.pollSet = { fds, at: ptr(fds), count: i };
+  private pollSetNow(): PollSet {
+    this.pollSet ??= pollSetOf(this.pipes.keys());
     return this.pollSet;
+  }
+
+  private busyPollSetNow(): PollSet {
+    this.busyPollSet ??= pollSetOf([...this.busy].map((w) => w.fd));
+    return this.busyPollSet;
   }
 
   private quietBufferNow(): ReadBuffer {
@@ -186,8 +240,8 @@ export class PipeReader {
 function readSome(fd: number, at: Pointer, len: number): number {
   let n = readFd(fd, at, len);
   while (n === -EINTR) n = readFd(fd, at, len);
-  if (n === -EAGAIN) return 0;
-  return n > 0 ? n : ENDED;
+  if (n > 0) return n;
+  return n === 0 || PIPE_GONE.has(-n) ? ENDED : 0;
 }
 
 function deliver(w: Watched, bytes: Uint8Array): void {
@@ -196,6 +250,22 @@ function deliver(w: Watched, bytes: Uint8Array): void {
   } catch {
     // Lost with the chunk; the pipe is still read to its end.
   }
+}
+
+interface PollSet {
+  fds: Int32Array;
+  at: Pointer;
+  count: number;
+}
+
+function pollSetOf(fds: Iterable<number>): PollSet {
+  const list = [...fds];
+  const set = new Int32Array(Math.max(1, list.length) * 2);
+  list.forEach((fd, i) => {
+    set[2 * i] = fd;
+    set[2 * i + 1] = POLL_EVENTS; // events (low half), revents 0
+  });
+  return { fds: set, at: ptr(set), count: list.length };
 }
 
 function readBuffer(size: number): ReadBuffer {

@@ -100,3 +100,40 @@ test("bursts and pauses move a pipe between busy and quiet many times, and every
   expect(wrong, `line ${wrong}: ${JSON.stringify(lines[wrong])}`).toBe(-1);
   expect(reader.busySpells, "times the pipe became busy").toBeGreaterThanOrEqual(5);
 }, 30_000);
+
+// Spawns argv with its stdout on a pipe read by `reader`; resolves with what it wrote once the
+// pipe has ended.
+function readChild(reader: PipeReader, argv: string[]): Promise<string> {
+  const [r, w] = cloexecPipe();
+  children.push(Bun.spawn(argv, { stdio: ["ignore", w, "ignore"] }));
+  closeFd(w);
+  const out: Uint8Array[] = [];
+  return outputPipe(r, reader)
+    .read((b) => out.push(b.slice()))
+    .then(() => Buffer.concat(out).toString());
+}
+
+test("the end of a pipe is seen at once even when its signal merged with the last data's", async () => {
+  const reader = new PipeReader(HOUR);
+  // Last write and exit close together: one SIGIO may stand for both. Without a read to the end
+  // of the pipe, only the hourly sweep would see it end.
+  for (let i = 0; i < 30; i++) {
+    const text = await Promise.race([
+      readChild(reader, ["sh", "-c", "printf hi; sleep 0.01; printf there"]),
+      Bun.sleep(10_000).then(() => `run ${i}: the pipe did not end within 10 s of its writer's exit`),
+    ]);
+    expect(text).toBe("hithere");
+  }
+}, 60_000);
+
+test("a child flooding in small writes makes its pipe busy, and every line comes out in order", async () => {
+  const reader = new PipeReader(HOUR);
+  // 100-byte writes never fill a 64 KiB read (a page holds 40 of them): the pipe is busy by rate.
+  const script = "import os\nfor i in range(60000): os.write(1, b'%099d\\n' % i)";
+  const lines = (await readChild(reader, ["python3", "-c", script])).split("\n");
+  expect(lines.pop()).toBe("");
+  expect(lines.length).toBe(60_000);
+  const wrong = lines.findIndex((l, i) => Number(l) !== i);
+  expect(wrong, `line ${wrong}: ${JSON.stringify(lines[wrong])}`).toBe(-1);
+  expect(reader.busySpells, "times the pipe became busy").toBeGreaterThanOrEqual(1);
+}, 30_000);
