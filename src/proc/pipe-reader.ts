@@ -1,5 +1,6 @@
 import { type Pointer, ptr } from "bun:ffi";
-import { closeFd, EINTR, pollFor, pollNow, readFd, setPipeSize, setReadFlags, signalOwner } from "./libc.ts";
+import { GrownPipe } from "./grown-pipe.ts";
+import { closeFd, EINTR, pollFor, readFd, setReadFlags, signalOwner } from "./libc.ts";
 
 const POLL_EVENTS = 1 | 8 | 16; // POLLIN | POLLERR | POLLHUP
 const QUIET_READ_BYTES = 64 * 1024;
@@ -9,9 +10,11 @@ const BUSY_READ_BYTES = 1024 * 1024;
 const HELD_BYTES = 256 * 1024;
 const HELD_MS = 1;
 const IDLE_TURNS = 4;
-// 250 µs, as a struct timespec; kept in a constant because IDLE_WAIT points into it.
+// struct timespec of 250 µs and of 0; kept in constants because the pointers point into them.
 const IDLE_WAIT_SPEC = new BigInt64Array([0n, 250_000n]);
 const IDLE_WAIT = ptr(IDLE_WAIT_SPEC);
+const NO_WAIT_SPEC = new BigInt64Array([0n, 0n]);
+const NO_WAIT = ptr(NO_WAIT_SPEC);
 const MAX_SPARE_BUFFERS = 4;
 const SWEEP_MS = 1000;
 
@@ -107,7 +110,7 @@ export class PipeReader {
   private check(): void {
     if (this.pipes.size === 0) return;
     const set = this.pollSetNow();
-    if (pollNow(set.at, set.count) <= 0) return;
+    if (pollFor(set.at, set.count, NO_WAIT) <= 0) return;
     for (let i = 0; i < set.count; i++) {
       // struct pollfd { int fd; short events; short revents; }: revents is the high half.
       if ((set.fds[2 * i + 1] as number) >>> 16 === 0) continue;
@@ -271,30 +274,4 @@ function pollSetOf(fds: Iterable<number>): PollSet {
 function readBuffer(size: number): ReadBuffer {
   const bytes = new Uint8Array(size);
   return { bytes, at: ptr(bytes) };
-}
-
-// A busy pipe gets a 1 MiB kernel buffer: the child blocks less often and each read takes more.
-// It keeps it until the run ends. Only so many at once: an unprivileged user's pipe buffers (the
-// supervisor's and its children's own, when they run as that user) share a limit,
-// fs.pipe-user-pages-soft (64 MiB), past which that user's new pipes get 8 KiB.
-const GROWN_PIPE_BYTES = 1024 * 1024;
-const MAX_GROWN_PIPES = 16;
-let grownPipes = 0;
-
-class GrownPipe {
-  private tried = false;
-  private grown = false;
-  constructor(private readonly fd: number) {}
-
-  grow(): void {
-    if (this.tried || grownPipes >= MAX_GROWN_PIPES) return;
-    this.tried = true; // once per pipe: a refusal will not change
-    this.grown = setPipeSize(this.fd, GROWN_PIPE_BYTES);
-    if (this.grown) grownPipes++;
-  }
-
-  release(): void {
-    if (this.grown) grownPipes--;
-    this.grown = false;
-  }
 }

@@ -29,7 +29,7 @@ export const spawnedPids = new Set<number>();
 export function spawnChild(req: SpawnRequest): ChildHandle {
   // Plain pipes of our own rather than Bun's "pipe" (a socketpair): a child writing flat out
   // costs both sides less per byte through a pipe (no socket buffer allocated and freed per
-  // write), and a busy pipe can be given a bigger buffer (see GrownPipe in pipe-reader.ts).
+  // write), and a busy pipe can be given a bigger buffer (see grown-pipe.ts).
   const pipes: number[] = [];
   try {
     const [outR, outW] = cloexecPipe();
