@@ -20,6 +20,7 @@ function open() {
     // ssize_t, but never more than the (small) length asked for: i32 avoids a BigInt per call.
     read: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i32 },
     __errno_location: { args: [], returns: FFIType.ptr },
+    poll: { args: [FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
     ppoll: { args: [FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
   }).symbols;
 }
@@ -99,8 +100,12 @@ export function readFd(fd: number, at: Pointer, len: number): number {
   return errno > 0 ? -errno : -EAGAIN;
 }
 
-// ppoll(2) over `count` struct pollfd at `at`, waiting at most `timeout` (a struct timespec;
-// zero: not at all). The number of fds ready, or -1.
+// poll(2) without waiting over `count` struct pollfd at `at`; the number ready, or -1.
+export function pollNow(at: Pointer, count: number): number {
+  return libc().poll(at, count, 0);
+}
+
+// ppoll(2) over `count` struct pollfd at `at`, waiting at most `timeout` (a struct timespec).
 export function pollFor(at: Pointer, count: number, timeout: Pointer): number {
   return libc().ppoll(at, count, timeout, null);
 }

@@ -1,6 +1,6 @@
 import { type Pointer, ptr } from "bun:ffi";
 import { GrownPipe } from "./grown-pipe.ts";
-import { closeFd, EINTR, pollFor, readFd, setReadFlags, signalOwner } from "./libc.ts";
+import { closeFd, EINTR, pollFor, pollNow, readFd, setReadFlags, signalOwner } from "./libc.ts";
 
 const POLL_EVENTS = 1 | 8 | 16; // POLLIN | POLLERR | POLLHUP
 const QUIET_READ_BYTES = 64 * 1024;
@@ -10,11 +10,9 @@ const BUSY_READ_BYTES = 1024 * 1024;
 const HELD_BYTES = 256 * 1024;
 const HELD_MS = 1;
 const IDLE_TURNS = 4;
-// struct timespec of 250 µs and of 0; kept in constants because the pointers point into them.
+// 250 µs, as a struct timespec; kept in a constant because IDLE_WAIT points into it.
 const IDLE_WAIT_SPEC = new BigInt64Array([0n, 250_000n]);
 const IDLE_WAIT = ptr(IDLE_WAIT_SPEC);
-const NO_WAIT_SPEC = new BigInt64Array([0n, 0n]);
-const NO_WAIT = ptr(NO_WAIT_SPEC);
 const MAX_SPARE_BUFFERS = 4;
 const SWEEP_MS = 1000;
 
@@ -110,7 +108,7 @@ export class PipeReader {
   private check(): void {
     if (this.pipes.size === 0) return;
     const set = this.pollSetNow();
-    if (pollFor(set.at, set.count, NO_WAIT) <= 0) return;
+    if (pollNow(set.at, set.count) <= 0) return;
     for (let i = 0; i < set.count; i++) {
       // struct pollfd { int fd; short events; short revents; }: revents is the high half.
       if ((set.fds[2 * i + 1] as number) >>> 16 === 0) continue;
