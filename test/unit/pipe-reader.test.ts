@@ -27,29 +27,28 @@ function ownPipe(reader: PipeReader) {
   const done = outputPipe(r, reader).read((bytes) => got.push(Buffer.from(bytes).toString()));
   return {
     read: r,
-    text: () => got.join(""),
     write: (s: string) => writeSync(w, s),
     close: () => {
       fds.splice(fds.indexOf(w), 1);
       closeSync(w);
     },
     done,
+    // Waits until everything read so far is exactly `expected`.
+    readAll: (what: string, expected: string) =>
+      waitFor(what, () => {
+        if (got.join("") !== expected) throw new Error(`read so far: ${JSON.stringify(got.join(""))}`);
+        return true;
+      }),
   };
 }
 
 test("a quiet pipe is read when the kernel signals it, every time, and ends when its writer closes", async () => {
   const p = ownPipe(new PipeReader(HOUR));
   p.write("one\n");
-  await waitFor("the first line, woken by SIGIO", () => {
-    if (p.text() !== "one\n") throw new Error(`read so far: ${JSON.stringify(p.text())}`);
-    return true;
-  });
+  await p.readAll("the first line, woken by SIGIO", "one\n");
   // The first read emptied the pipe: the next write must signal again.
   p.write("two\n");
-  await waitFor("the second line, woken by a second SIGIO", () => {
-    if (p.text() !== "one\ntwo\n") throw new Error(`read so far: ${JSON.stringify(p.text())}`);
-    return true;
-  });
+  await p.readAll("the second line, woken by a second SIGIO", "one\ntwo\n");
   p.close();
   await p.done;
 });
@@ -58,10 +57,7 @@ test("a lost signal delays output by at most the sweep", async () => {
   const p = ownPipe(new PipeReader(20));
   setReadFlags(p.read, false); // no more SIGIO for this pipe: only the sweep can find its data
   p.write("found by the sweep\n");
-  await waitFor("the sweep to read the line", () => {
-    if (p.text() !== "found by the sweep\n") throw new Error(`read so far: ${JSON.stringify(p.text())}`);
-    return true;
-  });
+  await p.readAll("the sweep to read the line", "found by the sweep\n");
   p.close();
   await p.done;
 });
