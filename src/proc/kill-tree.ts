@@ -1,6 +1,6 @@
-import { scanProcessesShared } from "./proc-fs.ts";
+import { scanProcesses, scanProcessesShared } from "./proc-fs.ts";
 import { signalNumber } from "./signals.ts";
-import { findTree, type TreeQuery } from "./tree.ts";
+import { findTree, leaderIn, type TreeQuery } from "./tree.ts";
 
 export interface StopTreeOptions extends TreeQuery {
   signal: string;
@@ -37,10 +37,11 @@ export async function stopTree(opts: StopTreeOptions): Promise<StopTreeResult> {
   // to each group member as well would deliver it twice, and many programs treat a second
   // SIGTERM as "quit now".
   const pgid = new Map(procs.map((p) => [p.pid, p.pgid]));
-  const outside = tree.filter((pid) => opts.leaderPid === null || pgid.get(pid) !== opts.leaderPid);
-  if (opts.leaderPid !== null) send(-opts.leaderPid, sig);
+  const leaderPid = leaderIn(opts, procs);
+  const outside = tree.filter((pid) => leaderPid === null || pgid.get(pid) !== leaderPid);
+  if (leaderPid !== null) send(-leaderPid, sig);
   for (const pid of outside) send(pid, sig);
-  if (opts.leaderPid !== null) send(-opts.leaderPid, 18);
+  if (leaderPid !== null) send(-leaderPid, 18);
   for (const pid of outside) send(pid, 18);
 
   const deadline = performance.now() + opts.timeoutMs;
@@ -49,7 +50,8 @@ export async function stopTree(opts: StopTreeOptions): Promise<StopTreeResult> {
 
   // SIGKILL cannot be caught or blocked, and it also ends a stopped process.
   for (const pid of tree) send(pid, 9);
-  if (opts.leaderPid !== null) send(-opts.leaderPid, 9);
+  const stillLeader = leaderIn(opts, scanProcesses());
+  if (stillLeader !== null) send(-stillLeader, 9);
   let survivors = await waitEmpty(opts, performance.now() + 5000, pollMs, () => {
     for (const pid of findTree(opts)) send(pid, 9);
   });

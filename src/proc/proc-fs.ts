@@ -114,6 +114,13 @@ export function isSameProcess(pid: number, startTicks: number | null): boolean {
   return startTicks === null || st.startTicks === startTicks;
 }
 
+// True if `pid` now belongs to another process than the one started at `startTicks` (it was
+// reaped and the number handed out again). A pid nobody holds is not taken.
+export function pidTakenByOther(pid: number, startTicks: number | null): boolean {
+  const st = readStat(pid);
+  return st !== null && startTicks !== null && st.startTicks !== startTicks;
+}
+
 export function isAlive(pid: number): boolean {
   const st = readStat(pid);
   return st !== null && st.state !== "Z" && st.state !== "X";

@@ -5,6 +5,10 @@ import { environHas, type ProcStat, runMarkerOf, scanProcesses } from "./proc-fs
 // double forks) together with its descendants. One /proc scan per call.
 export interface TreeQuery {
   leaderPid: number | null;
+  // The leader's /proc start time when known. Once the leader has been reaped its pid may be
+  // handed to an unrelated process: a live pid with another start time is not the leader, and
+  // then neither its group nor its descendants are ours.
+  leaderStartTicks?: number | null;
   marker: string | null; // "TEND_RUN=42"
   // While we are the subreaper every orphan of a run is re-parented to us, so only our own
   // children need their environment read. After a crash of the supervisor they may be anywhere.
@@ -13,8 +17,18 @@ export interface TreeQuery {
   owner?: string;
 }
 
+// The leader's pid (and so its process group id) if it is still the leader's in `procs`; null
+// once the pid belongs to another process. A pid nobody holds is returned: the group may
+// outlive its leader.
+export function leaderIn(q: TreeQuery, procs: ProcStat[]): number | null {
+  if (q.leaderPid === null || q.leaderStartTicks == null) return q.leaderPid;
+  const holder = procs.find((p) => p.pid === q.leaderPid);
+  return holder && holder.startTicks !== q.leaderStartTicks ? null : q.leaderPid;
+}
+
 export function findTree(q: TreeQuery, procs: ProcStat[] = scanProcesses()): number[] {
   const self = process.pid;
+  const leaderPid = leaderIn(q, procs);
   const live = procs.filter((p) => p.state !== "Z" && p.state !== "X" && p.pid !== self);
   const children = new Map<number, number[]>();
   for (const p of live) {
@@ -25,7 +39,7 @@ export function findTree(q: TreeQuery, procs: ProcStat[] = scanProcesses()): num
   const found = new Set<number>();
   const roots: number[] = [];
   for (const p of live) {
-    if (q.leaderPid !== null && (p.pid === q.leaderPid || p.pgid === q.leaderPid)) roots.push(p.pid);
+    if (leaderPid !== null && (p.pid === leaderPid || p.pgid === leaderPid)) roots.push(p.pid);
     else if (q.marker !== null && inScope(q, p) && runMarkerOf(p) === q.marker && owned(q, p))
       roots.push(p.pid);
   }

@@ -56,6 +56,7 @@ export function createLauncher(opts: LauncherOptions): Launcher {
     stop(child, runId, signal, timeoutMs) {
       return stopTree({
         leaderPid: child?.pid ?? null,
+        leaderStartTicks: child?.startTicks ?? null,
         marker: runMarker(runId),
         markerScope: "reparented",
         signal,

@@ -31,6 +31,7 @@ export async function recoverOrphans(
       const spec = specs.get(run.process);
       const result = await stopTree({
         leaderPid: leaderAlive ? run.pid : null,
+        leaderStartTicks: run.pidStartTicks,
         marker: runMarker(run.id),
         markerScope: "everywhere",
         owner,

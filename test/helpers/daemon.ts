@@ -22,6 +22,8 @@ export interface CliResult {
 
 type Subprocess = ReturnType<typeof Bun.spawn>;
 
+const CLI_DEADLINE_MS = 15_000;
+
 const running = (p: Subprocess) => p.exitCode === null && p.signalCode === null;
 
 // A real `tend up` in a temp dir with its own socket, state and logs. Every process it (or its
@@ -111,13 +113,28 @@ export class TestDaemon {
     return (await res.json()) as T;
   }
 
+  // A client verb that has not exited after CLI_DEADLINE_MS is killed and fails the test with
+  // what it and the supervisor printed, well before the test's own timeout would hide them.
   async cli(...args: string[]): Promise<CliResult> {
     const p = Bun.spawn([...TEND_CMD, ...args], { env: this.env, stdio: ["ignore", "pipe", "pipe"] });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<boolean>((r) => {
+      timer = setTimeout(() => r(true), CLI_DEADLINE_MS);
+    });
+    const late = await Promise.race([p.exited.then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (late) p.kill("SIGKILL");
     const [stdout, stderr, code] = await Promise.all([
       new Response(p.stdout as ReadableStream).text(),
       new Response(p.stderr as ReadableStream).text(),
       p.exited,
     ]);
+    if (late) {
+      throw new Error(
+        `tend ${args.join(" ")} still running after ${CLI_DEADLINE_MS} ms; its stdout: ${JSON.stringify(stdout)}, ` +
+          `stderr: ${JSON.stringify(stderr)}; supervisor stderr: ${JSON.stringify(this.stderr.slice(-2000))}`,
+      );
+    }
     return { code, stdout, stderr };
   }
 
