@@ -18,6 +18,7 @@ import { createLauncher, ownerMarkerFor } from "../supervisor/launcher.ts";
 import { recoverOrphans } from "../supervisor/recovery.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
 import { linkSystemd, type SystemdLink } from "../systemd/notify-link.ts";
+import { HeapKeeper } from "./heap-keeper.ts";
 import { lockStateDir } from "./lock.ts";
 import type { Logger } from "./logger.ts";
 import { listenMetrics } from "./metrics-listen.ts";
@@ -33,6 +34,9 @@ export interface Daemon {
   // The reload every entry point uses (SIGHUP, the API): one at a time, announced to systemd.
   reload: Reload;
 }
+
+// How far the heap may grow past its last full collection before the keeper runs another.
+const HEAP_GROWTH_BYTES = 512 * 1024;
 
 // `tend up`: lock the state dir, recover from a previous crash, serve the socket, start processes.
 export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
@@ -116,6 +120,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       log.info(`stopped orphan of ${r.process} from a previous supervisor (run ${r.runId}, pid ${r.pid})`);
     }
 
+    const heap = new HeapKeeper({ growthBytes: HEAP_GROWTH_BYTES }).start();
     let resolveDone: (code: number) => void = () => {};
     const done = new Promise<number>((r) => {
       resolveDone = r;
@@ -127,6 +132,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         log.info("stopping all processes");
         await supervisor.shutdown();
         metrics.stop();
+        heap.stop();
         metricsServer?.stop(true);
         // Let in-flight answers (the shutdown request's own) go out; then cut followers (SSE).
         await Promise.race([server.stop(false), Bun.sleep(500)]);

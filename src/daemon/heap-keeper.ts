@@ -1,0 +1,48 @@
+// The supervisor's memory should stay flat however long it runs. Left to itself the collector
+// lets a busy supervisor's heap (a crash loop, a chatty API client) double before a full
+// collection, and RSS rides that sawtooth several MB above what is live. Once a second the
+// keeper reads how much the heap has grown since the last full collection; past `growthBytes`
+// it runs one (about 10 ms on a supervisor's heap of a few MB). An idle supervisor's heap does
+// not grow, so it is never collected for nothing.
+export interface HeapKeeperOptions {
+  growthBytes: number;
+  heapUsed?: () => number;
+  collect?: () => void;
+}
+
+export class HeapKeeper {
+  private readonly heapUsed: () => number;
+  private readonly collect: () => void;
+  private floor: number;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  collections = 0;
+
+  constructor(private readonly opts: HeapKeeperOptions) {
+    this.heapUsed = opts.heapUsed ?? (() => process.memoryUsage().heapUsed);
+    this.collect = opts.collect ?? (() => Bun.gc(true));
+    this.floor = this.heapUsed();
+  }
+
+  start(intervalMs = 2000): this {
+    this.timer ??= setInterval(() => this.check(), intervalMs);
+    this.timer.unref();
+    return this;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  // Collects if the heap grew past the allowance; true if it did.
+  check(): boolean {
+    const used = this.heapUsed();
+    // A collection the engine ran itself lowers the floor.
+    if (used < this.floor) this.floor = used;
+    if (used - this.floor < this.opts.growthBytes) return false;
+    this.collect();
+    this.collections++;
+    this.floor = this.heapUsed();
+    return true;
+  }
+}
