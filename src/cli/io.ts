@@ -1,3 +1,5 @@
+import { fstatSync, readlinkSync } from "node:fs";
+
 // What a CLI command may touch. Tests pass a recording Io and call run() without spawning.
 export interface Io {
   out(text: string): void;
@@ -22,8 +24,20 @@ export const processIo: Io = {
   out: (t) => queue(Bun.stdout, t),
   err: (t) => queue(Bun.stderr, t),
   env: process.env,
-  isTty: Boolean(process.stdout.isTTY),
+  isTty: isTerminal(1),
 };
+
+// Whether fd is a terminal: a character device named /dev/pts/N, /dev/ttyX or /dev/console.
+// process.stdout.isTTY would answer too, but building process.stdout costs a client verb about
+// 15 ms of its start.
+export function isTerminal(fd: number): boolean {
+  try {
+    if (!fstatSync(fd).isCharacterDevice()) return false;
+    return /^\/dev\/(pts\/|tty|console$)/.test(readlinkSync(`/proc/self/fd/${fd}`));
+  } catch {
+    return false;
+  }
+}
 
 export function useColor(io: Io): boolean {
   return io.isTty && !io.env.NO_COLOR && io.env.TERM !== "dumb";

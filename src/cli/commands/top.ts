@@ -1,6 +1,7 @@
 import type { ProcessSnapshot } from "../../domain/types.ts";
 import { usageError } from "../cli-error.ts";
 import { CLIENT_FLAGS, clientFor } from "../context.ts";
+import { isTerminal } from "../io.ts";
 import { runTop } from "../top/loop.ts";
 import { processTerminal } from "../top/terminal.ts";
 import type { Command } from "./types.ts";
@@ -12,7 +13,7 @@ export const top: Command = {
   noArguments: true,
   flags: { ...CLIENT_FLAGS },
   async run(args, io) {
-    if (!io.isTty || !process.stdin.isTTY)
+    if (!io.isTty || !isTerminal(0))
       throw usageError("tend top needs a terminal; use tend ps for a one-off table", "top");
     const client = await clientFor(args, io);
     // Fails here, before the screen is taken, when the supervisor is not reachable.
