@@ -27,13 +27,17 @@ export const processIo: Io = {
   isTty: isTerminal(1),
 };
 
-// Whether fd is a terminal: a character device named /dev/pts/N, /dev/ttyX or /dev/console.
-// process.stdout.isTTY would answer too, but building process.stdout costs a client verb about
-// 15 ms of its start.
+// Whether fd is a terminal. process.stdout.isTTY would answer too, but building process.stdout
+// costs a client verb about 7 ms of its start; a character device named /dev/pts/N, /dev/ttyX
+// or /dev/console is one, /dev/null is not, and any other character device (a hypervisor
+// console such as /dev/hvc0) is asked with isatty().
 export function isTerminal(fd: number): boolean {
   try {
     if (!fstatSync(fd).isCharacterDevice()) return false;
-    return /^\/dev\/(pts\/|tty|console$)/.test(readlinkSync(`/proc/self/fd/${fd}`));
+    const path = readlinkSync(`/proc/self/fd/${fd}`);
+    if (/^\/dev\/(pts\/|tty|console$)/.test(path)) return true;
+    if (path === "/dev/null" || path === "/dev/zero" || path === "/dev/urandom") return false;
+    return require("node:tty").isatty(fd);
   } catch {
     return false;
   }

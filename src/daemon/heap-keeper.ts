@@ -1,9 +1,10 @@
 // The supervisor's memory should stay flat however long it runs. Left to itself the collector
 // lets a busy supervisor's heap (a crash loop, a chatty API client) double before a full
-// collection, and RSS rides that sawtooth several MB above what is live. Once a second the
-// keeper reads how much the heap has grown since the last full collection; past `growthBytes`
-// it runs one (about 10 ms on a supervisor's heap of a few MB). An idle supervisor's heap does
-// not grow, so it is never collected for nothing.
+// collection, and RSS rides that sawtooth several MB above what is live. Every 2 s the keeper
+// reads how much the heap has grown since the last full collection; past the allowance
+// (`growthBytes`, or a quarter of what the last collection left if that is more, so a large
+// heap is not collected every time) it runs one: about 10 ms on a supervisor's heap of a few
+// MB. An idle supervisor's heap does not grow, so it is never collected for nothing.
 export interface HeapKeeperOptions {
   growthBytes: number;
   heapUsed?: () => number;
@@ -39,7 +40,7 @@ export class HeapKeeper {
     const used = this.heapUsed();
     // A collection the engine ran itself lowers the floor.
     if (used < this.floor) this.floor = used;
-    if (used - this.floor < this.opts.growthBytes) return false;
+    if (used - this.floor < Math.max(this.opts.growthBytes, this.floor / 4)) return false;
     this.collect();
     this.collections++;
     this.floor = this.heapUsed();

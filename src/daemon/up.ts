@@ -120,7 +120,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       log.info(`stopped orphan of ${r.process} from a previous supervisor (run ${r.runId}, pid ${r.pid})`);
     }
 
-    const heap = new HeapKeeper({ growthBytes: HEAP_GROWTH_BYTES }).start();
+    const heap = new HeapKeeper({ growthBytes: HEAP_GROWTH_BYTES });
     let resolveDone: (code: number) => void = () => {};
     const done = new Promise<number>((r) => {
       resolveDone = r;
@@ -175,6 +175,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     if (metricsServer) log.info(`serving /metrics on ${s.metricsListen}`);
 
     await supervisor.startAll();
+    heap.start();
     // A shutdown asked for during startup has already sent STOPPING=1.
     if (!stopping) systemd?.ready();
     return { supervisor, socketPath: s.socketPath, done, shutdown, reload };

@@ -1,7 +1,7 @@
 import type { ProcessSpec } from "../config/process-spec.ts";
 import type { LogHub } from "../logs/log-hub.ts";
 import { type StopTreeResult, stopTree } from "../proc/kill-tree.ts";
-import { childrenOfSelf, environHas } from "../proc/proc-fs.ts";
+import { childrenOfSelf, readStat, runMarkerOf } from "../proc/proc-fs.ts";
 import { commandAs, resolveAccount } from "../proc/run-as.ts";
 import { type ChildHandle, spawnChild, spawnedPids } from "../proc/spawn.ts";
 import { findTree } from "../proc/tree.ts";
@@ -62,7 +62,11 @@ export function createLauncher(opts: LauncherOptions): Launcher {
       const again = childrenOfSelf();
       const stable = children.length === again.length && children.every((pid, i) => again[i] === pid);
       const orphans = children.filter((pid) => !spawnedPids.has(pid));
-      if (stable && !orphans.some((pid) => environHas(pid, marker))) return [];
+      const marked = (pid: number) => {
+        const st = readStat(pid);
+        return st !== null && runMarkerOf(st) === marker;
+      };
+      if (stable && !orphans.some(marked)) return [];
       return findTree({ leaderPid: null, marker, markerScope: "reparented" });
     },
     stop(child, runId, signal, timeoutMs) {

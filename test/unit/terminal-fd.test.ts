@@ -22,8 +22,9 @@ test("/dev/null and a regular file are not terminals", () => {
   }
 });
 
-test("a pipe is not a terminal; a pseudo-terminal is", () => {
-  const piped = Bun.spawnSync([BUN, "-e", PRINT], { stdin: "ignore" });
+// script(1) comes with util-linux (Debian's bsdutils, an essential package).
+test.skipIf(!Bun.which("script"))("a pipe is not a terminal; a pseudo-terminal is", () => {
+  const piped = Bun.spawnSync([BUN, "-e", PRINT], { stdin: "pipe", stdout: "pipe" });
   expect(piped.stdout.toString().trim()).toBe("false false");
   // script(1) runs the command on a new pseudo-terminal: stdin and stdout are /dev/pts/N.
   const onPty = Bun.spawnSync(["script", "-qec", `${BUN} -e '${PRINT}'`, "/dev/null"], { stdin: "pipe" });
