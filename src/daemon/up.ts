@@ -36,7 +36,7 @@ export interface Daemon {
 }
 
 // How far the heap may grow past its last full collection before the keeper runs another.
-const HEAP_GROWTH_BYTES = 512 * 1024;
+const HEAP_GROWTH_BYTES = 1024 * 1024;
 
 // `tend up`: lock the state dir, recover from a previous crash, serve the socket, start processes.
 export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
