@@ -1,4 +1,4 @@
-import { scanProcesses, scanProcessesShared } from "./proc-fs.ts";
+import { pidTakenByOther, scanProcessesShared } from "./proc-fs.ts";
 import { signalNumber } from "./signals.ts";
 import { findTree, leaderIn, type TreeQuery } from "./tree.ts";
 
@@ -13,6 +13,24 @@ export interface StopTreeResult {
   found: number; // members alive when the stop began
   killed: boolean; // SIGKILL was needed
   survivors: number[]; // pids still alive after SIGKILL and a grace period (should be empty)
+}
+
+// A signal to the process group a run's leader leads. Once the leader has been reaped its pid
+// (and so the group id) may belong to another process: then nothing is sent and the answer is
+// false. Throws what kill(2) throws (ESRCH: nobody is left in the group).
+export function signalLeaderGroup(leader: { pid: number; startTicks: number | null }, sig: number): boolean {
+  if (pidTakenByOther(leader.pid, leader.startTicks)) return false;
+  process.kill(-leader.pid, sig);
+  return true;
+}
+
+function sendToGroup(q: TreeQuery, sig: number): void {
+  if (q.leaderPid === null) return;
+  try {
+    signalLeaderGroup({ pid: q.leaderPid, startTicks: q.leaderStartTicks ?? null }, sig);
+  } catch {
+    // ESRCH: the group is gone.
+  }
 }
 
 function send(pid: number, sig: number): void {
@@ -39,9 +57,9 @@ export async function stopTree(opts: StopTreeOptions): Promise<StopTreeResult> {
   const pgid = new Map(procs.map((p) => [p.pid, p.pgid]));
   const leaderPid = leaderIn(opts, procs);
   const outside = tree.filter((pid) => leaderPid === null || pgid.get(pid) !== leaderPid);
-  if (leaderPid !== null) send(-leaderPid, sig);
+  if (leaderPid !== null) sendToGroup(opts, sig);
   for (const pid of outside) send(pid, sig);
-  if (leaderPid !== null) send(-leaderPid, 18);
+  if (leaderPid !== null) sendToGroup(opts, 18);
   for (const pid of outside) send(pid, 18);
 
   const deadline = performance.now() + opts.timeoutMs;
@@ -50,8 +68,7 @@ export async function stopTree(opts: StopTreeOptions): Promise<StopTreeResult> {
 
   // SIGKILL cannot be caught or blocked, and it also ends a stopped process.
   for (const pid of tree) send(pid, 9);
-  const stillLeader = leaderIn(opts, scanProcesses());
-  if (stillLeader !== null) send(-stillLeader, 9);
+  sendToGroup(opts, 9);
   let survivors = await waitEmpty(opts, performance.now() + 5000, pollMs, () => {
     for (const pid of findTree(opts)) send(pid, 9);
   });

@@ -115,10 +115,12 @@ export function isSameProcess(pid: number, startTicks: number | null): boolean {
 }
 
 // True if `pid` now belongs to another process than the one started at `startTicks` (it was
-// reaped and the number handed out again). A pid nobody holds is not taken.
-export function pidTakenByOther(pid: number, startTicks: number | null): boolean {
-  const st = readStat(pid);
-  return st !== null && startTicks !== null && st.startTicks !== startTicks;
+// reaped and the number handed out again), as /proc shows it now or in the scan `procs`. A pid
+// nobody holds is not taken; without a start time to compare, the pid is taken at its word.
+export function pidTakenByOther(pid: number, startTicks: number | null, procs?: ProcStat[]): boolean {
+  if (startTicks === null) return false;
+  const st = procs ? procs.find((p) => p.pid === pid) : readStat(pid);
+  return st !== undefined && st !== null && st.startTicks !== startTicks;
 }
 
 export function isAlive(pid: number): boolean {

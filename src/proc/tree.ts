@@ -1,4 +1,4 @@
-import { environHas, type ProcStat, runMarkerOf, scanProcesses } from "./proc-fs.ts";
+import { environHas, type ProcStat, pidTakenByOther, runMarkerOf, scanProcesses } from "./proc-fs.ts";
 
 // Every live process that belongs to one run: the leader's process group, the leader's
 // descendants, and anything carrying the run's environment marker (which survives setsid and
@@ -21,9 +21,8 @@ export interface TreeQuery {
 // once the pid belongs to another process. A pid nobody holds is returned: the group may
 // outlive its leader.
 export function leaderIn(q: TreeQuery, procs: ProcStat[]): number | null {
-  if (q.leaderPid === null || q.leaderStartTicks == null) return q.leaderPid;
-  const holder = procs.find((p) => p.pid === q.leaderPid);
-  return holder && holder.startTicks !== q.leaderStartTicks ? null : q.leaderPid;
+  if (q.leaderPid === null || pidTakenByOther(q.leaderPid, q.leaderStartTicks ?? null, procs)) return null;
+  return q.leaderPid;
 }
 
 export function findTree(q: TreeQuery, procs: ProcStat[] = scanProcesses()): number[] {

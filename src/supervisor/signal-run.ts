@@ -1,5 +1,5 @@
 import { TendError } from "../errors.ts";
-import { pidTakenByOther } from "../proc/proc-fs.ts";
+import { signalLeaderGroup } from "../proc/kill-tree.ts";
 import { signalNumber } from "../proc/signals.ts";
 import type { ChildHandle } from "../proc/spawn.ts";
 import { findTree } from "../proc/tree.ts";
@@ -14,19 +14,19 @@ export function sendToRun(run: { id: number; child: ChildHandle }, sig: string, 
   const n = signalNumber(sig);
   if (n === null) throw new TendError("BAD_SIGNAL", `unknown signal "${sig}"`);
   const { pid, startTicks } = run.child;
-  if (pidTakenByOther(pid, startTicks)) {
-    throw new TendError("INVALID_STATE", `cannot send ${sig}: pid ${pid} has exited`);
-  }
+  let sent: boolean;
   try {
-    process.kill(-pid, n);
+    sent = signalLeaderGroup(run.child, n);
   } catch {
-    // A leader that moved itself to another process group.
+    // A leader that moved itself to another process group (checked above to be the leader).
     try {
       process.kill(pid, n);
+      sent = true;
     } catch (err) {
       throw new TendError("INVALID_STATE", `cannot send ${sig} to pid ${pid}: ${String(err)}`);
     }
   }
+  if (!sent) throw new TendError("INVALID_STATE", `cannot send ${sig}: pid ${pid} has exited`);
   if (!wholeTree) return;
   for (const pid of findTree({
     leaderPid: run.child.pid,

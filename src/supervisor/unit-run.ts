@@ -2,7 +2,7 @@ import type { Clock } from "../clock.ts";
 import type { ProcessSpec } from "../config/process-spec.ts";
 import type { ExitInfo } from "../domain/types.ts";
 import { errorMessage } from "../errors.ts";
-import { pidTakenByOther } from "../proc/proc-fs.ts";
+import { signalLeaderGroup } from "../proc/kill-tree.ts";
 import type { ChildHandle } from "../proc/spawn.ts";
 import type { Store } from "../store/store.ts";
 import type { Launcher } from "./launcher.ts";
@@ -54,7 +54,7 @@ export async function killRunTree(
     // The tree could not be walked (e.g. /proc unreadable): kill what we can reach for sure
     // and wait for the leader, rather than report a stop that did not happen.
     try {
-      if (!pidTakenByOther(run.child.pid, run.child.startTicks)) process.kill(-run.child.pid, "SIGKILL");
+      signalLeaderGroup(run.child, 9);
     } catch {}
     const exit = await run.child.exited;
     return { exit, error: errorMessage(err) };
