@@ -1,10 +1,9 @@
 import type { ProcessSpec } from "../config/process-spec.ts";
 import type { LogHub } from "../logs/log-hub.ts";
 import { type StopTreeResult, stopTree } from "../proc/kill-tree.ts";
-import { childrenOfSelf, readStat, runMarkerOf } from "../proc/proc-fs.ts";
 import { commandAs, resolveAccount } from "../proc/run-as.ts";
-import { type ChildHandle, spawnChild, spawnedPids } from "../proc/spawn.ts";
-import { findTree } from "../proc/tree.ts";
+import { type ChildHandle, spawnChild } from "../proc/spawn.ts";
+import { orphansOf } from "../proc/tree.ts";
 import { childCommand } from "./child-env.ts";
 
 // How a unit starts and stops OS processes; the seam between the state machine and the OS.
@@ -52,22 +51,7 @@ export function createLauncher(opts: LauncherOptions): Launcher {
       return child;
     },
     leftovers(runId) {
-      const marker = runMarker(runId);
-      // As subreaper we inherit every orphan of the run, so they are among our children. Reading
-      // those (a few small files) first spares the common case, none left, a scan of all of
-      // /proc (2 ms with 165 processes on the host, more with each) on every restart. The
-      // kernel may skip a child in that list when a sibling exits while it is read, so the list
-      // counts only when two reads agree.
-      const children = childrenOfSelf();
-      const again = childrenOfSelf();
-      const stable = children.length === again.length && children.every((pid, i) => again[i] === pid);
-      const orphans = children.filter((pid) => !spawnedPids.has(pid));
-      const marked = (pid: number) => {
-        const st = readStat(pid);
-        return st !== null && runMarkerOf(st) === marker;
-      };
-      if (stable && !orphans.some(marked)) return [];
-      return findTree({ leaderPid: null, marker, markerScope: "reparented" });
+      return orphansOf(runMarker(runId));
     },
     stop(child, runId, signal, timeoutMs) {
       return stopTree({
