@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import type { HeapStats } from "../daemon/heap-keeper.ts";
 import type { Control, ReloadPlan } from "../domain/control.ts";
 import { errorResponse } from "./errors.ts";
 import { debugRoutes } from "./routes/debug.ts";
@@ -11,6 +12,8 @@ export interface AppOptions {
   onShutdown?: () => void;
   // The daemon's reload (serialised, announced to systemd); default: the control's own.
   reload?: (dryRun: boolean) => Promise<ReloadPlan>;
+  // The daemon's heap keeper, for /v1/debug/heap; none in process.
+  heap?: () => HeapStats;
 }
 
 // The control API as an Elysia app. Tests call `app.handle(new Request(...))` in process;
@@ -20,7 +23,7 @@ export function createApp(control: Control, opts: AppOptions = {}) {
     .onError(({ error, code }) => errorResponse(error, code))
     .use(processRoutes(control))
     .use(logRoutes(control))
-    .use(debugRoutes(control))
+    .use(debugRoutes(control, opts.heap ?? (() => null)))
     .use(metricsRoutes(control))
     .use(
       systemRoutes(

@@ -31,6 +31,7 @@ const ROUTES: Route[] = [
   ["post", "/v1/shutdown", "Stop everything and exit the supervisor"],
   ["get", "/v1/debug/probe-schedule", "How late probe checks started: median, p99, max (?window=30s)"],
   ["get", "/v1/debug/metrics-sampler", "The metrics sampler: interval, ticks, cost of the last tick"],
+  ["get", "/v1/debug/heap", "The heap keeper: full collections run, heap used, what the last one left"],
   ["get", "/metrics", "Prometheus text format: per-process state, health, restarts, cpu, memory"],
 ];
 

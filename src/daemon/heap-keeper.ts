@@ -7,19 +7,27 @@
 // MB. A heap that does not grow is never collected; with 500 processes sampled every second the
 // collections cost less than the benchmark's noise (scripts/bench.ts --only metrics-cpu).
 export interface HeapKeeperOptions {
-  growthBytes: number;
+  growthBytes?: number; // default 1 MiB
   heapUsed?: () => number;
   collect?: () => void;
 }
 
+export interface HeapStats {
+  collections: number; // full collections the keeper ran
+  heapUsedBytes: number;
+  floorBytes: number; // what the last collection left
+}
+
 export class HeapKeeper {
+  private readonly growthBytes: number;
   private readonly heapUsed: () => number;
   private readonly collect: () => void;
   private floor: number;
   private timer: ReturnType<typeof setInterval> | null = null;
   collections = 0;
 
-  constructor(private readonly opts: HeapKeeperOptions) {
+  constructor(opts: HeapKeeperOptions = {}) {
+    this.growthBytes = opts.growthBytes ?? 1024 * 1024;
     this.heapUsed = opts.heapUsed ?? (() => process.memoryUsage().heapUsed);
     this.collect = opts.collect ?? (() => Bun.gc(true));
     this.floor = this.heapUsed();
@@ -41,10 +49,14 @@ export class HeapKeeper {
     const used = this.heapUsed();
     // A collection the engine ran itself lowers the floor.
     if (used < this.floor) this.floor = used;
-    if (used - this.floor < Math.max(this.opts.growthBytes, this.floor / 4)) return false;
+    if (used - this.floor < Math.max(this.growthBytes, this.floor / 4)) return false;
     this.collect();
     this.collections++;
     this.floor = this.heapUsed();
     return true;
+  }
+
+  stats(): HeapStats {
+    return { collections: this.collections, heapUsedBytes: this.heapUsed(), floorBytes: this.floor };
   }
 }

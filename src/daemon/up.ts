@@ -35,9 +35,6 @@ export interface Daemon {
   reload: Reload;
 }
 
-// How far the heap may grow past its last full collection before the keeper runs another.
-const HEAP_GROWTH_BYTES = 1024 * 1024;
-
 // `tend up`: lock the state dir, recover from a previous crash, serve the socket, start processes.
 export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
   const s = config.supervisor;
@@ -120,7 +117,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       log.info(`stopped orphan of ${r.process} from a previous supervisor (run ${r.runId}, pid ${r.pid})`);
     }
 
-    const heap = new HeapKeeper({ growthBytes: HEAP_GROWTH_BYTES });
+    const heap = new HeapKeeper();
     let resolveDone: (code: number) => void = () => {};
     const done = new Promise<number>((r) => {
       resolveDone = r;
@@ -163,7 +160,11 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       if (line) log.info(line);
     });
     const reload = createReloader(supervisor, systemd, () => stopping !== null);
-    const app = createApp(supervisor, { onShutdown: () => void shutdown(), reload });
+    const app = createApp(supervisor, {
+      onShutdown: () => void shutdown(),
+      reload,
+      heap: () => heap.stats(),
+    });
     const oldUmask = process.umask(0o077);
     const server = Bun.serve({ unix: s.socketPath, fetch: app.fetch, maxRequestBodySize: 1024 * 1024 });
     process.umask(oldUmask);

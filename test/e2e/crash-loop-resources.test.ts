@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import type { HeapStats } from "../../src/daemon/heap-keeper.ts";
 import type { EventRecord, ProcessSnapshot, RunRecord } from "../../src/domain/types.ts";
 import { TestDaemon } from "../helpers/daemon.ts";
 import { openFds, rssKb, zombieChildrenOf } from "../helpers/proc-stat.ts";
@@ -70,4 +71,7 @@ test("2000 zero-backoff restarts after a warm-up: flat RSS and fd count, bounded
     EVENT_RETENTION + 100,
   );
   expect(zombieChildrenOf(pid), "no zombie left by the loop").toEqual([]);
+  // What keeps the troughs flat: the heap keeper collected while the loop ran.
+  const heap = await d.json<HeapStats>("GET", "/v1/debug/heap");
+  expect(heap.collections, `heap keeper collections; ${JSON.stringify(heap)}`).toBeGreaterThan(0);
 }, 110_000);

@@ -53,6 +53,7 @@ describe("the supervisor itself", () => {
         "DELETE /v1/processes/{name}",
         "DELETE /v1/processes/{name}/logs",
         "GET /metrics",
+        "GET /v1/debug/heap",
         "GET /v1/debug/metrics-sampler",
         "GET /v1/debug/probe-schedule",
         "GET /v1/events",
