@@ -28,15 +28,15 @@ export const processIo: Io = {
 };
 
 // Whether fd is a terminal. process.stdout.isTTY would answer too, but building process.stdout
-// costs a client verb about 7 ms of its start; a character device named /dev/pts/N, /dev/ttyX
-// or /dev/console is one, /dev/null is not, and any other character device (a hypervisor
-// console such as /dev/hvc0) is asked with isatty().
+// costs a client verb about 7 ms of its start. A character device named /dev/pts/N, /dev/ttyX
+// or /dev/console is one, /dev/null (output thrown away, a common case) is not, and any other
+// (a hypervisor console such as /dev/hvc0) is asked with isatty().
 export function isTerminal(fd: number): boolean {
   try {
     if (!fstatSync(fd).isCharacterDevice()) return false;
     const path = readlinkSync(`/proc/self/fd/${fd}`);
     if (/^\/dev\/(pts\/|tty|console$)/.test(path)) return true;
-    if (path === "/dev/null" || path === "/dev/zero" || path === "/dev/urandom") return false;
+    if (path === "/dev/null") return false;
     return require("node:tty").isatty(fd);
   } catch {
     return false;

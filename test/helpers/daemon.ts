@@ -26,6 +26,20 @@ const CLI_DEADLINE_MS = 15_000;
 
 const running = (p: Subprocess) => p.exitCode === null && p.signalCode === null;
 
+// Waits for `p` to exit, at most timeoutMs; one still running then is killed. True if it was.
+async function killedAfter(p: Subprocess, timeoutMs: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = await Promise.race([
+    p.exited.then(() => false),
+    new Promise<boolean>((r) => {
+      timer = setTimeout(() => r(true), timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (late) p.kill("SIGKILL");
+  return late;
+}
+
 // A real `tend up` in a temp dir with its own socket, state and logs. Every process it (or its
 // children) starts carries TEND_TEST_ID, so dispose kills exactly those and nothing else.
 export class TestDaemon {
@@ -89,8 +103,7 @@ export class TestDaemon {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.ups.push(p);
-    const timedOut = await Promise.race([p.exited.then(() => false), Bun.sleep(timeoutMs).then(() => true)]);
-    if (timedOut) p.kill("SIGKILL");
+    const timedOut = await killedAfter(p, timeoutMs);
     const [stdout, stderr, code] = await Promise.all([
       new Response(p.stdout as ReadableStream).text(),
       new Response(p.stderr as ReadableStream).text(),
@@ -117,13 +130,7 @@ export class TestDaemon {
   // what it and the supervisor printed, well before the test's own timeout would hide them.
   async cli(...args: string[]): Promise<CliResult> {
     const p = Bun.spawn([...TEND_CMD, ...args], { env: this.env, stdio: ["ignore", "pipe", "pipe"] });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<boolean>((r) => {
-      timer = setTimeout(() => r(true), CLI_DEADLINE_MS);
-    });
-    const late = await Promise.race([p.exited.then(() => false), timedOut]);
-    clearTimeout(timer);
-    if (late) p.kill("SIGKILL");
+    const late = await killedAfter(p, CLI_DEADLINE_MS);
     const [stdout, stderr, code] = await Promise.all([
       new Response(p.stdout as ReadableStream).text(),
       new Response(p.stderr as ReadableStream).text(),
