@@ -10,16 +10,18 @@ import { waitFor } from "../helpers/wait.ts";
 // seen in /proc/PID/smaps as the binary's text and the JIT's code region), which is not growth
 // with restarts. From restart 200 instead, a loaded machine measured 5.2 MB.
 const WARM_UP = 1000;
-const TOTAL = WARM_UP + 2000;
+const MEASURED = 2000;
 // RSS is a garbage collector's sawtooth (several MB peak to trough), so each end is measured as
-// the lowest RSS over a window of restarts: a leak raises the troughs, a late collection does not.
-const WARM_WINDOW = [WARM_UP, WARM_UP + 400] as const;
-const END_WINDOW = [TOTAL - 400, TOTAL] as const;
+// the lowest RSS over one whole tooth: from one collection of the heap keeper to the next
+// (/v1/debug/heap counts them). The first tooth begins after restart WARM_UP, the second at
+// least MEASURED restarts after the first began. A leak raises the troughs; the moment of a
+// collection does not.
 const RUN_RETENTION = 50;
 const EVENT_RETENTION = 1000;
 
 interface Sample {
   restarts: number;
+  collections: number;
   rssKb: number;
   fds: number;
 }
@@ -32,30 +34,51 @@ test("2000 zero-backoff restarts after a warm-up: flat RSS and fd count, bounded
   const pid = d.proc?.pid as number;
   const samples: Sample[] = [];
   const t0 = performance.now();
+  // The tooth that begins with the first collection after restart `from`: the collection count
+  // its samples carry and the restart it began at; null until it has begun.
+  const toothAfter = (from: number | undefined) => {
+    const reached = from === undefined ? undefined : samples.find((s) => s.restarts >= from);
+    const begun = reached && samples.find((s) => s.collections === reached.collections + 1);
+    return begun ? { collections: begun.collections, restarts: begun.restarts } : null;
+  };
+  const teeth = () => {
+    const warm = toothAfter(WARM_UP);
+    return { warm, end: toothAfter(warm ? warm.restarts + MEASURED : undefined) };
+  };
   await waitFor(
-    `${TOTAL} restarts of looper`,
+    `a tooth after restart ${WARM_UP} and one ${MEASURED} restarts later, each ended by a collection`,
     async () => {
       const p = await d.json<ProcessSnapshot>("GET", "/v1/processes/looper");
-      samples.push({ restarts: p.restarts, rssKb: rssKb(pid), fds: openFds(pid).length });
-      if (p.restarts < TOTAL) throw new Error(`${p.restarts} restarts, state ${p.state} (${p.reason})`);
+      const heap = await d.json<HeapStats>("GET", "/v1/debug/heap");
+      samples.push({
+        restarts: p.restarts,
+        collections: heap.collections,
+        rssKb: rssKb(pid),
+        fds: openFds(pid).length,
+      });
+      const { end } = teeth();
+      if (!end || heap.collections <= end.collections)
+        throw new Error(
+          `${p.restarts} restarts, ${heap.collections} collections, state ${p.state} (${p.reason})`,
+        );
       return true;
     },
-    { timeoutMs: 90_000, intervalMs: 20 },
+    { timeoutMs: 150_000, intervalMs: 20 },
   );
   const elapsedMs = Math.round(performance.now() - t0);
   expect(await d.cli("stop", "looper")).toMatchObject({ code: 0 });
 
-  const within = ([from, to]: readonly [number, number]) =>
-    samples.filter((s) => s.restarts >= from && s.restarts <= to);
-  const warm = within(WARM_WINDOW);
-  const end = within(END_WINDOW);
+  const tooth = (t: { collections: number } | null) =>
+    samples.filter((s) => s.collections === t?.collections);
+  const warm = tooth(teeth().warm);
+  const end = tooth(teeth().end);
   expect(warm.length && end.length, `samples in both windows, saw ${samples.length}`).toBeGreaterThan(0);
   const lowest = (xs: Sample[]) => Math.min(...xs.map((s) => s.rssKb));
   // A live child's stdout and stderr pipes come and go with each run, so fds are compared as
   // floors too: a leak raises the floor.
   const fewestFds = (xs: Sample[]) => Math.min(...xs.map((s) => s.fds));
   const seen =
-    `lowest RSS ${lowest(warm)} kB at restarts ${WARM_WINDOW.join("-")}, ${lowest(end)} kB at ${END_WINDOW.join("-")}; ` +
+    `lowest RSS ${lowest(warm)} kB after restart ${warm[0]?.restarts}, ${lowest(end)} kB after ${end[0]?.restarts}; ` +
     `fewest fds ${fewestFds(warm)} then ${fewestFds(end)}; ${elapsedMs} ms`;
   expect(lowest(end) - lowest(warm), `RSS to grow by less than 5 MB; ${seen}`).toBeLessThan(5 * 1024);
   expect(
@@ -74,4 +97,4 @@ test("2000 zero-backoff restarts after a warm-up: flat RSS and fd count, bounded
   // What keeps the troughs flat: the heap keeper collected while the loop ran.
   const heap = await d.json<HeapStats>("GET", "/v1/debug/heap");
   expect(heap.collections, `heap keeper collections; ${JSON.stringify(heap)}`).toBeGreaterThan(0);
-}, 110_000);
+}, 170_000);
