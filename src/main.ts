@@ -1,8 +1,10 @@
 #!/usr/bin/env bun
-import { flushOutput, processIo } from "./cli/io.ts";
-import { run } from "./cli/run.ts";
+import { bundleFor } from "./entry/choose.ts";
 
-// The entry point: the only place that exits the process, once its output is out.
-const code = await run(process.argv.slice(2), processIo);
-await flushOutput();
-process.exit(code);
+// The entry point loads one of two bundles (`npm run build` embeds both) and is the only place
+// that exits the process, once the verb's output is out. The specifier is built at run time so
+// the bundler leaves each entry in its own file instead of inlining both here.
+const argv = process.argv.slice(2);
+const entry = `./entry/${bundleFor(argv)}.ts`;
+const { main }: { main(argv: string[]): Promise<number> } = await import(entry);
+process.exit(await main(argv));

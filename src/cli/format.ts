@@ -25,7 +25,7 @@ const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
 
 // Columns padded to the widest cell; colour codes do not count towards width.
 export function table(headers: string[], rows: string[][]): string {
-  const visible = (s: string) => s.replace(ANSI, "").length;
+  const visible = (s: string) => (s.includes("\x1b") ? s.replace(ANSI, "").length : s.length);
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => visible(r[i] ?? ""))));
   const line = (cells: string[]) =>
     cells

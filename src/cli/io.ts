@@ -1,4 +1,4 @@
-import { fstatSync, readlinkSync } from "node:fs";
+import { isatty } from "../proc/libc.ts";
 
 // What a CLI command may touch. Tests pass a recording Io and call run() without spawning.
 export interface Io {
@@ -27,17 +27,11 @@ export const processIo: Io = {
   isTty: isTerminal(1),
 };
 
-// Whether fd is a terminal. process.stdout.isTTY would answer too, but building process.stdout
-// costs a client verb about 7 ms of its start. A character device named /dev/pts/N, /dev/ttyX
-// or /dev/console is one, /dev/null (output thrown away, a common case) is not, and any other
-// (a hypervisor console such as /dev/hvc0) is asked with isatty().
+// Whether fd is a terminal: isatty(3). (process.stdout.isTTY would answer too, but building
+// process.stdout costs a client verb about 7 ms of its start.)
 export function isTerminal(fd: number): boolean {
   try {
-    if (!fstatSync(fd).isCharacterDevice()) return false;
-    const path = readlinkSync(`/proc/self/fd/${fd}`);
-    if (/^\/dev\/(pts\/|tty|console$)/.test(path)) return true;
-    if (path === "/dev/null") return false;
-    return require("node:tty").isatty(fd);
+    return isatty(fd);
   } catch {
     return false;
   }

@@ -1,52 +1,36 @@
 import { VERSION } from "../version.ts";
-import { parseArgs } from "./args.ts";
-import { CliError, EXIT, usageError } from "./cli-error.ts";
+import { EXIT, usageError } from "./cli-error.ts";
 import { loadConfigChild } from "./commands/config.ts";
 import { COMMANDS, findCommand } from "./commands/index.ts";
+import { provideConfigReader } from "./context.ts";
 import type { Io } from "./io.ts";
+import { reportErrors, runVerb, verbHelp } from "./run-verb.ts";
+
+// A client verb given -c FILE finds the supervisor's socket in that config file.
+provideConfigReader(async (file, env) => {
+  const { loadConfig } = await import("../config/load.ts");
+  return loadConfig(file, env).supervisor.socketPath;
+});
 
 // The whole CLI as a function of argv: it returns the exit code and never calls process.exit.
-export async function run(argv: string[], io: Io): Promise<number> {
-  try {
-    const [verb, ...rest] = argv;
-    if (verb === undefined || verb === "help" || verb === "--help" || verb === "-h") {
+export function run(argv: string[], io: Io): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (verb === undefined || verb === "help" || verb === "--help" || verb === "-h") {
+    return reportErrors(io, async () => {
       if (rest[0] !== undefined && !findCommand(rest[0]))
         throw usageError(`tend help: unknown command "${rest[0]}"`);
       io.out(help(rest[0]));
       return verb === undefined ? EXIT.usage : EXIT.ok;
-    }
-    if (verb === "--version" || verb === "-V" || verb === "version") {
-      io.out(`tend ${VERSION}\n`);
-      return EXIT.ok;
-    }
-    if (verb === "__load-config") return await loadConfigChild(rest, io);
-    const cmd = findCommand(verb);
-    if (!cmd) throw usageError(`tend: unknown command "${verb}"`);
-    if (rest.includes("--help") || rest.includes("-h")) {
-      io.out(help(verb));
-      return EXIT.ok;
-    }
-    const args = parseArgs(verb, rest, cmd.flags);
-    if (cmd.noArguments && args.positionals.length) {
-      const hint = typeof cmd.noArguments === "string" ? `; ${cmd.noArguments}` : "";
-      throw usageError(`tend ${verb} takes no arguments${hint}`, verb);
-    }
-    return await cmd.run(args, io);
-  } catch (err) {
-    if (err instanceof CliError) {
-      io.err(`${err.message}\n`);
-      return err.exitCode;
-    }
-    io.err(`tend: ${err instanceof Error ? err.message : String(err)}\n`);
-    return EXIT.failed;
+    });
   }
+  if (verb === "__load-config") return reportErrors(io, () => loadConfigChild(rest, io));
+  return runVerb(COMMANDS, argv, io);
 }
 
 export function help(verb?: string): string {
   if (verb) {
     const cmd = findCommand(verb);
-    if (!cmd) return `tend: unknown command "${verb}"\n`;
-    return `usage: ${cmd.usage}\n\n${cmd.summary}\n\nclient verbs also take --socket PATH or -c FILE to find the supervisor.\n`;
+    return cmd ? verbHelp(cmd) : `tend: unknown command "${verb}"\n`;
   }
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
