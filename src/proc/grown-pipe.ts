@@ -10,7 +10,7 @@ let grownPipes = 0;
 
 export class GrownPipe {
   private tried = false;
-  private grown = false;
+  grown = false; // holds GROWN_PIPE_BYTES
   constructor(private readonly fd: number) {}
 
   grow(): void {

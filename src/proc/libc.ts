@@ -118,3 +118,8 @@ export function pollNow(at: Pointer, count: number): number {
 export function pollFor(at: Pointer, count: number, timeout: Pointer): number {
   return libc().ppoll(at, count, timeout, null);
 }
+
+// Sleeps for `timeout` (a struct timespec): ppoll(2) over no fds, so no data cuts it short.
+export function sleepFor(timeout: Pointer): void {
+  libc().ppoll(null, 0, timeout, null);
+}

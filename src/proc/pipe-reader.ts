@@ -1,6 +1,6 @@
 import { type Pointer, ptr } from "bun:ffi";
 import { GrownPipe } from "./grown-pipe.ts";
-import { closeFd, EINTR, pollFor, pollNow, readFd, setReadFlags, signalOwner } from "./libc.ts";
+import { closeFd, EINTR, pollFor, pollNow, readFd, setReadFlags, signalOwner, sleepFor } from "./libc.ts";
 
 const POLL_EVENTS = 1 | 8 | 16; // POLLIN | POLLERR | POLLHUP
 const QUIET_READ_BYTES = 64 * 1024;
@@ -10,9 +10,12 @@ const BUSY_READ_BYTES = 1024 * 1024;
 const HELD_BYTES = 256 * 1024;
 const HELD_MS = 1;
 const IDLE_TURNS = 4;
-// 250 µs, as a struct timespec; kept in a constant because IDLE_WAIT points into it.
-const IDLE_WAIT_SPEC = new BigInt64Array([0n, 250_000n]);
-const IDLE_WAIT = ptr(IDLE_WAIT_SPEC);
+// Waits as struct timespec. Their address is taken with ptr() at each call, never kept: a small
+// typed array's contents may move, and a stale pointer once gave ppoll a garbage timeout that
+// never ended. (Read buffers are large, allocated outside the engine's heap, and keep theirs.)
+const IDLE_WAIT = new BigInt64Array([0n, 250_000n]); // 250 µs
+const GATHER_WAIT = new BigInt64Array([0n, 500_000n]); // 500 µs
+const GATHER_BYTES = 256 * 1024;
 const MAX_SPARE_BUFFERS = 4;
 const SWEEP_MS = 1000;
 
@@ -52,9 +55,13 @@ const PIPE_GONE = new Set([5, 9, 22]); // EIO, EBADF, EINVAL
 //   otherwise cost a signal per write): signals off, and every busy pipe is read once per turn
 //   of the event loop (nothing else waits) into a 1 MiB buffer of its own. A turn in which no
 //   busy pipe had anything waits up to 250 µs for one to get some, as a blocking reader would,
-//   instead of spinning on the CPU the flooding child needs. Reads are gathered and handed over
-//   256 KiB at a time, or after 1 ms (each chunk handed over costs a file write and some
-//   bookkeeping). Found empty 4 turns in a row, the pipe is quiet again.
+//   instead of spinning on the CPU the flooding child needs. A turn that read less than 256 KiB
+//   in all sleeps 500 µs, data or not, when every busy pipe has its 1 MiB kernel buffer (room
+//   for 2 ms at 500 MB/s): waking for each write of a child writing 8 KiB at a time took about
+//   half the supervisor's CPU in a flood, and on two cores the flooding child needs that CPU.
+//   Reads are gathered and handed over 256 KiB at a time, or after 1 ms (each chunk handed over
+//   costs a file write and some bookkeeping). Found empty 4 turns in a row, the pipe is quiet
+//   again.
 // A sweep every second polls the quiet pipes too: a lost signal could delay output by that
 // much, never stall a child.
 export class PipeReader {
@@ -68,8 +75,9 @@ export class PipeReader {
   private readonly spareBuffers: ReadBuffer[] = [];
   private listening = false;
   private sweep: ReturnType<typeof setInterval> | null = null;
-  // Times a pipe became busy (for tests).
+  // Times a pipe became busy, and turns that slept to gather (for tests).
   busySpells = 0;
+  gatherTurns = 0;
 
   // sweepMs: how often the quiet pipes are polled without a signal.
   constructor(private readonly sweepMs = SWEEP_MS) {}
@@ -108,7 +116,7 @@ export class PipeReader {
   private check(): void {
     if (this.pipes.size === 0) return;
     const set = this.pollSetNow();
-    if (pollNow(set.at, set.count) <= 0) return;
+    if (pollNow(ptr(set.fds), set.count) <= 0) return;
     for (let i = 0; i < set.count; i++) {
       // struct pollfd { int fd; short events; short revents; }: revents is the high half.
       if ((set.fds[2 * i + 1] as number) >>> 16 === 0) continue;
@@ -158,23 +166,27 @@ export class PipeReader {
 
   // One read of every busy pipe. If none had anything, waits up to IDLE_WAIT for one to get
   // some, as a blocking reader would: a flooding child is often just descheduled, and a
-  // supervisor spinning on empty reads would take the CPU it needs.
+  // supervisor spinning on empty reads would take the CPU it needs. If they had only a little,
+  // sleeps GATHER_WAIT so that the next reads take more at once.
   private busyTurn(): void {
     this.turnScheduled = false;
-    let any = false;
-    for (const w of this.busy) if (this.readBusy(w)) any = true;
+    let got = 0;
+    for (const w of this.busy) got += this.readBusy(w);
     if (this.busy.size === 0) return;
-    if (!any) {
+    if (got === 0) {
       const set = this.busyPollSetNow();
-      pollFor(set.at, set.count, IDLE_WAIT);
+      pollFor(ptr(set.fds), set.count, ptr(IDLE_WAIT));
+    } else if (got < GATHER_BYTES && this.allBusyGrown()) {
+      this.gatherTurns++;
+      sleepFor(ptr(GATHER_WAIT));
     }
     this.scheduleTurn();
   }
 
-  // One read of a busy pipe, into the pipe's own buffer after what it holds already; true if it
-  // brought anything. What it holds goes to onData once it is worth a write (HELD_BYTES), has
+  // One read of a busy pipe, into the pipe's own buffer after what it holds already; the bytes
+  // it brought. What it holds goes to onData once it is worth a write (HELD_BYTES), has
   // waited HELD_MS, or the pipe ended or turns quiet: found empty IDLE_TURNS turns in a row.
-  private readBusy(w: Watched): boolean {
+  private readBusy(w: Watched): number {
     w.held ??= this.spareBuffers.pop() ?? readBuffer(BUSY_READ_BYTES);
     const room = w.held.bytes.length - w.heldBytes;
     const n = readSome(w.fd, (w.held.at + w.heldBytes) as Pointer, room);
@@ -185,7 +197,7 @@ export class PipeReader {
       if (w.heldBytes >= HELD_BYTES || n === room) this.flush(w);
     }
     if (w.heldBytes > 0 && performance.now() - w.heldSince >= HELD_MS) this.flush(w);
-    if (n > 0 || (n === 0 && ++w.idleTurns < IDLE_TURNS)) return n > 0;
+    if (n > 0 || (n === 0 && ++w.idleTurns < IDLE_TURNS)) return Math.max(n, 0);
     this.flush(w);
     if (this.spareBuffers.length < MAX_SPARE_BUFFERS) this.spareBuffers.push(w.held);
     w.held = null;
@@ -194,12 +206,17 @@ export class PipeReader {
     this.busyPollSet = null;
     if (n === ENDED) {
       this.end(w);
-      return false;
+      return 0;
     }
     // Quiet again. Output written before its signals came back on sent none: read it now.
     setReadFlags(w.fd, true);
     this.readQuiet(w);
-    return false;
+    return 0;
+  }
+
+  private allBusyGrown(): boolean {
+    for (const w of this.busy) if (!w.grown.grown) return false;
+    return true;
   }
 
   private flush(w: Watched): void {
@@ -253,9 +270,9 @@ function deliver(w: Watched, bytes: Uint8Array): void {
   }
 }
 
+// struct pollfd[]: small, so its address is taken at each call (see IDLE_WAIT).
 interface PollSet {
   fds: Int32Array;
-  at: Pointer;
   count: number;
 }
 
@@ -266,7 +283,7 @@ function pollSetOf(fds: Iterable<number>): PollSet {
     set[2 * i] = fd;
     set[2 * i + 1] = POLL_EVENTS; // events (low half), revents 0
   });
-  return { fds: set, at: ptr(set), count: list.length };
+  return { fds: set, count: list.length };
 }
 
 function readBuffer(size: number): ReadBuffer {
