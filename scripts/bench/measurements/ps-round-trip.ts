@@ -17,6 +17,7 @@ export const psRoundTrip: Measurement = {
     ).join("\n");
     const d = new BenchDaemon(ctx.bin, ctx.tmpRoot).configure(toml);
     const samples: number[] = [];
+    const floor: number[] = [];
     try {
       await d.start();
       await d.waitRunning(CHILDREN);
@@ -30,17 +31,31 @@ export const psRoundTrip: Measurement = {
         samples.push(nowMs() - t0);
         if (code !== 0) throw new Error(`tend ps exited ${code} on run ${i + 1}`);
       }
+      // The same for `tend --version`: the runtime's start and the client bundle, no request.
+      for (let i = 0; i < runs; i++) {
+        const t0 = nowMs();
+        const p = Bun.spawn([ctx.bin, "--version"], { stdio: ["ignore", "ignore", "ignore"] });
+        await p.exited;
+        floor.push(nowMs() - t0);
+      }
     } finally {
       for (const p of await d.stop()) ctx.problem(`ps round trip: ${p}`);
     }
     const s = summarize(samples)!;
-    ctx.log(`tend ps: ${fmtMs(s)}`);
+    const f = summarize(floor)!;
+    ctx.log(`tend ps: ${fmtMs(s)}; tend --version: ${fmtMs(f)}`);
     return [
       {
         metric: `\`tend ps\` round trip, ${CHILDREN} processes (whole CLI process)`,
         result: fmtMs(s),
         target: `< ${TARGET_MEDIAN_MS} ms median`,
         met: s.median < TARGET_MEDIAN_MS,
+      },
+      {
+        metric: "`tend --version`, the same way (start-up alone: runtime and client bundle)",
+        result: fmtMs(f),
+        target: "—",
+        met: null,
       },
     ];
   },
