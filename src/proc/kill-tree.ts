@@ -1,4 +1,4 @@
-import { pidTakenByOther, scanProcessesShared } from "./proc-fs.ts";
+import { nextProcTable, pidTakenByOther, sharedProcTable } from "./proc-fs.ts";
 import { signalNumber } from "./signals.ts";
 import { findTree, leaderIn, type TreeQuery } from "./tree.ts";
 
@@ -47,16 +47,15 @@ function send(pid: number, sig: number): void {
 export async function stopTree(opts: StopTreeOptions): Promise<StopTreeResult> {
   const sig = signalNumber(opts.signal) ?? 15;
   const pollMs = opts.pollMs ?? 10;
-  // Stops begun in the same moment (tend down) share one scan.
-  const procs = scanProcessesShared(1);
+  // Stops asked for in the same moment (tend down) share one scan.
+  const procs = await nextProcTable();
   let tree = findTree(opts, procs);
   const found = tree.length;
   // The group gets the signal once; members outside it (setsid) get it directly. Sending it
   // to each group member as well would deliver it twice, and many programs treat a second
   // SIGTERM as "quit now".
-  const pgid = new Map(procs.map((p) => [p.pid, p.pgid]));
   const leaderPid = leaderIn(opts, procs);
-  const outside = tree.filter((pid) => leaderPid === null || pgid.get(pid) !== leaderPid);
+  const outside = tree.filter((pid) => leaderPid === null || procs.get(pid)?.pgid !== leaderPid);
   if (leaderPid !== null) sendToGroup(opts, sig);
   for (const pid of outside) send(pid, sig);
   if (leaderPid !== null) sendToGroup(opts, 18);
@@ -69,10 +68,10 @@ export async function stopTree(opts: StopTreeOptions): Promise<StopTreeResult> {
   // SIGKILL cannot be caught or blocked, and it also ends a stopped process.
   for (const pid of tree) send(pid, 9);
   sendToGroup(opts, 9);
-  let survivors = await waitEmpty(opts, performance.now() + 5000, pollMs, () => {
-    for (const pid of findTree(opts)) send(pid, 9);
+  let survivors = await waitEmpty(opts, performance.now() + 5000, pollMs, (tree) => {
+    for (const pid of tree) send(pid, 9);
   });
-  if (survivors.length > 0) survivors = findTree(opts);
+  if (survivors.length > 0) survivors = findTree(opts, await nextProcTable());
   return { found, killed: true, survivors };
 }
 
@@ -80,12 +79,12 @@ async function waitEmpty(
   q: TreeQuery,
   deadline: number,
   pollMs: number,
-  each?: () => void,
+  each?: (tree: number[]) => void,
 ): Promise<number[]> {
   for (;;) {
     await Bun.sleep(Math.min(pollMs, Math.max(1, deadline - performance.now())));
-    const tree = findTree(q, scanProcessesShared(pollMs / 2));
+    const tree = findTree(q, sharedProcTable(pollMs / 2));
     if (tree.length === 0 || performance.now() >= deadline) return tree;
-    each?.();
+    each?.(tree);
   }
 }

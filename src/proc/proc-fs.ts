@@ -62,16 +62,103 @@ export function scanProcesses(): ProcStat[] {
   return out;
 }
 
-// Many stops at once (tend down with hundreds of processes) each poll for their trees; one scan
-// a few milliseconds old serves them all instead of one full scan per stop per poll.
-let shared: { atMs: number; procs: ProcStat[] } | null = null;
+// One scan of /proc, with the lookups a tree search needs, each built on first use: a search
+// then costs the size of the tree it finds, not a pass over every process on the host. Zombies
+// and this process are left out of the lookups (they are in `list`).
+export class ProcTable {
+  private pids: Map<number, ProcStat> | null = null;
+  private kids: Map<number, number[]> | null = null;
+  private groups: Map<number, number[]> | null = null;
+  private marked: Map<string, number[]> | null = null;
 
-export function scanProcessesShared(maxAgeMs: number): ProcStat[] {
+  constructor(readonly list: ProcStat[]) {}
+
+  get(pid: number): ProcStat | undefined {
+    this.pids ??= new Map(this.list.map((p) => [p.pid, p]));
+    return this.pids.get(pid);
+  }
+
+  // Live processes whose parent is `pid`.
+  childrenOf(pid: number): readonly number[] {
+    this.kids ??= indexBy(this.list, (p) => p.ppid);
+    return this.kids.get(pid) ?? NONE;
+  }
+
+  // Live members of process group `pgid`.
+  groupOf(pgid: number): readonly number[] {
+    this.groups ??= indexBy(this.list, (p) => p.pgid);
+    return this.groups.get(pgid) ?? NONE;
+  }
+
+  // Live children of this process whose environment carries `marker` (TEND_RUN=…).
+  ownChildrenMarked(marker: string): readonly number[] {
+    if (!this.marked) {
+      this.marked = new Map();
+      for (const pid of this.childrenOf(process.pid)) {
+        const p = this.get(pid) as ProcStat;
+        const m = runMarkerOf(p);
+        if (m === null) continue;
+        const list = this.marked.get(m);
+        if (list) list.push(pid);
+        else this.marked.set(m, [pid]);
+      }
+    }
+    return this.marked.get(marker) ?? NONE;
+  }
+}
+
+const NONE: readonly number[] = [];
+
+// A process a tree search may count: alive (not a zombie) and not this supervisor.
+export function isLiveOther(p: ProcStat): boolean {
+  return p.state !== "Z" && p.state !== "X" && p.pid !== process.pid;
+}
+
+function indexBy(list: ProcStat[], key: (p: ProcStat) => number): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (const p of list) {
+    if (!isLiveOther(p)) continue;
+    const k = key(p);
+    const l = out.get(k);
+    if (l) l.push(p.pid);
+    else out.set(k, [p.pid]);
+  }
+  return out;
+}
+
+export function scanProcTable(): ProcTable {
+  return new ProcTable(scanProcesses());
+}
+
+// Many stops at once (tend down with hundreds of processes) each need a scan. One begun on the
+// next turn of the event loop serves every stop asked for before it: it is as fresh as each of
+// them needs, and 500 stops cost one scan instead of 500 (about 10 ms each with 1000 processes).
+let next: Promise<ProcTable> | null = null;
+
+export function nextProcTable(): Promise<ProcTable> {
+  next ??= new Promise((resolve, reject) =>
+    setImmediate(() => {
+      next = null;
+      try {
+        resolve(scanProcTable());
+      } catch (err) {
+        reject(err);
+      }
+    }),
+  );
+  return next;
+}
+
+// Their polls then share one scan a few milliseconds old instead of one full scan per stop per
+// poll.
+let shared: { atMs: number; table: ProcTable } | null = null;
+
+export function sharedProcTable(maxAgeMs: number): ProcTable {
   const now = performance.now();
-  if (shared && now - shared.atMs <= maxAgeMs) return shared.procs;
-  const procs = scanProcesses();
-  shared = { atMs: performance.now(), procs };
-  return procs;
+  if (shared && now - shared.atMs <= maxAgeMs) return shared.table;
+  const table = scanProcTable();
+  shared = { atMs: performance.now(), table };
+  return table;
 }
 
 // The TEND_RUN entry of a process's environment, remembered per process (pid and start time):
@@ -117,9 +204,9 @@ export function isSameProcess(pid: number, startTicks: number | null): boolean {
 // True if `pid` now belongs to another process than the one started at `startTicks` (it was
 // reaped and the number handed out again), as /proc shows it now or in the scan `procs`. A pid
 // nobody holds is not taken; without a start time to compare, the pid is taken at its word.
-export function pidTakenByOther(pid: number, startTicks: number | null, procs?: ProcStat[]): boolean {
+export function pidTakenByOther(pid: number, startTicks: number | null, procs?: ProcTable): boolean {
   if (startTicks === null) return false;
-  const st = procs ? procs.find((p) => p.pid === pid) : readStat(pid);
+  const st = procs ? procs.get(pid) : readStat(pid);
   return st !== undefined && st !== null && st.startTicks !== startTicks;
 }
 

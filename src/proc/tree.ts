@@ -1,17 +1,20 @@
 import {
   childrenOfSelf,
   environHas,
+  isLiveOther,
   type ProcStat,
+  type ProcTable,
   pidTakenByOther,
   readStat,
   runMarkerOf,
-  scanProcesses,
+  scanProcTable,
 } from "./proc-fs.ts";
 import { spawnedPids } from "./spawn.ts";
 
 // Every live process that belongs to one run: the leader's process group, the leader's
 // descendants, and anything carrying the run's environment marker (which survives setsid and
-// double forks) together with its descendants. One /proc scan per call.
+// double forks) together with its descendants. findTree searches one /proc scan (a ProcTable),
+// its own unless given one.
 export interface TreeQuery {
   leaderPid: number | null;
   // The leader's /proc start time when known. Once the leader has been reaped its pid may be
@@ -29,33 +32,31 @@ export interface TreeQuery {
 // The leader's pid (and so its process group id) if it is still the leader's in `procs`; null
 // once the pid belongs to another process. A pid nobody holds is returned: the group may
 // outlive its leader.
-export function leaderIn(q: TreeQuery, procs: ProcStat[]): number | null {
+export function leaderIn(q: TreeQuery, procs: ProcTable): number | null {
   if (q.leaderPid === null || pidTakenByOther(q.leaderPid, q.leaderStartTicks ?? null, procs)) return null;
   return q.leaderPid;
 }
 
-export function findTree(q: TreeQuery, procs: ProcStat[] = scanProcesses()): number[] {
-  const self = process.pid;
+export function findTree(q: TreeQuery, procs: ProcTable = scanProcTable()): number[] {
   const leaderPid = leaderIn(q, procs);
-  const live = procs.filter((p) => p.state !== "Z" && p.state !== "X" && p.pid !== self);
-  const children = new Map<number, number[]>();
-  for (const p of live) {
-    const list = children.get(p.ppid);
-    if (list) list.push(p.pid);
-    else children.set(p.ppid, [p.pid]);
+  const roots: number[] = [];
+  if (leaderPid !== null) {
+    const leader = procs.get(leaderPid);
+    if (leader && isLiveOther(leader)) roots.push(leaderPid);
+    roots.push(...procs.groupOf(leaderPid));
+  }
+  if (q.marker !== null) {
+    if (q.markerScope === "reparented") roots.push(...procs.ownChildrenMarked(q.marker));
+    else
+      for (const p of procs.list)
+        if (isLiveOther(p) && inScope(q, p) && runMarkerOf(p) === q.marker && owned(q, p)) roots.push(p.pid);
   }
   const found = new Set<number>();
-  const roots: number[] = [];
-  for (const p of live) {
-    if (leaderPid !== null && (p.pid === leaderPid || p.pgid === leaderPid)) roots.push(p.pid);
-    else if (q.marker !== null && inScope(q, p) && runMarkerOf(p) === q.marker && owned(q, p))
-      roots.push(p.pid);
-  }
   while (roots.length > 0) {
     const pid = roots.pop() as number;
     if (found.has(pid)) continue;
     found.add(pid);
-    for (const c of children.get(pid) ?? []) roots.push(c);
+    roots.push(...procs.childrenOf(pid));
   }
   return [...found];
 }
