@@ -36,9 +36,9 @@ export function bundleFor(argv: readonly string[]): "client" | "full" {
   if (verb === undefined) return "full";
   if (VERSION_FLAGS.includes(verb)) return rest.length === 0 ? "client" : "full";
   if (!CLIENT_VERBS.includes(verb)) return "full";
-  const end = rest.indexOf("--");
-  const options = end === -1 ? rest : rest.slice(0, end);
-  const readsConfig = options.some(
+  // Anywhere on the line, even after `--`: a flag may take `--` as its value, and then what
+  // follows is still read as options. A command after `--` that has a -c costs start-up only.
+  const readsConfig = rest.some(
     (a) => a === "-c" || a === "--config" || a.startsWith("-c=") || a.startsWith("--config="),
   );
   return readsConfig ? "full" : "client";

@@ -1,4 +1,5 @@
 import { readdirSync, statSync } from "node:fs";
+import { release } from "node:os";
 import { environHas, type ProcStat, scanProcesses } from "../proc/proc-fs.ts";
 
 export interface TreeUsage {
@@ -57,11 +58,19 @@ export function sampleTrees(roots: TreeRoot[], procs: ProcStat[] = scanProcesses
 
 // Since Linux 6.2 a stat() of /proc/PID/fd gives the number of open fds as its size: one call
 // instead of listing the directory (a quarter of a tick's time with 500 processes). Older
-// kernels say 0, and then the directory is listed.
+// kernels say 0 there; they, and any kernel whose release does not read as Linux 6.2 or later,
+// get the directory listed.
+const FD_COUNT_BY_STAT = (() => {
+  const [major = 0, minor = 0] = release()
+    .split(".")
+    .map((n) => Number.parseInt(n, 10));
+  return major > 6 || (major === 6 && minor >= 2);
+})();
+
 function countFds(pid: number): number {
   const dir = `/proc/${pid}/fd`;
   try {
-    return statSync(dir).size || readdirSync(dir).length;
+    return (FD_COUNT_BY_STAT && statSync(dir).size) || readdirSync(dir).length;
   } catch {
     return 0;
   }

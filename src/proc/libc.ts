@@ -1,6 +1,6 @@
 import { dlopen, FFIType, type Pointer, ptr, read } from "bun:ffi";
 
-// The few libc calls Bun does not expose. Loaded lazily so client verbs never pay for dlopen.
+// The few libc calls Bun does not expose, loaded on first use. Client verbs load only isatty.
 const WNOHANG = 1;
 const PR_SET_CHILD_SUBREAPER = 36;
 const LOCK_EX = 2;
