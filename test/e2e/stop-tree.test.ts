@@ -20,10 +20,14 @@ async function readyTree(
   const lines = withGrandchild ? [/^ready \d+$/m, /^grandchild \d+$/m] : [/^ready \d+$/m];
   await d.waitState(name, "running");
   return waitFor(`${name} to print ${lines.join(" and ")} and have ${minMembers} live processes`, () => {
-    // The log first: a pid it names must already be in the tree read after it.
+    // The log first: a pid it names must already be in the tree read after it. The read may
+    // still miss it for a moment (a process in the middle of exec shows an empty environment),
+    // so every named pid must be there too.
     const log = d.log(name);
+    const named = lines.map((line) => Number(line.exec(log)?.[0].split(" ")[1] ?? Number.NaN));
     const ids = d.processPids(name).flatMap((pid) => procId(pid) ?? []);
-    if (!lines.every((line) => line.test(log)) || ids.length < minMembers)
+    const found = new Set(ids.map((x) => x.pid));
+    if (!named.every((pid) => found.has(pid)) || ids.length < minMembers)
       throw new Error(`log ${JSON.stringify(log)}, pids ${ids.map((x) => x.pid).join(" ")}`);
     return ids;
   });
