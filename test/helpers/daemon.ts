@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ProcessDetail } from "../../src/domain/control.ts";
 import type { ProcessState, RunRecord } from "../../src/domain/types.ts";
+import { untilCleanedUp } from "./leftovers.ts";
 import { killAll, pidsWithEnv, processesWithEnv } from "./pids.ts";
 import { tempDir } from "./temp.ts";
 import { waitFor } from "./wait.ts";
@@ -54,9 +55,11 @@ export class TestDaemon {
   upEnv: Record<string, string> = {};
   // Every `tend up` this test spawned, so dispose can end the ones still running.
   private readonly ups: Subprocess[] = [];
+  private readonly untrack: () => void;
 
   constructor(processesToml: string, supervisorExtra = "") {
     this.dir = tempDir();
+    this.untrack = untilCleanedUp(() => this[Symbol.asyncDispose]());
     this.socket = join(this.dir.path, "run/tend.sock");
     this.configPath = join(this.dir.path, "tend.toml");
     this.logDir = join(this.dir.path, "logs");
@@ -208,6 +211,7 @@ export class TestDaemon {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
+    this.untrack();
     try {
       const live = this.ups.filter(running);
       for (const p of live) p.kill("SIGTERM");

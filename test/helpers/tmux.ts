@@ -1,7 +1,11 @@
+import { untilCleanedUp } from "./leftovers.ts";
+
 // A tmux server of the test's own (-L private socket), so a test drives a real terminal of a
 // fixed size and never touches anyone else's sessions. Dispose kills that server only.
 export class Tmux {
   readonly socketName = `tend-test-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+
+  private untrack: () => void = () => {};
 
   constructor(private readonly env: Record<string, string> = {}) {}
 
@@ -32,6 +36,7 @@ export class Tmux {
       ...size,
       "sh",
     );
+    this.untrack = untilCleanedUp(() => this[Symbol.dispose]());
     return this;
   }
 
@@ -56,6 +61,7 @@ export class Tmux {
   }
 
   [Symbol.dispose](): void {
+    this.untrack();
     Bun.spawnSync(["tmux", "-L", this.socketName, "kill-server"], { stdio: ["ignore", "ignore", "ignore"] });
   }
 }
