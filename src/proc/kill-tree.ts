@@ -1,4 +1,4 @@
-import { nextProcTable, pidTakenByOther, sharedProcTable } from "./proc-fs.ts";
+import { nextProcTable, pidTakenByOther } from "./proc-fs.ts";
 import { signalNumber } from "./signals.ts";
 import { findTree, leaderIn, type TreeQuery } from "./tree.ts";
 
@@ -83,7 +83,7 @@ async function waitEmpty(
 ): Promise<number[]> {
   for (;;) {
     await Bun.sleep(Math.min(pollMs, Math.max(1, deadline - performance.now())));
-    const tree = findTree(q, sharedProcTable(pollMs / 2));
+    const tree = findTree(q, await nextProcTable());
     if (tree.length === 0 || performance.now() >= deadline) return tree;
     each?.(tree);
   }

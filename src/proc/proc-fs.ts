@@ -130,9 +130,10 @@ export function scanProcTable(): ProcTable {
   return new ProcTable(scanProcesses());
 }
 
-// Many stops at once (tend down with hundreds of processes) each need a scan. One begun on the
-// next turn of the event loop serves every stop asked for before it: it is as fresh as each of
-// them needs, and 500 stops cost one scan instead of 500 (about 10 ms each with 1000 processes).
+// Many stops at once (tend down with hundreds of processes) each need a scan, first and then
+// at every poll. One begun on the next turn of the event loop serves every caller that asked
+// before it: it is as fresh as each of them needs, and 500 stops cost one scan per round
+// instead of 500 (about 10 ms each with 1000 processes).
 let next: Promise<ProcTable> | null = null;
 
 export function nextProcTable(): Promise<ProcTable> {
@@ -147,18 +148,6 @@ export function nextProcTable(): Promise<ProcTable> {
     }),
   );
   return next;
-}
-
-// Their polls then share one scan a few milliseconds old instead of one full scan per stop per
-// poll.
-let shared: { atMs: number; table: ProcTable } | null = null;
-
-export function sharedProcTable(maxAgeMs: number): ProcTable {
-  const now = performance.now();
-  if (shared && now - shared.atMs <= maxAgeMs) return shared.table;
-  const table = scanProcTable();
-  shared = { atMs: performance.now(), table };
-  return table;
 }
 
 // The TEND_RUN entry of a process's environment, remembered per process (pid and start time):
