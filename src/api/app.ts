@@ -23,7 +23,7 @@ export function createApp(control: Control, opts: AppOptions = {}) {
     .onError(({ error, code }) => errorResponse(error, code))
     .use(processRoutes(control))
     .use(logRoutes(control))
-    .use(debugRoutes(control, opts.heap ?? (() => null)))
+    .use(debugRoutes(control, opts.heap))
     .use(metricsRoutes(control))
     .use(
       systemRoutes(

@@ -1,3 +1,4 @@
+import { VERSION_FLAGS } from "../entry/choose.ts";
 import { VERSION } from "../version.ts";
 import { parseArgs } from "./args.ts";
 import { CliError, EXIT, usageError } from "./cli-error.ts";
@@ -9,7 +10,7 @@ import type { Io } from "./io.ts";
 export function runVerb(commands: readonly Command[], argv: string[], io: Io): Promise<number> {
   return reportErrors(io, async () => {
     const [verb = "", ...rest] = argv;
-    if (verb === "--version" || verb === "-V" || verb === "version") {
+    if (VERSION_FLAGS.includes(verb)) {
       io.out(`tend ${VERSION}\n`);
       return EXIT.ok;
     }

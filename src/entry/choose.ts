@@ -26,7 +26,8 @@ export const CLIENT_VERBS: readonly string[] = [
   "down",
 ];
 
-const VERSION_FLAGS = ["--version", "-V", "version"];
+// What asks for the version instead of a verb (src/cli/run-verb.ts answers them).
+export const VERSION_FLAGS: readonly string[] = ["--version", "-V", "version"];
 
 // "client" only for a client verb (or --version) whose options cannot include -c FILE: reading a
 // config file needs the full bundle. Anything else, including every mistake, goes to the full

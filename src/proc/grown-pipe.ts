@@ -10,8 +10,13 @@ let grownPipes = 0;
 
 export class GrownPipe {
   private tried = false;
-  grown = false; // holds GROWN_PIPE_BYTES
+  private grown = false;
   constructor(private readonly fd: number) {}
+
+  // Whether the pipe holds GROWN_PIPE_BYTES.
+  get isGrown(): boolean {
+    return this.grown;
+  }
 
   grow(): void {
     if (this.tried || grownPipes >= MAX_GROWN_PIPES) return;

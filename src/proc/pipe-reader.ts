@@ -197,7 +197,7 @@ export class PipeReader {
       if (w.heldBytes >= HELD_BYTES || n === room) this.flush(w);
     }
     if (w.heldBytes > 0 && performance.now() - w.heldSince >= HELD_MS) this.flush(w);
-    if (n > 0 || (n === 0 && ++w.idleTurns < IDLE_TURNS)) return Math.max(n, 0);
+    if (n > 0 || (n === 0 && ++w.idleTurns < IDLE_TURNS)) return n;
     this.flush(w);
     if (this.spareBuffers.length < MAX_SPARE_BUFFERS) this.spareBuffers.push(w.held);
     w.held = null;
@@ -215,7 +215,7 @@ export class PipeReader {
   }
 
   private allBusyGrown(): boolean {
-    for (const w of this.busy) if (!w.grown.grown) return false;
+    for (const w of this.busy) if (!w.grown.isGrown) return false;
     return true;
   }
 
