@@ -1,5 +1,5 @@
 import { chmodSync, closeSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { nowMs, waitFor } from "../clock.ts";
 import { BenchDaemon, processToml } from "../daemon.ts";
 import { cpuMs } from "../proc.ts";
@@ -82,9 +82,16 @@ function verify(logDir: string): { files: number; lines: number } {
   return { files: files.length, lines };
 }
 
+// Writes the last run's 200 MB out to the disk before the next run starts: the kernel's writeback
+// of it would otherwise take CPU from whichever run comes next.
+function settle(): void {
+  Bun.spawnSync(["sync"]);
+}
+
 const STAMP_BYTES = "2030-01-01T00:00:00.000Z ".length;
 
 async function underTend(ctx: BenchContext, check: boolean, timestamps = false): Promise<Run> {
+  settle();
   // With timestamps every line grows by its prefix.
   const expected = timestamps ? BYTES + (BYTES / LINE.length) * STAMP_BYTES : BYTES;
   const d = new BenchDaemon(ctx.bin, ctx.tmpRoot);
@@ -142,6 +149,7 @@ async function underTend(ctx: BenchContext, check: boolean, timestamps = false):
 
 // The same child with its stdout straight to a file: bytes are in the file when it is done.
 async function direct(ctx: BenchContext): Promise<number> {
+  settle();
   const d = new BenchDaemon(ctx.bin, ctx.tmpRoot); // only for its temp dir and cleanup
   const marks = join(d.dir, "marks");
   writeFileSync(marks, "");
@@ -159,6 +167,35 @@ async function direct(ctx: BenchContext): Promise<number> {
   }
 }
 
+const FLOOR_SCRIPT = join(dirname(import.meta.dir), "pipe-floor.py");
+
+// The same child under scripts/bench/pipe-floor.py, a reader that only copies the pipe to a file:
+// child start → every byte in the file (the reader exits once it has copied the last one). With
+// `ownSession` the child gets a session of its own, as under tend. Null without python3.
+async function pipeFloor(ctx: BenchContext, ownSession: boolean): Promise<number | null> {
+  const python = Bun.which("python3");
+  if (!python) return null;
+  settle();
+  const d = new BenchDaemon(ctx.bin, ctx.tmpRoot); // only for its temp dir and cleanup
+  const marks = join(d.dir, "marks");
+  writeFileSync(marks, "");
+  const file = join(d.dir, "floor.log");
+  try {
+    const argv = [python, FLOOR_SCRIPT, ...(ownSession ? ["--setsid"] : []), file, writeChild(d.dir, marks)];
+    const p = Bun.spawn(argv, {
+      stdio: ["ignore", "ignore", "inherit"],
+      env: d.env,
+    });
+    if ((await p.exited) !== 0) throw new Error(`pipe-floor.py exited ${p.exitCode}`);
+    const doneAt = nowMs();
+    const size = statSync(file).size;
+    if (size !== BYTES) throw new Error(`pipe-floor.py wrote ${size} bytes, expected ${BYTES}`);
+    return doneAt - (marksOf(marks).S as number);
+  } finally {
+    await d.stop();
+  }
+}
+
 // ../shared/bench-peers row 5 as a ratio: a child writing 200 MB to stdout under tend (default
 // capture, log_max_size 5MiB) against the same child writing straight to a file. Runs alternate
 // so load on the host weighs on both alike.
@@ -168,18 +205,30 @@ export const logThroughput: Measurement = {
     const reps = ctx.quick ? 1 : 3;
     const runs: Run[] = [];
     const directMs: number[] = [];
+    const floorMs: number[] = [];
+    const floorOwnSessionMs: number[] = [];
     for (let i = 0; i < reps; i++) {
       directMs.push(await direct(ctx));
+      const floor = await pipeFloor(ctx, false);
+      const floorOwnSession = await pipeFloor(ctx, true);
+      if (floor !== null) floorMs.push(floor);
+      if (floorOwnSession !== null) floorOwnSessionMs.push(floorOwnSession);
       runs.push(await underTend(ctx, i === reps - 1));
       const r = runs[i]!;
+      const floors =
+        floor === null || floorOwnSession === null
+          ? "(no python3)"
+          : `${fmt(floor)} ms, child in its own session ${fmt(floorOwnSession)} ms`;
       ctx.log(
-        `log throughput #${i + 1}: direct ${fmt(directMs[i]!)} ms; tend: writer ${fmt(r.writerMs)} ms, all on disk ${fmt(r.diskMs)} ms, CPU ${r.cpuMs === null ? "?" : fmt(r.cpuMs)} ms`,
+        `log throughput #${i + 1}: direct ${fmt(directMs[i]!)} ms; pipe floor ${floors}; tend: writer ${fmt(r.writerMs)} ms, all on disk ${fmt(r.diskMs)} ms, CPU ${r.cpuMs === null ? "?" : fmt(r.cpuMs)} ms`,
       );
     }
     const base = summarize(directMs)!.median;
     const disk = summarize(runs.map((r) => r.diskMs))!.median;
     const writer = summarize(runs.map((r) => r.writerMs))!.median;
     const cpu = summarize(runs.flatMap((r) => (r.cpuMs === null ? [] : [r.cpuMs])));
+    const floor = summarize(floorMs)?.median;
+    const floorOwnSession = summarize(floorOwnSessionMs)?.median;
     const where = `${BYTES / 1e6} MB of 100-byte lines, log_max_size ${MAX_SIZE}, scratch ${ctx.tmpRoot}, median of ${reps}`;
     // The line-by-line path: every line gets a timestamp prefix, as with a subscriber.
     const stamped: Run[] = [];
@@ -196,6 +245,26 @@ export const logThroughput: Measurement = {
       {
         metric: "Log throughput: the child's own run time under tend (back-pressure), ratio to direct",
         result: `${fmt(writer / base)}× (${fmt(writer)} ms)${cpu ? `; supervisor CPU ${fmt(cpu.median)} ms` : ""}`,
+        target: "",
+        met: null,
+      },
+      {
+        metric:
+          "Pipe floor: the child under scripts/bench/pipe-floor.py (copies the pipe to a file, nothing else), ratio to direct; tend's ratio to it",
+        result:
+          floor === undefined
+            ? "not measured (no python3)"
+            : `${fmt(floor / base)}× (${fmt(floor)} ms); tend ${fmt(disk / floor)}× the floor`,
+        target: "",
+        met: null,
+      },
+      {
+        metric:
+          "Pipe floor with the child in a session of its own, as tend starts children (`pipe-floor.py --setsid`), ratio to direct; tend's ratio to it",
+        result:
+          floorOwnSession === undefined
+            ? "not measured (no python3)"
+            : `${fmt(floorOwnSession / base)}× (${fmt(floorOwnSession)} ms); tend ${fmt(disk / floorOwnSession)}× this floor`,
         target: "",
         met: null,
       },
