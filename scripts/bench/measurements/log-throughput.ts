@@ -235,6 +235,15 @@ export const logThroughput: Measurement = {
     for (let i = 0; i < reps; i++) stamped.push(await underTend(ctx, false, true));
     const stampedDisk = summarize(stamped.map((r) => r.diskMs))!.median;
     ctx.log(`log throughput with timestamps: ${stamped.map((r) => fmt(r.diskMs)).join(", ")} ms`);
+    const floorRow = (what: string, ms: number | undefined): Row => ({
+      metric: `${what}, ratio to direct; tend's ratio to it`,
+      result:
+        ms === undefined
+          ? "not measured (no python3)"
+          : `${fmt(ms / base)}× (${fmt(ms)} ms); tend ${fmt(disk / ms)}×`,
+      target: "",
+      met: null,
+    });
     const rows: Row[] = [
       {
         metric: `Log throughput: child start → every byte in the log files, ratio to the child writing to a file (${where})`,
@@ -248,26 +257,14 @@ export const logThroughput: Measurement = {
         target: "",
         met: null,
       },
-      {
-        metric:
-          "Pipe floor: the child under scripts/bench/pipe-floor.py (copies the pipe to a file, nothing else), ratio to direct; tend's ratio to it",
-        result:
-          floor === undefined
-            ? "not measured (no python3)"
-            : `${fmt(floor / base)}× (${fmt(floor)} ms); tend ${fmt(disk / floor)}× the floor`,
-        target: "",
-        met: null,
-      },
-      {
-        metric:
-          "Pipe floor with the child in a session of its own, as tend starts children (`pipe-floor.py --setsid`), ratio to direct; tend's ratio to it",
-        result:
-          floorOwnSession === undefined
-            ? "not measured (no python3)"
-            : `${fmt(floorOwnSession / base)}× (${fmt(floorOwnSession)} ms); tend ${fmt(disk / floorOwnSession)}× this floor`,
-        target: "",
-        met: null,
-      },
+      floorRow(
+        "Pipe floor: the child under scripts/bench/pipe-floor.py (copies the pipe to a file, nothing else)",
+        floor,
+      ),
+      floorRow(
+        "Pipe floor with the child in a session of its own, as tend starts children (`pipe-floor.py --setsid`)",
+        floorOwnSession,
+      ),
       {
         metric: "Log throughput with log_timestamps (every line cut and prefixed), ratio to direct",
         result: `${fmt(stampedDisk / base)}× (${fmt(stampedDisk)} ms)`,
