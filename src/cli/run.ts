@@ -17,9 +17,10 @@ export function run(argv: string[], io: Io): Promise<number> {
   const [verb, ...rest] = argv;
   if (verb === undefined || verb === "help" || verb === "--help" || verb === "-h") {
     return reportErrors(io, async () => {
-      if (rest[0] !== undefined && !findCommand(rest[0]))
-        throw usageError(`tend help: unknown command "${rest[0]}"`);
-      io.out(help(rest[0]));
+      const topic = rest[0];
+      const cmd = topic === undefined ? undefined : findCommand(topic);
+      if (topic !== undefined && !cmd) throw usageError(`tend help: unknown command "${topic}"`);
+      io.out(cmd ? verbHelp(cmd) : overview());
       return verb === undefined ? EXIT.usage : EXIT.ok;
     });
   }
@@ -27,11 +28,8 @@ export function run(argv: string[], io: Io): Promise<number> {
   return runVerb(COMMANDS, argv, io);
 }
 
-export function help(verb?: string): string {
-  if (verb) {
-    const cmd = findCommand(verb);
-    return cmd ? verbHelp(cmd) : `tend: unknown command "${verb}"\n`;
-  }
+// Every verb with its summary: `tend`, `tend help`.
+function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return `tend ${VERSION}: a process supervisor for one Linux host\n\nusage: tend VERB [options]\n\n${lines.join("\n")}\n\ntend help VERB for a verb's options. Exit codes: 0 ok, 1 refused or failed, 2 usage, 3 supervisor unreachable.\n`;
