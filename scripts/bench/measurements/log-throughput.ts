@@ -147,51 +147,37 @@ async function underTend(ctx: BenchContext, check: boolean, timestamps = false):
   }
 }
 
-// The same child with its stdout straight to a file: bytes are in the file when it is done.
-async function direct(ctx: BenchContext): Promise<number> {
-  settle();
-  const d = new BenchDaemon(ctx.bin, ctx.tmpRoot); // only for its temp dir and cleanup
-  const marks = join(d.dir, "marks");
-  writeFileSync(marks, "");
-  const out = openSync(join(d.dir, "direct.log"), "w");
-  try {
-    const p = Bun.spawn([writeChild(d.dir, marks)], { stdio: ["ignore", out, "inherit"], env: d.env });
-    if ((await p.exited) !== 0) throw new Error(`direct writer exited ${p.exitCode}`);
-    const size = statSync(join(d.dir, "direct.log")).size;
-    if (size !== BYTES) throw new Error(`direct writer wrote ${size} bytes, expected ${BYTES}`);
-    const m = marksOf(marks);
-    return (m.E as number) - (m.S as number);
-  } finally {
-    closeSync(out);
-    await d.stop();
-  }
-}
-
 const FLOOR_SCRIPT = join(dirname(import.meta.dir), "pipe-floor.py");
 
-// The same child under scripts/bench/pipe-floor.py, a reader that only copies the pipe to a file:
-// child start → every byte in the file (the reader exits once it has copied the last one). With
-// `ownSession` the child gets a session of its own, as under tend. Null without python3.
-async function pipeFloor(ctx: BenchContext, ownSession: boolean): Promise<number | null> {
-  const python = Bun.which("python3");
-  if (!python) return null;
+// The same child without tend: its stdout straight to a file or, given `floor`, through a pipe
+// that scripts/bench/pipe-floor.py copies to the file and nothing else, with the child in the
+// reader's session or (ownSession) in one of its own, as under tend. Child start → every byte in
+// the file, which is when the process spawned here exits.
+interface Floor {
+  python: string;
+  ownSession: boolean;
+}
+
+async function alone(ctx: BenchContext, floor?: Floor): Promise<number> {
   settle();
   const d = new BenchDaemon(ctx.bin, ctx.tmpRoot); // only for its temp dir and cleanup
   const marks = join(d.dir, "marks");
   writeFileSync(marks, "");
-  const file = join(d.dir, "floor.log");
+  const file = join(d.dir, "out.log");
+  const child = writeChild(d.dir, marks);
+  const out = floor ? "ignore" : openSync(file, "w");
   try {
-    const argv = [python, FLOOR_SCRIPT, ...(ownSession ? ["--setsid"] : []), file, writeChild(d.dir, marks)];
-    const p = Bun.spawn(argv, {
-      stdio: ["ignore", "ignore", "inherit"],
-      env: d.env,
-    });
-    if ((await p.exited) !== 0) throw new Error(`pipe-floor.py exited ${p.exitCode}`);
+    const argv = floor
+      ? [floor.python, FLOOR_SCRIPT, ...(floor.ownSession ? ["--setsid"] : []), file, child]
+      : [child];
+    const p = Bun.spawn(argv, { stdio: ["ignore", out, "inherit"], env: d.env });
+    if ((await p.exited) !== 0) throw new Error(`${argv.join(" ")} exited ${p.exitCode}`);
     const doneAt = nowMs();
     const size = statSync(file).size;
-    if (size !== BYTES) throw new Error(`pipe-floor.py wrote ${size} bytes, expected ${BYTES}`);
+    if (size !== BYTES) throw new Error(`${argv.join(" ")}: ${file} holds ${size} bytes, expected ${BYTES}`);
     return doneAt - (marksOf(marks).S as number);
   } finally {
+    if (typeof out === "number") closeSync(out);
     await d.stop();
   }
 }
@@ -207,18 +193,18 @@ export const logThroughput: Measurement = {
     const directMs: number[] = [];
     const floorMs: number[] = [];
     const floorOwnSessionMs: number[] = [];
+    const python = Bun.which("python3"); // for the pipe floor
     for (let i = 0; i < reps; i++) {
-      directMs.push(await direct(ctx));
-      const floor = await pipeFloor(ctx, false);
-      const floorOwnSession = await pipeFloor(ctx, true);
-      if (floor !== null) floorMs.push(floor);
-      if (floorOwnSession !== null) floorOwnSessionMs.push(floorOwnSession);
+      directMs.push(await alone(ctx));
+      if (python) {
+        floorMs.push(await alone(ctx, { python, ownSession: false }));
+        floorOwnSessionMs.push(await alone(ctx, { python, ownSession: true }));
+      }
       runs.push(await underTend(ctx, i === reps - 1));
       const r = runs[i]!;
-      const floors =
-        floor === null || floorOwnSession === null
-          ? "(no python3)"
-          : `${fmt(floor)} ms, child in its own session ${fmt(floorOwnSession)} ms`;
+      const floors = python
+        ? `${fmt(floorMs[i]!)} ms, child in its own session ${fmt(floorOwnSessionMs[i]!)} ms`
+        : "(no python3)";
       ctx.log(
         `log throughput #${i + 1}: direct ${fmt(directMs[i]!)} ms; pipe floor ${floors}; tend: writer ${fmt(r.writerMs)} ms, all on disk ${fmt(r.diskMs)} ms, CPU ${r.cpuMs === null ? "?" : fmt(r.cpuMs)} ms`,
       );

@@ -6,6 +6,18 @@ import type { Measurement } from "../types.ts";
 const CHILDREN = 100;
 const TARGET_MEDIAN_MS = 30;
 
+// Wall time of each of `runs` runs of `argv`, start to exit; throws on a failed run.
+async function timeRuns(argv: string[], env: Record<string, string>, runs: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = nowMs();
+    const code = await Bun.spawn(argv, { env, stdio: ["ignore", "ignore", "ignore"] }).exited;
+    out.push(nowMs() - t0);
+    if (code !== 0) throw new Error(`${argv.join(" ")} exited ${code} on run ${i + 1}`);
+  }
+  return out;
+}
+
 // Wall time of a whole `tend ps` process (exec, connect, request, format, exit) against a
 // supervisor with 100 idle children: what an operator waits for at the prompt.
 export const psRoundTrip: Measurement = {
@@ -24,20 +36,9 @@ export const psRoundTrip: Measurement = {
       // One untimed run to warm the page cache for the 100 MB binary.
       const warm = await d.cli(["ps"]);
       if (warm.code !== 0) throw new Error(`tend ps exited ${warm.code}: ${warm.stderr.trim()}`);
-      for (let i = 0; i < runs; i++) {
-        const t0 = nowMs();
-        const p = Bun.spawn([ctx.bin, "ps"], { env: d.env, stdio: ["ignore", "ignore", "ignore"] });
-        const code = await p.exited;
-        samples.push(nowMs() - t0);
-        if (code !== 0) throw new Error(`tend ps exited ${code} on run ${i + 1}`);
-      }
+      samples.push(...(await timeRuns([ctx.bin, "ps"], d.env, runs)));
       // The same for `tend --version`: the runtime's start and the client bundle, no request.
-      for (let i = 0; i < runs; i++) {
-        const t0 = nowMs();
-        const p = Bun.spawn([ctx.bin, "--version"], { stdio: ["ignore", "ignore", "ignore"] });
-        await p.exited;
-        floor.push(nowMs() - t0);
-      }
+      floor.push(...(await timeRuns([ctx.bin, "--version"], d.env, runs)));
     } finally {
       for (const p of await d.stop()) ctx.problem(`ps round trip: ${p}`);
     }
