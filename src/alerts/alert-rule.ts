@@ -16,10 +16,15 @@ export interface AlertRule {
   retries: number;
 }
 
-// The short names an event answers to.
+// The short names an event answers to (the README's event catalogue lists them):
+// - crashed: a run ended by itself with a failure (`run.exited`, reason crashed), restarted or not;
+// - exited: the process came to rest after its runs (`process.exited` or `process.failed`);
+// - failed: tend gave up on it (`process.failed`);
+// - unhealthy: `health.changed` to unhealthy;
+// - restarted: a restart is on its way (`process.backoff`, or a start for `tend restart`).
 export function kindsOf(e: EventRecord): string[] {
   const kinds = [e.type];
-  if (e.type === "process.exited" && e.reason === "crashed") kinds.push("crashed");
+  if (e.type === "run.exited" && e.reason === "crashed") kinds.push("crashed");
   if (e.type === "process.exited" || e.type === "process.failed") kinds.push("exited");
   if (e.type === "process.failed") kinds.push("failed");
   if (e.type === "health.changed" && (e.details as { health?: string } | null)?.health === "unhealthy") {

@@ -74,6 +74,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       metrics,
       // A reload checks the file in a child too (load-isolated.ts).
       loadConfig: (path) => loadConfigIsolated(path),
+      report: (message) => log.error(message),
     });
     // Rebuilt when a reload changes [[alerts]].
     const alerter = new LiveAlerts(config.alerts, {
@@ -105,7 +106,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     });
     const specs = new Map(config.processes.map((p) => [p.name, p]));
     const recovered = await recoverOrphans(
-      store,
+      supervisor.records,
       systemClock,
       specs,
       (type, process, details) => {
@@ -136,11 +137,16 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         server.stop(true);
         try {
           unlinkSync(s.socketPath);
-        } catch {}
+        } catch {
+          // Already gone (removed by hand): nothing is left to clean up.
+        }
         uninstallReaper();
         reapOrphans();
         alerter.stop();
         logs.close();
+        if (!supervisor.records.flush())
+          log.error(`${supervisor.records.health().pendingWrites} records could not be written to the store`);
+        supervisor.records.close();
         store?.close();
         lock.release();
         systemd?.close();
@@ -193,7 +199,7 @@ function describeForLog(e: EventRecord): string | null {
   const d = e.details ?? {};
   if (e.type === "process.failed")
     return `${e.process}: failed (${e.reason})${d.error ? `: ${d.error}` : ""}`;
-  if (e.type === "process.exited" && e.reason === "crashed") {
+  if (e.type === "run.exited" && e.reason === "crashed") {
     return `${e.process}: pid ${d.pid} ${d.signal ? `killed by ${d.signal}` : `exited with code ${d.code}`}`;
   }
   return null;

@@ -1,5 +1,6 @@
 import type { Family } from "../metrics/prometheus.ts";
 import type { SamplerStats } from "../metrics/sampler.ts";
+import type { StoreHealth } from "../store/record-keeper.ts";
 import type { ProbeReport, ProbeScheduleReport } from "./probes.ts";
 import type { EventRecord, ProcessSnapshot, RunRecord } from "./types.ts";
 
@@ -14,6 +15,7 @@ export interface SupervisorInfo {
   stateDir: string;
   logDir: string;
   processes: number;
+  store: StoreHealth;
 }
 
 export interface ProcessDetail extends ProcessSnapshot {
@@ -26,6 +28,7 @@ export interface ProcessDetail extends ProcessSnapshot {
   probes: ProbeReport[];
   dependsOn: { name: string; condition: string }[];
   preset: { name: string; applied: Record<string, unknown> } | null; // the keys a preset filled in
+  storeWarning: string | null; // while writes to the store fail: how many wait, and why
 }
 
 // A start also starts what the process depends on; those are named here.

@@ -36,7 +36,7 @@ interface Previous {
 // Samples every running process tree once per interval with a single /proc scan, and sleeps
 // (no timer at all) while nothing runs; wake() restarts it when a process starts.
 export class MetricsSampler {
-  private readonly latest = new Map<string, ProcessMetrics>();
+  private readonly latest = new Map<string, { marker: string; metrics: ProcessMetrics }>();
   private readonly previous = new Map<string, Previous>();
   private timer: TimerHandle | null = null;
   private stopped = false;
@@ -47,8 +47,11 @@ export class MetricsSampler {
 
   constructor(private readonly o: SamplerOptions) {}
 
-  get(name: string): ProcessMetrics | null {
-    return this.latest.get(name) ?? null;
+  // The latest sample of `name`'s tree; with `marker`, only if it was taken of that run.
+  get(name: string, marker?: string): ProcessMetrics | null {
+    const l = this.latest.get(name);
+    if (!l || (marker !== undefined && l.marker !== marker)) return null;
+    return l.metrics;
   }
 
   stats(): SamplerStats {
@@ -85,7 +88,7 @@ export class MetricsSampler {
       if (!u) continue;
       live.add(root.name);
       const m = this.compute(root, u, now);
-      this.latest.set(root.name, m);
+      this.latest.set(root.name, { marker: root.marker, metrics: m });
       this.o.onSample?.(root.name, m);
     }
     for (const name of this.latest.keys()) {

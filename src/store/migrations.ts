@@ -30,4 +30,18 @@ export const MIGRATIONS: readonly string[] = [
      spec TEXT NOT NULL,
      added_at INTEGER NOT NULL
    );`,
+  // 2: the operator's intent per process (restored after a crash), supervisor facts such as a
+  // clean shutdown, and run ends stored by version 1 as `process.exited` with a pid read as the
+  // run facts they were (`run.exited`); version 1 wrote the state change as a second event.
+  `CREATE TABLE intents (
+     process TEXT PRIMARY KEY,
+     intent TEXT NOT NULL,
+     at INTEGER NOT NULL
+   );
+   CREATE TABLE meta (
+     key TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   );
+   UPDATE events SET type = 'run.exited'
+     WHERE type = 'process.exited' AND details IS NOT NULL AND json_extract(details, '$.pid') IS NOT NULL;`,
 ];

@@ -75,12 +75,19 @@ export class Store {
     return (this.db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
   }
 
-  beginRun(process: string, startedAt: number): number {
-    return Number(this.q.beginRun.run({ process, startedAt }).lastInsertRowid);
+  // With `id`, the row takes that id (the supervisor allocates ids itself, so a run or event
+  // whose write failed keeps its id until it is written); without, SQLite picks the next.
+  beginRun(process: string, startedAt: number, id: number | null = null): number {
+    return Number(this.q.beginRun.run({ id, process, startedAt }).lastInsertRowid);
   }
 
   setRunPid(id: number, pid: number, startTicks: number | null): void {
     this.q.setRunPid.run({ id, pid, startTicks });
+  }
+
+  // The leader's exit, while the run stays open until its whole tree is gone.
+  noteRunExit(id: number, exit: ExitInfo): void {
+    this.q.noteRunExit.run({ id, code: exit.code, signal: exit.signal });
   }
 
   endRun(id: number, endedAt: number, exit: ExitInfo | null, reason: string): void {
@@ -97,9 +104,9 @@ export class Store {
     return (this.q.runs.all({ process, limit }) as RunRow[]).map(toRun);
   }
 
-  addEvent(e: NewEvent): EventRecord {
+  addEvent(e: NewEvent, withId: number | null = null): EventRecord {
     const details = e.details === null ? null : JSON.stringify(e.details);
-    const id = Number(this.q.addEvent.run({ ...e, details }).lastInsertRowid);
+    const id = Number(this.q.addEvent.run({ ...e, id: withId, details }).lastInsertRowid);
     if (++this.eventsSincePrune >= 100) {
       this.eventsSincePrune = 0;
       this.pruneEventsUpTo(id);
@@ -156,6 +163,41 @@ export class Store {
     }));
   }
 
+  // The highest run and event ids ever handed out (AUTOINCREMENT never reuses one).
+  lastIds(): { run: number; event: number } {
+    const rows = this.db.query("SELECT name, seq FROM sqlite_sequence").all() as {
+      name: string;
+      seq: number;
+    }[];
+    const seq = (table: string) => rows.find((r) => r.name === table)?.seq ?? 0;
+    return { run: seq("runs"), event: seq("events") };
+  }
+
+  setIntent(process: string, intent: string, at: number): void {
+    this.q.setIntent.run({ process, intent, at });
+  }
+
+  deleteIntent(process: string): void {
+    this.q.deleteIntent.run({ process });
+  }
+
+  clearIntents(): void {
+    this.db.exec("DELETE FROM intents");
+  }
+
+  intents(): Map<string, string> {
+    const rows = this.q.intents.all() as { process: string; intent: string }[];
+    return new Map(rows.map((r) => [r.process, r.intent]));
+  }
+
+  meta(key: string): string | null {
+    return (this.q.getMeta.get({ key }) as { value: string } | null)?.value ?? null;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.q.setMeta.run({ key, value });
+  }
+
   counts(): { runs: number; events: number } {
     const runs = (this.db.query("SELECT count(*) AS n FROM runs").get() as { n: number }).n;
     const events = (this.db.query("SELECT count(*) AS n FROM events").get() as { n: number }).n;
@@ -179,7 +221,8 @@ function migrate(db: Database): void {
 function prepare(db: Database) {
   const s = (sql: string): Statement => db.prepare(sql);
   return {
-    beginRun: s("INSERT INTO runs (process, started_at) VALUES ($process, $startedAt)"),
+    beginRun: s("INSERT INTO runs (id, process, started_at) VALUES ($id, $process, $startedAt)"),
+    noteRunExit: s("UPDATE runs SET exit_code = $code, signal = $signal WHERE id = $id"),
     setRunPid: s("UPDATE runs SET pid = $pid, pid_start_ticks = $startTicks WHERE id = $id"),
     endRun: s(
       "UPDATE runs SET ended_at = $endedAt, exit_code = $code, signal = $signal, reason = $reason WHERE id = $id",
@@ -192,8 +235,8 @@ function prepare(db: Database) {
     openRuns: s("SELECT * FROM runs WHERE ended_at IS NULL ORDER BY id"),
     runs: s("SELECT * FROM runs WHERE process = $process ORDER BY id DESC LIMIT $limit"),
     addEvent: s(
-      `INSERT INTO events (at, process, type, state, reason, details)
-       VALUES ($at, $process, $type, $state, $reason, $details)`,
+      `INSERT INTO events (id, at, process, type, state, reason, details)
+       VALUES ($id, $at, $process, $type, $state, $reason, $details)`,
     ),
     pruneEvents: s("DELETE FROM events WHERE id <= $keepAbove"),
     pruneOldEvents: s(
@@ -214,6 +257,11 @@ function prepare(db: Database) {
     ),
     deleteProcess: s("DELETE FROM runtime_processes WHERE name = $name"),
     runtimeProcesses: s("SELECT name, spec FROM runtime_processes ORDER BY added_at, name"),
+    setIntent: s("INSERT OR REPLACE INTO intents (process, intent, at) VALUES ($process, $intent, $at)"),
+    deleteIntent: s("DELETE FROM intents WHERE process = $process"),
+    intents: s("SELECT process, intent FROM intents"),
+    getMeta: s("SELECT value FROM meta WHERE key = $key"),
+    setMeta: s("INSERT OR REPLACE INTO meta (key, value) VALUES ($key, $value)"),
   };
 }
 

@@ -1,16 +1,22 @@
-import { type DependencyGraph, dependentsOf } from "../config/dependency-graph.ts";
 import type { ProcessSpec } from "../config/process-spec.ts";
-import type { EventRecord } from "../domain/types.ts";
+import { errorMessage, TendError } from "../errors.ts";
 import { evaluateCondition, evaluateDependencies, type GateVerdict } from "./dependencies.ts";
-import type { ProcessUnit } from "./process-unit.ts";
+import type { Unit } from "./unit/unit.ts";
 
 // Runs the dependency rules over the supervisor's units: the gate a unit asks before it spawns,
-// starting what a process depends on, waking waiting units when anything changes, and stopping
-// dependents before their dependencies. The rules themselves are the pure ones in dependencies.ts.
+// starting what a process depends on, waking waiting units when anything changes, and the
+// order of a shutdown (dependents before their dependencies). The rules themselves are the
+// pure ones in dependencies.ts. Units tell it of changes directly, not through the event bus,
+// so nothing that happens to events (a failing store, a subscriber) can leave a unit waiting.
 export class DependencyCoordinator {
   private recheckQueued = false;
+  private shutdownOrder: Map<string, string[]> | null = null;
+  private readonly turns = new Map<string, Promise<void>>();
 
-  constructor(private readonly units: ReadonlyMap<string, ProcessUnit>) {}
+  constructor(
+    private readonly units: ReadonlyMap<string, Unit>,
+    private readonly report: (message: string) => void,
+  ) {}
 
   gate(spec: ProcessSpec): GateVerdict {
     return evaluateDependencies(spec.dependsOn, (name) => this.units.get(name)?.view ?? null);
@@ -18,12 +24,12 @@ export class DependencyCoordinator {
 
   // Starts `u` and, first, whatever it depends on that is neither met nor on its way (and what
   // those depend on). Returns the names of the dependencies it started.
-  start(u: ProcessUnit, reason: string): { started: string[]; done: Promise<void> } {
+  start(u: Unit, reason: string): { started: string[]; done: Promise<void> } {
     const started = this.startDependencies(u);
     return { started, done: u.start(reason) };
   }
 
-  startDependencies(u: ProcessUnit, started: string[] = [], seen = new Set<string>([u.name])): string[] {
+  startDependencies(u: Unit, started: string[] = [], seen = new Set<string>([u.name])): string[] {
     for (const d of u.spec.dependsOn) {
       const dep = this.units.get(d.name);
       if (!dep || seen.has(d.name) || dep.isActive) continue;
@@ -31,7 +37,10 @@ export class DependencyCoordinator {
       seen.add(d.name);
       started.push(d.name);
       this.startDependencies(dep, started, seen);
-      void dep.start("dependency").catch(() => {});
+      // The dependent waits for it; a refusal shows there as a failed dependency.
+      dep
+        .start("dependency")
+        .catch((err) => this.report(`starting ${d.name} for ${u.name}: ${errorMessage(err)}`));
     }
     return started;
   }
@@ -41,44 +50,74 @@ export class DependencyCoordinator {
     return spec.dependsOn.filter((d) => d.name === spec.name || !this.units.has(d.name)).map((d) => d.name);
   }
 
-  // Event listener: a process changed state or health, so a waiting unit may be able to go.
-  // Rechecks are batched into one pass after the current burst of events.
-  onEvent = (e: EventRecord): void => {
-    if (e.process === null || this.recheckQueued) return;
-    if (!e.type.startsWith("process.") && e.type !== "health.changed") return;
+  // The processes that depend on `name`.
+  dependentsOf(name: string): string[] {
+    return [...this.units.values()]
+      .filter((u) => u.spec.dependsOn.some((d) => d.name === name))
+      .map((u) => u.name);
+  }
+
+  // A process another depends on cannot be removed: it would leave the dependent stranded.
+  refuseRemoving(name: string): void {
+    const dependents = this.dependentsOf(name);
+    if (dependents.length === 0) return;
+    const many = dependents.length > 1;
+    throw new TendError(
+      "INVALID_STATE",
+      `cannot remove ${name}: ${dependents.join(", ")} ${many ? "depend" : "depends"} on it; remove ${many ? "those" : "it"} first`,
+    );
+  }
+
+  // A unit changed: a waiting one may be able to go. Batched into one pass after the burst.
+  changed = (): void => {
+    if (this.recheckQueued) return;
     this.recheckQueued = true;
     queueMicrotask(() => {
       this.recheckQueued = false;
       for (const u of this.units.values()) {
+        if (u.phase !== "waiting") continue;
         try {
-          if (u.state === "waiting") u.recheck();
-        } catch {
-          // One unit's failure to start is its own event; the others still get their turn.
+          u.recheck();
+        } catch (err) {
+          // The others still get their turn; this one is told again at the next change.
+          this.report(`rechecking ${u.name}: ${errorMessage(err)}`);
         }
       }
     });
   };
 
-  // Stops every unit, each only after everything that depends on it has stopped; independent
-  // ones in parallel.
-  stopAll(reason: string): Promise<void> {
-    const dependents = dependentsOf(this.graph());
-    const stops = new Map<string, Promise<void>>();
-    const visiting = new Set<string>();
-    const stopOne = (name: string): Promise<void> => {
-      const known = stops.get(name);
-      if (known) return known;
-      if (visiting.has(name)) return Promise.resolve(); // a cycle has no order to keep
-      visiting.add(name);
-      const before = (dependents.get(name) ?? []).map(stopOne);
-      const p = Promise.all(before).then(() => this.units.get(name)?.stop(reason));
-      stops.set(name, p);
-      return p;
+  // Fixes the order of a shutdown: each unit's stop waits for the units that depend on it.
+  // An edge that would close a cycle is dropped (a cycle has no order to keep).
+  beginShutdown(): void {
+    const order = new Map<string, string[]>();
+    const state = new Map<string, "visiting" | "done">();
+    const visit = (name: string) => {
+      if (state.has(name)) return;
+      state.set(name, "visiting");
+      const after: string[] = [];
+      for (const d of this.dependentsOf(name)) {
+        if (state.get(d) === "visiting") continue;
+        visit(d);
+        after.push(d);
+      }
+      order.set(name, after);
+      state.set(name, "done");
     };
-    return Promise.all([...this.units.keys()].map(stopOne)).then(() => undefined);
+    for (const name of this.units.keys()) visit(name);
+    this.shutdownOrder = order;
   }
 
-  graph(): DependencyGraph {
-    return new Map([...this.units].map(([name, u]) => [name, u.spec.dependsOn.map((d) => d.name)]));
-  }
+  // Resolves once every unit that must stop before `name` has, however far down the chain: a
+  // finished task between two running processes does not let the lower one go first.
+  stopTurn = (name: string): Promise<void> => {
+    const turns = this.turns;
+    const known = turns.get(name);
+    if (known) return known;
+    const before = this.shutdownOrder?.get(name) ?? [];
+    const turn = Promise.all(
+      before.map((d) => Promise.all([this.stopTurn(d), this.units.get(d)?.whenRetired()])),
+    ).then(() => undefined);
+    turns.set(name, turn);
+    return turn;
+  };
 }

@@ -2,7 +2,7 @@ import type { Clock } from "../clock.ts";
 import type { ProcessSpec } from "../config/process-spec.ts";
 import { stopTree } from "../proc/kill-tree.ts";
 import { isSameProcess } from "../proc/proc-fs.ts";
-import type { Store } from "../store/store.ts";
+import type { RecordKeeper } from "../store/record-keeper.ts";
 import { runMarker } from "./launcher.ts";
 
 export interface RecoveredRun {
@@ -16,15 +16,17 @@ export interface RecoveredRun {
 // After a crash of the supervisor (kill -9, OOM), runs recorded without an end may still be
 // running, now parented to init. A pid alone is never trusted: it must match the recorded
 // /proc start time. Live ones are stopped as whole trees (found again by the run's environment
-// marker), and every open run is closed with reason `orphaned`.
+// marker), and every open run is closed with reason `orphaned`. A run stays open until its
+// whole tree is gone (a leader that exited leaves it open while its leftovers are stopped), so a
+// supervisor killed at any moment finds here everything it had started.
 export async function recoverOrphans(
-  store: Store,
+  records: RecordKeeper,
   clock: Clock,
   specs: Map<string, ProcessSpec>,
   emit: (type: string, process: string, details: Record<string, unknown>) => void,
   owner?: string,
 ): Promise<RecoveredRun[]> {
-  const open = store.openRuns();
+  const open = records.store.openRuns();
   return Promise.all(
     open.map(async (run): Promise<RecoveredRun> => {
       const leaderAlive = run.pid > 0 && isSameProcess(run.pid, run.pidStartTicks);
@@ -39,7 +41,7 @@ export async function recoverOrphans(
         timeoutMs: spec?.stopTimeoutMs ?? 10_000,
       });
       const wasAlive = leaderAlive || result.found > 0;
-      store.endRun(run.id, clock.wallMs(), null, "orphaned");
+      records.endRun(run.id, clock.wallMs(), null, "orphaned");
       emit("process.orphan_stopped", run.process, {
         runId: run.id,
         pid: run.pid,

@@ -1,7 +1,8 @@
 import type { ProcessSpec } from "../config/process-spec.ts";
 import type { ReloadPlan } from "../domain/control.ts";
 import type { ProcessSource } from "../domain/types.ts";
-import type { ProcessUnit } from "./process-unit.ts";
+import { TendError } from "../errors.ts";
+import type { Unit } from "./unit/unit.ts";
 
 // What a reload will do: processes of the new config that are new, gone, changed or the same.
 // Run-time processes are never removed by a reload; one the config now names is replaced.
@@ -18,6 +19,7 @@ export function planReload(
     else if (u.source === "runtime" || !sameSpec(u.spec, spec)) plan.changed.push(spec.name);
     else plan.unchanged.push(spec.name);
   }
+  refuseOrphaningReload(plan, current);
   return plan;
 }
 
@@ -28,15 +30,33 @@ function sameSpec(a: ProcessSpec, b: ProcessSpec): boolean {
   return JSON.stringify(restA) === JSON.stringify(restB);
 }
 
+// A reload may not take away a process that a remaining one depends on (the config's own
+// processes are checked by the config; run-time ones can depend on config processes).
+function refuseOrphaningReload(
+  plan: ReloadPlan,
+  units: Map<string, { source: ProcessSource; spec: ProcessSpec }>,
+): void {
+  const removed = new Set(plan.removed);
+  for (const [name, u] of units) {
+    if (removed.has(name) || u.source !== "runtime" || plan.changed.includes(name)) continue;
+    const lost = u.spec.dependsOn.find((d) => removed.has(d.name));
+    if (lost)
+      throw new TendError(
+        "CONFIG_INVALID",
+        `the new config removes ${lost.name}, which ${name} depends on; nothing changed (remove ${name} first with tend rm)`,
+      );
+  }
+}
+
 // What applying a plan needs of the supervisor.
 export interface ReloadTarget {
-  units: Map<string, ProcessUnit>;
+  units: Map<string, Unit>;
   // Stops a unit already taken out of `units` (shutdown waits for it).
-  retire(unit: ProcessUnit): Promise<void>;
+  retire(unit: Unit): Promise<void>;
   // A unit for a process the config now names, not yet started.
-  create(spec: ProcessSpec): ProcessUnit;
+  create(spec: ProcessSpec): Unit;
   // Starts a new unit once what it depends on is up.
-  start(unit: ProcessUnit): Promise<void>;
+  start(unit: Unit): Promise<void>;
 }
 
 // Carries out `plan`: removed processes are stopped first, then changed ones take their new
@@ -47,15 +67,16 @@ export async function applyReload(
   target: ReloadTarget,
 ): Promise<void> {
   const nextByName = new Map(next.map((p) => [p.name, p]));
-  const removed = plan.removed.map((n) => target.units.get(n) as ProcessUnit);
+  const removed = plan.removed.map((n) => target.units.get(n) as Unit);
   for (const n of plan.removed) target.units.delete(n);
   await Promise.all(removed.map((u) => target.retire(u)));
   const work: Promise<void>[] = [];
   for (const n of plan.changed) {
-    const u = target.units.get(n) as ProcessUnit;
+    const u = target.units.get(n) as Unit;
     const wasActive = u.isActive;
     u.spec = nextByName.get(n) as ProcessSpec;
-    if (wasActive || u.spec.autostart) work.push(u.restart());
+    // The running copy stops as it began (its own spec); the next run starts with the new one.
+    if (wasActive || u.spec.autostart) work.push(u.restart("reload"));
   }
   for (const n of plan.added) {
     const u = target.create(nextByName.get(n) as ProcessSpec);

@@ -2,30 +2,36 @@ import type { Config } from "../config/load.ts";
 import { runtimeProcessSpecOnDemand as runtimeProcessSpec } from "../config/on-demand.ts";
 import type { ProcessSpec } from "../config/process-spec.ts";
 import type { ProcessSource } from "../domain/types.ts";
-import { TendError } from "../errors.ts";
+import { errorMessage, TendError } from "../errors.ts";
 
 // Processes added at run time (`tend add`) live in the store next to the config's: checked here
 // when added, and brought back here when the supervisor starts.
 
 // What a supervisor starts with: the config's processes, then the stored run-time ones. A config
-// entry of the same name takes precedence; a stored spec this version cannot read is skipped,
-// not fatal.
+// entry of the same name takes precedence. A stored spec this version cannot read is not fatal:
+// it is listed in `unreadable` (the supervisor reports it) and stays in the store.
 export function startingProcesses(
   config: Config,
   stored: { name: string; spec: unknown }[],
-): { spec: ProcessSpec; source: ProcessSource }[] {
-  const out: { spec: ProcessSpec; source: ProcessSource }[] = config.processes.map((spec) => ({
+): {
+  processes: { spec: ProcessSpec; source: ProcessSource }[];
+  unreadable: { name: string; error: string }[];
+} {
+  const processes: { spec: ProcessSpec; source: ProcessSource }[] = config.processes.map((spec) => ({
     spec,
     source: "config",
   }));
+  const unreadable: { name: string; error: string }[] = [];
   const names = new Set(config.processes.map((p) => p.name));
   for (const { name, spec } of stored) {
     if (names.has(name)) continue;
     try {
-      out.push({ spec: runtimeProcessSpec(name, spec), source: "runtime" });
-    } catch {}
+      processes.push({ spec: runtimeProcessSpec(name, spec), source: "runtime" });
+    } catch (err) {
+      unreadable.push({ name, error: errorMessage(err) });
+    }
   }
-  return out;
+  return { processes, unreadable };
 }
 
 // A `tend add` body, checked: its name, the spec as given (what the store keeps) and as read.

@@ -19,4 +19,6 @@ export interface SupervisorDeps {
   checks?: CheckFactory; // probe checks; tests pass fakes
   // The daemon's sampler (it reads /proc; the supervisor only asks it). Absent: no metrics.
   metrics?: Pick<MetricsSampler, "get" | "wake" | "stats">;
+  // A failure supervision survived (the store, a subscriber, an effect), for the daemon's log.
+  report?: (message: string) => void;
 }

@@ -1,6 +1,6 @@
 import type { AlertRule } from "../alerts/alert-rule.ts";
 import type { Config } from "../config/load.ts";
-import { nameProblem } from "../config/names.ts";
+import { processNotFound } from "../config/names.ts";
 import { loadConfigOnDemand as loadConfig } from "../config/on-demand.ts";
 import type {
   Control,
@@ -14,74 +14,68 @@ import type {
 } from "../domain/control.ts";
 import type { ProbeScheduleReport } from "../domain/probes.ts";
 import type { EventRecord, ProcessSnapshot, RunRecord } from "../domain/types.ts";
-import { TendError } from "../errors.ts";
+import { errorMessage, TendError } from "../errors.ts";
 import type { Family } from "../metrics/prometheus.ts";
 import type { ProcessMetrics, SamplerStats } from "../metrics/sampler.ts";
 import type { TreeRoot } from "../metrics/tree-sample.ts";
 import { ScheduleStats } from "../probes/schedule-stats.ts";
 import { requireSignal } from "../proc/signals.ts";
+import { type RecordKeeper, storeWarning } from "../store/record-keeper.ts";
 import { VERSION } from "../version.ts";
-import { DependencyCoordinator } from "./dependency-coordinator.ts";
-import { EventBus } from "./event-bus.ts";
+import type { DependencyCoordinator } from "./dependency-coordinator.ts";
+import type { EventBus } from "./event-bus.ts";
 import { MemoryGuard } from "./memory-guard.ts";
-import { ProcessUnit, type UnitDeps } from "./process-unit.ts";
 import { applyReload, planReload } from "./reload-plan.ts";
 import { checkAdded, startingProcesses } from "./runtime-processes.ts";
+import { markCleanShutdown, startAsPlanned } from "./startup.ts";
 import type { SupervisorDeps } from "./supervisor-deps.ts";
+import { Unit, type UnitDeps } from "./unit/unit.ts";
+import { detailOf, snapshotOf } from "./unit/view.ts";
 import { noteSample, runningRoots, unitFamilies } from "./unit-metrics.ts";
+import { supervisorEvent, wire } from "./wiring.ts";
 
 // Owns the units and answers the API. Processes come from the config file or were added at run
 // time (persisted in the store, surviving restarts and reloads).
 export class Supervisor implements Control {
   readonly bus: EventBus;
+  readonly records: RecordKeeper;
   private config: Config;
-  private readonly units = new Map<string, ProcessUnit>();
+  private readonly units = new Map<string, Unit>();
   private readonly unitDeps: UnitDeps;
   private readonly startedAt: number;
   private readonly startedAtMs: number;
   private shuttingDown: Promise<void> | null = null;
-  private readonly dependencies = new DependencyCoordinator(this.units);
+  private readonly dependencies: DependencyCoordinator;
   private readonly probeStats = new ScheduleStats();
   private readonly memoryGuard = new MemoryGuard();
+  // Stops of units no longer in the map (tend rm, a reload); shutdown waits for them.
+  private readonly retiring = new Set<Promise<void>>();
 
   constructor(
     config: Config,
     private readonly deps: SupervisorDeps,
   ) {
     this.config = config;
-    this.bus = new EventBus(deps.store);
-    this.unitDeps = {
-      clock: deps.clock,
-      store: deps.store,
-      bus: this.bus,
-      launcher: deps.launcher,
-      random: deps.random,
-      lines: deps.lines ?? deps.logs.lines,
-      checks: deps.checks,
-      scheduleStats: this.probeStats,
-      gate: (spec) => this.dependencies.gate(spec),
-      usage: (name) => deps.metrics?.get(name) ?? null,
-      halted: () => this.shuttingDown !== null,
-    };
-    this.bus.subscribe(this.dependencies.onEvent);
-    // The sampler sleeps while nothing runs; a start wakes it.
-    this.bus.subscribe((e) => {
-      if (e.type === "process.running") deps.metrics?.wake();
-    });
+    const wiring = wire(deps, this.units, this.probeStats);
+    this.records = wiring.records;
+    this.bus = wiring.bus;
+    this.dependencies = wiring.dependencies;
+    this.unitDeps = wiring.unitDeps;
     this.startedAt = deps.clock.wallMs();
     this.startedAtMs = deps.clock.nowMs();
-    for (const { spec, source } of startingProcesses(config, deps.store.runtimeProcesses()))
-      this.units.set(spec.name, new ProcessUnit(spec, source, this.unitDeps));
+    const { processes, unreadable } = startingProcesses(config, deps.store.runtimeProcesses());
+    for (const { spec, source } of processes)
+      this.units.set(spec.name, new Unit(spec, source, this.unitDeps));
+    for (const { name, error } of unreadable) {
+      deps.report?.(`the stored run-time process ${name} cannot be read; it stays stored: ${error}`);
+      this.bus.emit(this.event("supervisor.runtime_process_unreadable", name, { error }));
+    }
   }
 
+  // Starts what the config (or, after a crash, the operator's last intent) says should run.
   async startAll(): Promise<void> {
     this.bus.emit(this.event("supervisor.started", null, { pid: process.pid, version: VERSION }));
-    // Each process starts what it depends on; a dependent waits (state `waiting`) for its turn.
-    await Promise.all(
-      [...this.units.values()]
-        .filter((u) => u.spec.autostart)
-        .map((u) => this.dependencies.start(u, "autostart").done),
-    );
+    await startAsPlanned(this.units.values(), this.records, this.dependencies);
   }
 
   // The [[alerts]] of the config last loaded (at start or by the latest reload).
@@ -101,15 +95,16 @@ export class Supervisor implements Control {
       stateDir: s.stateDir,
       logDir: s.logDir,
       processes: this.units.size,
+      store: this.records.health(),
     };
   }
 
   list(): ProcessSnapshot[] {
-    return [...this.units.values()].map((u) => u.snapshot());
+    return [...this.units.values()].map(snapshotOf);
   }
 
   get(name: string): ProcessDetail {
-    return this.unit(name).detail(this.deps.store.runs(name, 10));
+    return detailOf(this.unit(name), this.records.runs(name, 10), storeWarning(this.records.health()));
   }
 
   async add(body: unknown): Promise<ProcessSnapshot> {
@@ -119,12 +114,12 @@ export class Supervisor implements Control {
       (n) => this.units.has(n),
       (p) => this.dependencies.unknown(p),
     );
-    this.deps.store.saveRuntimeProcess(name, raw, this.deps.clock.wallMs());
-    const unit = new ProcessUnit(spec, "runtime", this.unitDeps);
+    this.records.saveRuntimeProcess(name, raw, this.deps.clock.wallMs());
+    const unit = new Unit(spec, "runtime", this.unitDeps);
     this.units.set(name, unit);
     this.bus.emit(this.event("process.added", name, { source: "runtime" }));
     if (spec.autostart) await this.dependencies.start(unit, "requested").done;
-    return unit.snapshot();
+    return snapshotOf(unit);
   }
 
   async remove(name: string): Promise<void> {
@@ -135,9 +130,10 @@ export class Supervisor implements Control {
         `${name} comes from the config file; remove it there and run tend reload`,
       );
     }
+    this.dependencies.refuseRemoving(name);
     // Out of the map first, so nothing can reach it while its tree is stopped.
     this.units.delete(name);
-    this.deps.store.deleteRuntimeProcess(name);
+    this.records.deleteRuntimeProcess(name);
     await this.track(u.retire("removed"));
     this.bus.emit(this.event("process.removed", name, null));
   }
@@ -147,13 +143,13 @@ export class Supervisor implements Control {
     const u = this.unit(name);
     const { started, done } = this.dependencies.start(u, "requested");
     await done;
-    return { ...u.snapshot(), startedDependencies: started };
+    return { ...snapshotOf(u), startedDependencies: started };
   }
 
   async stop(name: string): Promise<ProcessSnapshot> {
     const u = this.unit(name);
     await u.stop("requested");
-    return u.snapshot();
+    return snapshotOf(u);
   }
 
   async restart(name: string): Promise<ProcessSnapshot> {
@@ -161,7 +157,7 @@ export class Supervisor implements Control {
     const u = this.unit(name);
     this.dependencies.startDependencies(u);
     await u.restart();
-    return u.snapshot();
+    return snapshotOf(u);
   }
 
   pause(name: string): ProcessSnapshot {
@@ -183,7 +179,7 @@ export class Supervisor implements Control {
 
   history(name: string, limit = 50): RunRecord[] {
     this.unit(name);
-    return this.deps.store.runs(name, limit);
+    return this.records.runs(name, limit);
   }
 
   logs(name: string, query: LogQuery): LogEntry[] {
@@ -203,7 +199,7 @@ export class Supervisor implements Control {
   }
 
   events(filter: EventFilter): EventRecord[] {
-    return this.deps.store.events(filter);
+    return this.records.events(filter);
   }
 
   probeSchedule(windowMs?: number): ProbeScheduleReport {
@@ -215,7 +211,7 @@ export class Supervisor implements Control {
     return this.bus.subscribe(listener);
   }
 
-  // The trees the sampler measures: every unit that has a run.
+  // The trees the sampler measures: every unit whose run's leader lives.
   metricRoots(): TreeRoot[] {
     return runningRoots(this.units.values());
   }
@@ -225,7 +221,7 @@ export class Supervisor implements Control {
   }
 
   metrics(): Family[] {
-    const usage = (name: string) => this.deps.metrics?.get(name) ?? null;
+    const usage = this.unitDeps.usage ?? (() => null);
     return unitFamilies(this.units, usage, this.deps.clock.nowMs() - this.startedAtMs);
   }
 
@@ -235,38 +231,42 @@ export class Supervisor implements Control {
 
   async reload(dryRun: boolean): Promise<ReloadPlan> {
     this.refuseWhileShuttingDown();
-    if (!this.config.file)
-      throw new TendError("INVALID_STATE", "the supervisor was started without a config file");
-    const next = await (this.deps.loadConfig ?? loadConfig)(this.config.file);
-    // Checking the file takes a moment (a child process): a shutdown may have begun meanwhile.
-    this.refuseWhileShuttingDown();
-    const plan = planReload(this.units, next.processes);
-    if (dryRun) return plan;
-    this.config = { ...next, supervisor: this.config.supervisor };
-    await applyReload(plan, next.processes, {
-      units: this.units,
-      retire: (u) => this.track(u.retire("reload")),
-      create: (spec) => new ProcessUnit(spec, "config", this.unitDeps),
-      start: (u) => this.dependencies.start(u, "reload").done,
-    });
-    this.bus.emit(this.event("supervisor.reloaded", null, { ...plan }));
-    return plan;
+    try {
+      if (!this.config.file)
+        throw new TendError("INVALID_STATE", "the supervisor was started without a config file");
+      const next = await (this.deps.loadConfig ?? loadConfig)(this.config.file);
+      // Checking the file takes a moment (a child process): a shutdown may have begun meanwhile.
+      this.refuseWhileShuttingDown();
+      const plan = planReload(this.units, next.processes);
+      if (dryRun) return plan;
+      this.config = { ...next, supervisor: this.config.supervisor };
+      await applyReload(plan, next.processes, {
+        units: this.units,
+        retire: (u) => this.track(u.retire("reload")),
+        create: (spec) => new Unit(spec, "config", this.unitDeps),
+        start: (u) => this.dependencies.start(u, "reload").done,
+      });
+      this.bus.emit(this.event("supervisor.reloaded", null, { ...plan }));
+      return plan;
+    } catch (err) {
+      if (!dryRun) this.bus.emit(this.event("supervisor.reload_failed", null, { error: errorMessage(err) }));
+      throw err;
+    }
   }
 
   shutdown(): Promise<void> {
     this.shuttingDown ??= (async () => {
       this.bus.emit(this.event("supervisor.stopping", null, null));
-      // Dependents before their dependencies (reverse dependency order).
-      await this.dependencies.stopAll("shutdown");
+      // Nothing starts from now on; each run stops once its dependents' runs are gone.
+      this.dependencies.beginShutdown();
+      await Promise.all([...this.units.values()].map((u) => u.shutdown()));
       // Units already out of the map (tend rm, a reload) may still be stopping: wait for them too.
       await Promise.all([...this.retiring]);
       this.bus.emit(this.event("supervisor.stopped", null, null));
+      markCleanShutdown(this.records);
     })();
     return this.shuttingDown;
   }
-
-  // Stops of units no longer in the map; shutdown waits for them.
-  private readonly retiring = new Set<Promise<void>>();
 
   private track(p: Promise<void>): Promise<void> {
     this.retiring.add(p);
@@ -275,19 +275,17 @@ export class Supervisor implements Control {
     return p;
   }
 
-  private unit(name: string): ProcessUnit {
+  private unit(name: string): Unit {
     const u = this.units.get(name);
-    if (u) return u;
-    const problem = nameProblem(name);
-    if (problem) throw new TendError("BAD_NAME", problem);
-    throw new TendError("PROCESS_NOT_FOUND", `no process named "${name}": see tend ps for the list`);
+    if (!u) throw processNotFound(name);
+    return u;
   }
 
   // Does `action` to the named unit and answers with its state after.
-  private act(name: string, action: (u: ProcessUnit) => void): ProcessSnapshot {
+  private act(name: string, action: (u: Unit) => void): ProcessSnapshot {
     const u = this.unit(name);
     action(u);
-    return u.snapshot();
+    return snapshotOf(u);
   }
 
   private refuseWhileShuttingDown(): void {
@@ -295,6 +293,6 @@ export class Supervisor implements Control {
   }
 
   private event(type: string, process: string | null, details: Record<string, unknown> | null) {
-    return { at: this.deps.clock.wallMs(), process, type, state: null, reason: null, details };
+    return supervisorEvent(this.deps, type, details, process);
   }
 }

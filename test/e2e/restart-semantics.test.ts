@@ -71,12 +71,14 @@ test("a restart while an ended run's leftovers are still being killed never runs
     `[processes.svc]\ncommand = ["${FIXTURES}/exit-leaving-stubborn-grandchild.sh"]\nrestart = "never"\nstop_timeout = "2s"\n`,
   ).start();
   // The leader exits at once; its setsid grandchild ignores SIGTERM, so cleaning up after the run lasts stop_timeout.
-  const grandchild = await waitFor("the first run ended, its grandchild alive", async () => {
+  const grandchild = await waitFor("the first run's leader exited, its grandchild alive", async () => {
     const gc = Number(/^grandchild (\d+)$/m.exec(d.log("svc"))?.[1]);
-    const runs = (await d.process("svc")).runs;
+    const p = await d.process("svc");
     const id = gc ? procId(gc) : null;
-    if (!id || !stillAlive(id) || runs[0]?.endedAt == null)
-      throw new Error(`grandchild ${gc}, runs ${JSON.stringify(runs)}`);
+    // The leader's exit is recorded, and the run stays open until its leftovers are gone.
+    const leaderExited = p.runs[0]?.exitCode != null && p.runs[0]?.endedAt === null;
+    if (!id || !stillAlive(id) || !leaderExited || p.reason !== "leftovers")
+      throw new Error(`grandchild ${gc}, ${p.state} (${p.reason}), runs ${JSON.stringify(p.runs)}`);
     return id;
   });
   const watch = watchCopies(d, "svc");

@@ -126,12 +126,14 @@ stop_timeout = "2s"
 `;
 
 async function endedLeavingGrandchild(d: TestDaemon): Promise<ProcId> {
-  return waitFor("leaver's run ended, its grandchild alive", async () => {
+  return waitFor("leaver's leader exited, its grandchild alive", async () => {
     const gc = Number(/^grandchild (\d+)$/m.exec(d.log("leaver"))?.[1]);
-    const runs = (await d.process("leaver")).runs;
+    const p = await d.process("leaver");
     const id = gc ? procId(gc) : null;
-    if (!id || !stillAlive(id) || runs[0]?.endedAt == null)
-      throw new Error(`grandchild ${gc}, runs ${JSON.stringify(runs)}`);
+    // The leader's exit is recorded, and the run stays open until its leftovers are gone.
+    const leaderExited = p.runs[0]?.exitCode != null && p.runs[0]?.endedAt === null;
+    if (!id || !stillAlive(id) || !leaderExited || p.reason !== "leftovers")
+      throw new Error(`grandchild ${gc}, ${p.state} (${p.reason}), runs ${JSON.stringify(p.runs)}`);
     return id;
   });
 }

@@ -67,7 +67,7 @@ command = ["sh", "-c", ${JSON.stringify(script)}, "${out.path}"]
     kind: "crashed",
     process: "once",
     suppressed: 0,
-    event: { type: "process.exited", process: "once", reason: "crashed", code: 7 },
+    event: { type: "run.exited", process: "once", reason: "crashed", code: 7 },
   });
   const delivered = await waitFor("alert.delivered", async () => {
     const list = await d.json<EventRecord[]>("GET", "/v1/events?type=alert.delivered");

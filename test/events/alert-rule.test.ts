@@ -21,9 +21,12 @@ const rule = (over: Partial<AlertRule>): AlertRule => ({
 
 describe("kindsOf: the short names an event answers to", () => {
   test.each([
-    [ev("process.exited", "crashed"), ["process.exited", "crashed", "exited"]],
+    [ev("run.exited", "crashed"), ["run.exited", "crashed"]],
+    [ev("run.exited", "exited"), ["run.exited"]],
+    [ev("run.exited", "liveness"), ["run.exited"]],
+    [ev("run.exited", "stopped"), ["run.exited"]],
+    [ev("process.exited", "crashed"), ["process.exited", "exited"]],
     [ev("process.exited", "exited"), ["process.exited", "exited"]],
-    [ev("process.exited", "liveness"), ["process.exited", "exited"]],
     [ev("process.failed", "max_restarts"), ["process.failed", "exited", "failed"]],
     [ev("health.changed", "probe", { health: "unhealthy" }), ["health.changed", "unhealthy"]],
     [ev("health.changed", "probe", { health: "healthy" }), ["health.changed"]],
@@ -37,10 +40,10 @@ describe("kindsOf: the short names an event answers to", () => {
 
 describe("rules", () => {
   test("match by short name or full type, only for the processes named, never on alerts", () => {
-    const crashed = ev("process.exited", "crashed");
+    const crashed = ev("run.exited", "crashed");
     expect({
       short: ruleMatchesEvent(rule({ on: ["crashed"] }), crashed),
-      full: ruleMatchesEvent(rule({ on: ["process.exited"] }), crashed),
+      full: ruleMatchesEvent(rule({ on: ["run.exited"] }), crashed),
       other: ruleMatchesEvent(rule({ on: ["failed"] }), crashed),
       named: ruleMatchesEvent(rule({ on: ["crashed"], processes: ["api"] }), crashed),
       notNamed: ruleMatchesEvent(rule({ on: ["crashed"], processes: ["db"] }), crashed),

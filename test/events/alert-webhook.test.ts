@@ -41,7 +41,7 @@ webhook = "${rx.url}"
   }).toEqual({
     first: { kind: "crashed", process: "loop", suppressed: 0 },
     second: { kind: "crashed", process: "loop" },
-    event: "process.exited",
+    event: "run.exited",
   });
   expect(second.body.suppressed as number).toBeGreaterThan(0);
 

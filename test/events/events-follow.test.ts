@@ -46,14 +46,16 @@ test("tend events -f --json prints the snapshot, then a restart's events in orde
       event: "snapshot",
       list: [["svc", "running", before.pid]],
     });
-    const states = rest
+    const facts = rest
       .map((m) => m.data as EventRecord)
-      .filter((e) => e.type.startsWith("process."))
+      .filter((e) => e.type.startsWith("process.") || e.type.startsWith("run."))
       .map((e) => [e.type, e.reason]);
-    expect(states).toEqual([
+    // A restart never rests at stopped: the old run's end, then the new run.
+    expect(facts).toEqual([
       ["process.stopping", "restart"],
-      ["process.stopped", "restart"],
+      ["run.exited", "restart"],
       ["process.starting", "restart"],
+      ["run.started", "restart"],
       ["process.running", "restart"],
     ]);
     expect(rest.every((m) => m.event === "event" && (m.data as EventRecord).process === "svc")).toBe(true);

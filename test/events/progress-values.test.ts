@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { computeEtaMs, parseProgress } from "../../src/domain/progress.ts";
 import { LineStream } from "../../src/logs/line-stream.ts";
-import { UnitProgress } from "../../src/supervisor/unit-progress.ts";
+import { UnitProgress } from "../../src/supervisor/unit/progress.ts";
 import { ManualClock } from "../helpers/manual-clock.ts";
 
 describe("parseProgress", () => {

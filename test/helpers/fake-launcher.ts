@@ -28,8 +28,10 @@ export class FakeLauncher implements Launcher {
   readonly children: FakeChild[] = [];
   readonly stopCalls: StopCall[] = [];
   failSpawn: string | null = null;
-  // Whether an ended run leaves descendants behind, so the unit must clean up before going on.
+  // Whether a run that ends from now on leaves descendants behind: they live until a stop of
+  // that run (the unit must clean up before going on).
   leaveLeftovers = false;
+  private readonly withLeftovers = new Set<number>();
   private gate: Promise<void> | null = null;
   private inflight: Promise<unknown>[] = [];
 
@@ -39,6 +41,7 @@ export class FakeLauncher implements Launcher {
     const exited = new Promise<ExitInfo>((r) => {
       resolve = r;
     });
+    const launcher = this;
     const child: FakeChild = {
       name: spec.name,
       runId,
@@ -47,6 +50,7 @@ export class FakeLauncher implements Launcher {
       exit(info) {
         if (child.ended) return;
         child.ended = true;
+        if (launcher.leaveLeftovers) launcher.withLeftovers.add(runId);
         resolve(info);
       },
     };
@@ -55,7 +59,7 @@ export class FakeLauncher implements Launcher {
   }
 
   leftovers(runId: number): number[] {
-    return this.leaveLeftovers ? [FAKE_PID_BASE - runId] : [];
+    return this.withLeftovers.has(runId) ? [FAKE_PID_BASE - runId] : [];
   }
 
   stop(child: ChildHandle | null, runId: number, signal: string): Promise<StopTreeResult> {
@@ -63,8 +67,9 @@ export class FakeLauncher implements Launcher {
     const gate = this.gate;
     const done = (async () => {
       if (gate) await gate;
-      const fake = this.children.find((c) => c.pid === child?.pid);
+      const fake = this.children.find((c) => c.runId === runId);
       fake?.exit({ code: null, signal });
+      this.withLeftovers.delete(runId);
       return { found: fake ? 1 : 0, killed: false, survivors: [] };
     })();
     this.inflight.push(done);
@@ -96,5 +101,10 @@ export class FakeLauncher implements Launcher {
   // Children that were started and have not ended: what would be running on a real host.
   get alive(): FakeChild[] {
     return this.children.filter((c) => !c.ended);
+  }
+
+  // Runs with anything alive, the leader or what it left behind: the copies a host would see.
+  get liveRuns(): number[] {
+    return this.children.filter((c) => !c.ended || this.withLeftovers.has(c.runId)).map((c) => c.runId);
   }
 }

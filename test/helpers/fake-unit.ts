@@ -1,13 +1,14 @@
 import { toProcessSpec } from "../../src/config/process-spec.ts";
 import { processSchema, type RawProcess } from "../../src/config/schema.ts";
+import { RecordKeeper } from "../../src/store/record-keeper.ts";
 import { Store } from "../../src/store/store.ts";
 import { EventBus } from "../../src/supervisor/event-bus.ts";
-import { ProcessUnit, type UnitDeps } from "../../src/supervisor/process-unit.ts";
+import { Unit, type UnitDeps } from "../../src/supervisor/unit/unit.ts";
 import { FakeLauncher } from "./fake-launcher.ts";
 import { ManualClock } from "./manual-clock.ts";
 import { tempDir } from "./temp.ts";
 
-// One ProcessUnit named "svc" over a real store in a temp dir, a fake launcher and a manual
+// One Unit named "svc" over a real store in a temp dir, a fake launcher and a manual
 // clock; backoff 100 ms × 2 up to 1 s, no jitter. `deps` adds or replaces unit dependencies.
 export function fakeUnit(overrides: Partial<RawProcess> = {}, deps: Partial<UnitDeps> = {}) {
   const dir = tempDir();
@@ -20,10 +21,11 @@ export function fakeUnit(overrides: Partial<RawProcess> = {}, deps: Partial<Unit
     ...overrides,
   };
   const spec = toProcessSpec("svc", processSchema.parse(raw), raw, null);
-  const unit = new ProcessUnit(spec, "config", {
+  const records = new RecordKeeper(store, { clock });
+  const unit = new Unit(spec, "config", {
     clock,
-    store,
-    bus: new EventBus(store),
+    records,
+    bus: new EventBus(records),
     launcher,
     random: () => 0.5,
     ...deps,
@@ -42,8 +44,8 @@ export function fakeUnit(overrides: Partial<RawProcess> = {}, deps: Partial<Unit
 
 // The state machine with the OS and the clock replaced: children end when the test says so,
 // time moves only through clock.advance().
-export function unitHarness(overrides: Partial<RawProcess> = {}, halted?: () => boolean) {
-  const { unit, clock, launcher, store, dispose } = fakeUnit(overrides, { halted });
+export function unitHarness(overrides: Partial<RawProcess> = {}) {
+  const { unit, clock, launcher, store, dispose } = fakeUnit(overrides);
   return {
     unit,
     clock,

@@ -215,7 +215,7 @@ describe("processes through the API", () => {
     const running = (await h.request("GET", "/v1/events?type=process.running")).body as { process: string }[];
     expect({ status: res.status, types, running: running.map((e) => e.process) }).toEqual({
       status: 200,
-      types: ["a process.starting", "a process.running", "a health.changed"],
+      types: ["a process.starting", "a run.started", "a health.changed", "a process.running"],
       running: ["a"],
     });
   });

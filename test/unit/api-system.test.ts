@@ -25,6 +25,7 @@ describe("the supervisor itself", () => {
         stateDir: s.stateDir,
         logDir: s.logDir,
         processes: 1,
+        store: { pendingWrites: 0, droppedEvents: 0, error: null, failingSince: null },
       },
     });
   });

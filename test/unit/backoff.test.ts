@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { BackoffPolicy } from "../../src/config/process-spec.ts";
-import { computeBackoffMs } from "../../src/supervisor/backoff.ts";
+import { computeBackoffMs } from "../../src/supervisor/unit/backoff.ts";
 
 const policy = (p: Partial<BackoffPolicy> = {}): BackoffPolicy => ({
   initialMs: 100,

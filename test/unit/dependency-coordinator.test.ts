@@ -1,41 +1,47 @@
 import { describe, expect, test } from "bun:test";
 import { toProcessSpec } from "../../src/config/process-spec.ts";
 import { processSchema, type RawProcess } from "../../src/config/schema.ts";
+import { RecordKeeper } from "../../src/store/record-keeper.ts";
 import { Store } from "../../src/store/store.ts";
 import { DependencyCoordinator } from "../../src/supervisor/dependency-coordinator.ts";
 import { EventBus } from "../../src/supervisor/event-bus.ts";
-import { ProcessUnit } from "../../src/supervisor/process-unit.ts";
+import { Unit } from "../../src/supervisor/unit/unit.ts";
+import { snapshotOf } from "../../src/supervisor/unit/view.ts";
 import { FakeLauncher } from "../helpers/fake-launcher.ts";
 import { ManualClock } from "../helpers/manual-clock.ts";
 import { flush, ScriptedCheck } from "../helpers/scripted-check.ts";
 import { tempDir } from "../helpers/temp.ts";
 
-// Several units wired the way the Supervisor wires them (gate, rechecks on events), on a fake
+// Several units wired the way the Supervisor wires them (gate, rechecks on changes), on a fake
 // launcher and a manual clock. Every readiness check answers from `ready`.
 function setup(processes: Record<string, Partial<RawProcess>>) {
   const dir = tempDir();
   const store = new Store(dir.path, { runRetention: 100, eventRetention: 10_000 });
   const clock = new ManualClock();
   const launcher = new FakeLauncher();
-  const bus = new EventBus(store);
-  const units = new Map<string, ProcessUnit>();
-  const coordinator = new DependencyCoordinator(units);
-  bus.subscribe(coordinator.onEvent);
+  const records = new RecordKeeper(store, { clock });
+  const bus = new EventBus(records);
+  const units = new Map<string, Unit>();
+  const coordinator = new DependencyCoordinator(units, (m) => {
+    throw new Error(`unexpected report: ${m}`);
+  });
   const ready = new ScriptedCheck(false);
   for (const [name, p] of Object.entries(processes)) {
     const raw = { command: [name], backoff: { initial: 100, jitter: 0 }, ...p };
     const spec = toProcessSpec(name, processSchema.parse(raw), raw, null);
     const deps = {
       clock,
-      store,
+      records,
       bus,
       launcher,
       checks: () => ready,
       gate: coordinator.gate.bind(coordinator),
+      changed: coordinator.changed,
+      stopTurn: coordinator.stopTurn,
     };
-    units.set(name, new ProcessUnit(spec, "config", deps));
+    units.set(name, new Unit(spec, "config", deps));
   }
-  const unit = (name: string) => units.get(name) as ProcessUnit;
+  const unit = (name: string) => units.get(name) as Unit;
   const child = (name: string) => {
     const c = launcher.children.filter((x) => x.name === name).at(-1);
     if (!c) throw new Error(`${name} was never spawned`);
@@ -50,12 +56,17 @@ function setup(processes: Record<string, Partial<RawProcess>>) {
     unit,
     child,
     states: () => Object.fromEntries([...units].map(([n, u]) => [n, u.state])),
-    // Every spawn and stop, in order, as "start db" / "stop db".
+    // Every spawn and every stop of a run's tree, in order, as "start db" / "stop db".
     order: () =>
       store
         .events()
-        .filter((e) => e.type === "process.starting" || e.type === "process.stopping")
-        .map((e) => `${e.type === "process.starting" ? "start" : "stop"} ${e.process}`),
+        .filter((e) => e.type === "run.started" || e.type === "run.exited")
+        .map((e) => `${e.type === "run.started" ? "start" : "stop"} ${e.process}`),
+    // What the supervisor's shutdown does: every unit at once, each run after its dependents'.
+    shutdownAll() {
+      coordinator.beginShutdown();
+      return Promise.all([...units.values()].map((u) => u.shutdown()));
+    },
     async settle() {
       for (let i = 0; i < 3; i++) {
         await flush();
@@ -86,7 +97,7 @@ describe("start in dependency order", () => {
   test("a dependent waits, showing what for, until its dependency is healthy", async () => {
     using h = setup({ api: { depends_on: { db: "healthy" } }, db: { readiness: READINESS } });
     await h.startAll();
-    const waiting = { state: h.unit("api").state, waitingFor: h.unit("api").snapshot().waitingFor };
+    const waiting = { state: h.unit("api").state, waitingFor: snapshotOf(h.unit("api")).waitingFor };
     await h.tick(200); // db's readiness keeps failing: db unhealthy, api still waits
     const held = h.states();
     h.ready.always(true);
@@ -183,7 +194,7 @@ describe("stop in reverse dependency order", () => {
       other: {},
     });
     await h.startAll();
-    const stopped = h.coordinator.stopAll("shutdown");
+    const stopped = h.shutdownAll();
     await h.settle();
     await stopped;
     const stops = h.order().filter((o) => o.startsWith("stop"));

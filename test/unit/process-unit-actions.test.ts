@@ -63,18 +63,28 @@ describe("operator actions", () => {
   // Regression: a restart or backoff that outlived the start of a shutdown spawned a copy that
   // nothing would stop; once the supervisor is halted nothing new starts.
   test("nothing starts once the supervisor is shutting down", async () => {
-    let halted = false;
-    using h = unitHarness({}, () => halted);
+    using h = unitHarness();
     await h.unit.start();
     h.lastChild().exit({ code: 1, signal: null });
     await h.launcher.settle();
-    halted = true;
+    await h.unit.shutdown();
     h.clock.advance(60_000);
-    await h.unit.restart();
-    expect({ state: h.unit.state, reason: h.unit.reason, spawned: h.launcher.children.length }).toEqual({
+    const refused = await h.unit.restart().then(
+      () => "restarted",
+      (err: Error) => err.message,
+    );
+    expect({
+      state: h.unit.state,
+      reason: h.unit.reason,
+      refused,
+      spawned: h.launcher.children.length,
+      timers: h.clock.pendingTimers,
+    }).toEqual({
       state: "stopped",
       reason: "shutdown",
+      refused: "cannot restart svc: the supervisor is shutting down",
       spawned: 1,
+      timers: 0,
     });
   });
 

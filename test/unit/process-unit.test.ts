@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { snapshotOf } from "../../src/supervisor/unit/view.ts";
 import { crash, unitHarness } from "../helpers/fake-unit.ts";
 
 describe("starting", () => {
@@ -42,7 +43,7 @@ describe("after a run ends by itself", () => {
     using h = unitHarness();
     await h.unit.start();
     await crash(h);
-    const waiting = { state: h.unit.state, nextStartInMs: h.unit.snapshot().nextStartInMs };
+    const waiting = { state: h.unit.state, nextStartInMs: snapshotOf(h.unit).nextStartInMs };
     h.clock.advance(99);
     const early = h.launcher.children.length;
     h.clock.advance(1);
@@ -74,7 +75,7 @@ describe("after a run ends by itself", () => {
     await h.unit.start();
     for (let i = 0; i < 6; i++) {
       await crash(h);
-      h.clock.advance(h.unit.snapshot().nextStartInMs ?? 0);
+      h.clock.advance(snapshotOf(h.unit).nextStartInMs ?? 0);
     }
     expect(h.delays()).toEqual([100, 200, 400, 800, 1000, 1000]);
   });
@@ -137,6 +138,6 @@ describe("after a run ends by itself", () => {
     await h.unit.start();
     const runId = h.lastChild().runId;
     await crash(h);
-    expect(h.launcher.stopCalls).toEqual([{ runId, pid: null, signal: "SIGTERM" }]);
+    expect(h.launcher.stopCalls).toEqual([{ runId, pid: h.lastChild().pid, signal: "SIGTERM" }]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { RestartPolicy } from "../../src/config/process-spec.ts";
 import type { ExitInfo } from "../../src/domain/types.ts";
-import { decideAfterExit, type ExitOutcome, isSuccess } from "../../src/supervisor/restart-decision.ts";
+import { decideAfterExit, type ExitOutcome, isSuccess } from "../../src/supervisor/unit/outcome.ts";
 
 const SUCCESS: ExitInfo = { code: 0, signal: null };
 const FAILURE: ExitInfo = { code: 1, signal: null };

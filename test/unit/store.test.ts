@@ -1,6 +1,7 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { MIGRATIONS } from "../../src/store/migrations.ts";
 import type { NewEvent } from "../../src/store/store.ts";
 import { Store } from "../../src/store/store.ts";
 import { tempDir } from "../helpers/temp.ts";
@@ -19,12 +20,12 @@ function event(i: number, process: string | null = "api"): NewEvent {
 }
 
 describe("schema", () => {
-  test("a new database is migrated to user_version 1, in WAL mode", () => {
+  test("a new database is migrated to the latest user_version (2), in WAL mode", () => {
     using dir = tempDir();
     const store = new Store(join(dir.path, "state"), OPTS);
     try {
       expect({ version: store.schemaVersion(), path: store.path }).toEqual({
-        version: 1,
+        version: 2,
         path: join(dir.path, "state", "tend.db"),
       });
     } finally {
@@ -55,7 +56,7 @@ describe("schema", () => {
         events: second.events().map((e) => e.details),
         runtime: second.runtimeProcesses(),
       }).toEqual({
-        version: 1,
+        version: 2,
         runs: [
           {
             id: runId,
@@ -74,6 +75,61 @@ describe("schema", () => {
       });
     } finally {
       second.close();
+    }
+  });
+
+  // Version 1 stored a run's end as `process.exited` with its pid, and the state change as a
+  // second `process.exited` without one. Read now, the first is the run fact it was.
+  test("events of a version 1 database read as today's: run ends become run.exited", () => {
+    using dir = tempDir();
+    const db = new Database(join(dir.path, "tend.db"), { create: true });
+    db.exec(MIGRATIONS[0] as string);
+    db.exec("PRAGMA user_version = 1");
+    const add = db.prepare(
+      "INSERT INTO events (at, process, type, state, reason, details) VALUES (?, ?, ?, ?, ?, ?)",
+    );
+    add.run(
+      1,
+      "job",
+      "process.exited",
+      "backoff",
+      "crashed",
+      JSON.stringify({ code: 1, signal: null, pid: 42 }),
+    );
+    add.run(2, "job", "process.exited", "exited", "crashed", JSON.stringify({ code: 1, signal: null }));
+    add.run(3, "job", "process.running", "running", "requested", JSON.stringify({ pid: 43, runId: 2 }));
+    db.close();
+    const store = new Store(dir.path, OPTS);
+    try {
+      expect({
+        version: store.schemaVersion(),
+        types: store.events().map((e) => `${e.type}(${e.reason})`),
+        intents: [...store.intents()],
+      }).toEqual({
+        version: 2,
+        types: ["run.exited(crashed)", "process.exited(crashed)", "process.running(requested)"],
+        intents: [],
+      });
+    } finally {
+      store.close();
+    }
+  });
+
+  test("explicit ids are kept, and lastIds never goes back after pruning", () => {
+    using dir = tempDir();
+    const store = new Store(dir.path, { runRetention: 1, eventRetention: 1 });
+    try {
+      store.beginRun("api", 1, 41);
+      store.addEvent(event(1), 77);
+      const kept = store.addEvent(event(2));
+      store.pruneEvents();
+      expect({ ids: store.lastIds(), kept: kept.id, events: store.events().map((e) => e.id) }).toEqual({
+        ids: { run: 41, event: 78 },
+        kept: 78,
+        events: [78],
+      });
+    } finally {
+      store.close();
     }
   });
 

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { RawProcess } from "../../src/config/schema.ts";
 import type { ProbeKind } from "../../src/domain/probes.ts";
 import type { CheckFactory } from "../../src/probes/create-check.ts";
+import { snapshotOf } from "../../src/supervisor/unit/view.ts";
 import { fakeUnit } from "../helpers/fake-unit.ts";
 import { flush, ScriptedCheck } from "../helpers/scripted-check.ts";
 
@@ -70,15 +71,18 @@ describe("probes in the unit's state machine", () => {
     }).toEqual({
       trail: [
         "starting(requested)",
-        "running(requested)",
+        "run.started(requested)",
         "health.changed:healthy(running)",
+        "running(requested)",
         "probe.failed(liveness)",
-        "stopping(liveness)",
         "health.changed:unknown(liveness)",
+        "stopping(liveness)",
+        "run.exited(liveness)",
         "backoff(liveness)",
         "starting(backoff)",
-        "running(backoff)",
+        "run.started(backoff)",
         "health.changed:healthy(running)",
+        "running(backoff)",
       ],
       runs: [null, "liveness"],
       restarts: 1,
@@ -110,7 +114,7 @@ describe("probes in the unit's state machine", () => {
       health: h.unit.health,
       state: h.unit.state,
       spawned: h.launcher.children.length,
-      last: h.unit.snapshot().lastProbe?.kind,
+      last: snapshotOf(h.unit).lastProbe?.kind,
       trail: h.trail(),
     }).toEqual({
       before: "unknown",
@@ -120,6 +124,7 @@ describe("probes in the unit's state machine", () => {
       last: "readiness",
       trail: [
         "starting(requested)",
+        "run.started(requested)",
         "running(requested)",
         "health.changed:healthy(readiness)",
         "probe.failed(readiness)",

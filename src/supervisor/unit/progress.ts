@@ -1,6 +1,6 @@
-import type { Clock, TimerHandle } from "../clock.ts";
-import { computeEtaMs, type ProgressInfo, parseProgress } from "../domain/progress.ts";
-import type { LineStream } from "../logs/line-stream.ts";
+import type { Clock, TimerHandle } from "../../clock.ts";
+import { computeEtaMs, type ProgressInfo, parseProgress } from "../../domain/progress.ts";
+import type { LineStream } from "../../logs/line-stream.ts";
 
 export interface ProgressDeps {
   clock: Clock;

@@ -1,13 +1,13 @@
-import type { Clock } from "../clock.ts";
-import { describeCheck } from "../config/probe-spec.ts";
-import type { ProcessSpec } from "../config/process-spec.ts";
-import type { LastProbe, ProbeKind, ProbeReport, ProbeResult, ProbeStatus } from "../domain/probes.ts";
-import type { Health } from "../domain/types.ts";
-import type { LineStream } from "../logs/line-stream.ts";
-import { type CheckFactory, createCheck } from "../probes/create-check.ts";
-import { ProbeRunner } from "../probes/probe-runner.ts";
-import { ProbeSet } from "../probes/probe-set.ts";
-import type { ScheduleStats } from "../probes/schedule-stats.ts";
+import type { Clock } from "../../clock.ts";
+import { describeCheck } from "../../config/probe-spec.ts";
+import type { ProcessSpec } from "../../config/process-spec.ts";
+import type { LastProbe, ProbeKind, ProbeReport, ProbeResult, ProbeStatus } from "../../domain/probes.ts";
+import type { Health } from "../../domain/types.ts";
+import type { LineStream } from "../../logs/line-stream.ts";
+import { type CheckFactory, createCheck } from "../../probes/create-check.ts";
+import { ProbeRunner } from "../../probes/probe-runner.ts";
+import { ProbeSet } from "../../probes/probe-set.ts";
+import type { ScheduleStats } from "../../probes/schedule-stats.ts";
 
 export interface ProbeDeps {
   clock: Clock;
@@ -20,14 +20,15 @@ export interface ProbeDeps {
 export interface ProbeHost {
   readonly name: string;
   readonly spec: ProcessSpec;
-  setHealth(health: Health, reason: string): void;
+  // A verdict on health during run `runId`.
+  probeHealth(runId: number, health: Health, reason: string): void;
   // Liveness or startup failed past its threshold during run `runId`.
   probeFailed(runId: number, kind: "liveness" | "startup", result: ProbeResult): void;
   emit(type: string, reason: string, details: Record<string, unknown>): void;
 }
 
-// A unit's probes: one ProbeSet per run, started with the run and stopped when it ends, its
-// verdicts turned into health, events and restarts of the unit.
+// A unit's probes: one ProbeSet per run, started with the run (from the run's own spec) and
+// stopped when it ends, its verdicts handed to the unit with the run they are about.
 export class UnitProbes {
   last: LastProbe | null = null;
   // Failed checks by probe kind since the supervisor started (the /metrics counter).
@@ -41,9 +42,8 @@ export class UnitProbes {
   ) {}
 
   // Starts the probes of run `runId`; returns the health the run starts with.
-  begin(runId: number): Health {
+  begin(runId: number, spec: ProcessSpec): Health {
     this.end();
-    const spec = this.host.spec;
     this.specAtStart = spec;
     this.last = null;
     if (!ProbeSet.needed(spec.probes)) return "healthy";
@@ -62,7 +62,7 @@ export class UnitProbes {
       },
       {
         health: (health, kind) => {
-          if (this.set === set) this.host.setHealth(health, kind);
+          if (this.set === set) this.host.probeHealth(runId, health, kind);
         },
         fatal: (kind, result) => {
           if (this.set === set) this.host.probeFailed(runId, kind, result);

@@ -1,5 +1,7 @@
-import type { ProcessSpec } from "../config/process-spec.ts";
-import type { ExitInfo } from "../domain/types.ts";
+import type { ProcessSpec } from "../../config/process-spec.ts";
+import type { ExitInfo } from "../../domain/types.ts";
+import { computeBackoffMs } from "./backoff.ts";
+import type { Outcome } from "./inputs.ts";
 
 export type ExitOutcome =
   | { kind: "restart"; reason: "exited" | "crashed" | TendRestartReason }
@@ -42,4 +44,24 @@ export function decideAfterProbeFailure(
   if (spec.maxRestarts > 0 && restartsInRow >= spec.maxRestarts)
     return { kind: "failed", reason: "max_restarts" };
   return { kind: "restart", reason };
+}
+
+// What follows the end of a run, with the backoff's delay when it is a restart. `cause` is why
+// the run ended: by itself (`exit`), or because tend ended it (a failed probe, max_memory).
+// A run that stayed up reset_after starts the count of restarts in a row again.
+export function outcomeAfter(
+  spec: Pick<ProcessSpec, "restart" | "maxRestarts" | "successExitCodes" | "backoff">,
+  cause: { exit: ExitInfo } | { tend: TendRestartReason },
+  restartsInRow: number,
+  upMs: number,
+  random?: () => number,
+): Outcome {
+  const inRow = upMs >= spec.backoff.resetAfterMs ? 0 : restartsInRow;
+  const o =
+    "exit" in cause
+      ? decideAfterExit(spec, cause.exit, inRow)
+      : decideAfterProbeFailure(spec, cause.tend, inRow);
+  if (o.kind !== "restart") return o;
+  const attempt = inRow + 1;
+  return { ...o, attempt, delayMs: computeBackoffMs(spec.backoff, attempt, random) };
 }

@@ -1,4 +1,4 @@
-import type { BackoffPolicy } from "../config/process-spec.ts";
+import type { BackoffPolicy } from "../../config/process-spec.ts";
 
 // Delay before restart number `attempt` (1-based): initial × factor^(attempt-1), capped at max,
 // then spread by ±jitter so a fleet of crashing processes does not restart in lockstep.

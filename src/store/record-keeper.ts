@@ -1,0 +1,192 @@
+import type { Clock, TimerHandle } from "../clock.ts";
+import type { EventRecord, ExitInfo, RunRecord } from "../domain/types.ts";
+import { errorMessage } from "../errors.ts";
+import type { EventQuery, NewEvent, Store } from "./store.ts";
+
+// What the supervisor writes goes through here, so a failing store (a full disk, SQLITE_FULL,
+// a locked or broken file) never stops supervision. Run and event ids are handed out here, not
+// by SQLite, so a record keeps its id while it waits. A write that fails is kept, in order with
+// every write after it, and retried on a timer (armed only while something waits) until the
+// store takes it; the first failure of a spell and the recovery are reported to the caller.
+export interface StoreHealth {
+  pendingWrites: number; // records waiting to be written
+  droppedEvents: number; // events given up on because too many were waiting
+  error: string | null; // the last failure, while writes are waiting
+  failingSince: number | null; // epoch ms of the first failure of this spell
+}
+
+export interface RecordKeeperOptions {
+  clock: Clock;
+  retryMs?: number;
+  // The most records kept waiting; past it the oldest waiting events are dropped (runs, intents
+  // and run-time processes are kept).
+  maxPending?: number;
+  onFailing?: (error: string) => void;
+  onRecovered?: (written: number, droppedEvents: number) => void;
+}
+
+interface Write {
+  event: boolean;
+  apply: () => void;
+}
+
+export class RecordKeeper {
+  private lastRunId: number;
+  private lastEventId: number;
+  private readonly pending: Write[] = [];
+  private timer: TimerHandle | null = null;
+  private error: string | null = null;
+  private failingSince: number | null = null;
+  private dropped = 0;
+  private writtenLate = 0;
+
+  constructor(
+    readonly store: Store,
+    private readonly o: RecordKeeperOptions,
+  ) {
+    const ids = store.lastIds();
+    this.lastRunId = ids.run;
+    this.lastEventId = ids.event;
+  }
+
+  beginRun(process: string, startedAt: number): number {
+    const id = ++this.lastRunId;
+    this.write(false, () => this.store.beginRun(process, startedAt, id));
+    return id;
+  }
+
+  setRunPid(id: number, pid: number, startTicks: number | null): void {
+    this.write(false, () => this.store.setRunPid(id, pid, startTicks));
+  }
+
+  noteRunExit(id: number, exit: ExitInfo): void {
+    this.write(false, () => this.store.noteRunExit(id, exit));
+  }
+
+  endRun(id: number, endedAt: number, exit: ExitInfo | null, reason: string): void {
+    this.write(false, () => this.store.endRun(id, endedAt, exit, reason));
+  }
+
+  addEvent(e: NewEvent): EventRecord {
+    const id = ++this.lastEventId;
+    this.write(true, () => this.store.addEvent(e, id));
+    return { id, ...e };
+  }
+
+  setIntent(process: string, intent: string, at: number): void {
+    this.write(false, () => this.store.setIntent(process, intent, at));
+  }
+
+  deleteIntent(process: string): void {
+    this.write(false, () => this.store.deleteIntent(process));
+  }
+
+  clearIntents(): void {
+    this.write(false, () => this.store.clearIntents());
+  }
+
+  setMeta(key: string, value: string): void {
+    this.write(false, () => this.store.setMeta(key, value));
+  }
+
+  saveRuntimeProcess(name: string, spec: unknown, addedAt: number): void {
+    this.write(false, () => this.store.saveRuntimeProcess(name, spec, addedAt));
+  }
+
+  deleteRuntimeProcess(name: string): void {
+    this.write(false, () => this.store.deleteRuntimeProcess(name));
+  }
+
+  // Reads answer from what the store holds; records still waiting are not in them yet.
+  runs(process: string, limit?: number): RunRecord[] {
+    return this.store.runs(process, limit);
+  }
+
+  events(query?: EventQuery): EventRecord[] {
+    return this.store.events(query);
+  }
+
+  health(): StoreHealth {
+    return {
+      pendingWrites: this.pending.length,
+      droppedEvents: this.dropped,
+      error: this.pending.length ? this.error : null,
+      failingSince: this.pending.length ? this.failingSince : null,
+    };
+  }
+
+  // Writes what waits, in order; false if something still waits afterwards.
+  flush(): boolean {
+    this.timer?.cancel();
+    this.timer = null;
+    while (this.pending.length > 0) {
+      const next = this.pending[0] as Write;
+      try {
+        next.apply();
+      } catch (err) {
+        this.error = errorMessage(err);
+        this.armRetry();
+        return false;
+      }
+      this.pending.shift();
+      this.writtenLate++;
+    }
+    if (this.failingSince !== null) {
+      const written = this.writtenLate;
+      const dropped = this.dropped;
+      this.failingSince = null;
+      this.error = null;
+      this.writtenLate = 0;
+      this.o.onRecovered?.(written, dropped);
+    }
+    return true;
+  }
+
+  // Stops retrying (the supervisor is closing the store).
+  close(): void {
+    this.timer?.cancel();
+    this.timer = null;
+  }
+
+  private write(event: boolean, apply: () => void): void {
+    if (this.pending.length === 0) {
+      try {
+        apply();
+        return;
+      } catch (err) {
+        this.error = errorMessage(err);
+        this.failingSince = this.o.clock.wallMs();
+        this.pending.push({ event, apply });
+        this.armRetry();
+        this.o.onFailing?.(this.error);
+        return;
+      }
+    }
+    // Behind what already waits, so the store sees every write in the order it was made. The
+    // retry timer writes them: a failing store is not asked again on every event.
+    this.pending.push({ event, apply });
+    if (this.pending.length > (this.o.maxPending ?? 10_000)) this.dropOldestEvent();
+  }
+
+  private dropOldestEvent(): void {
+    const i = this.pending.findIndex((w) => w.event);
+    if (i < 0) return;
+    this.pending.splice(i, 1);
+    this.dropped++;
+  }
+
+  private armRetry(): void {
+    this.timer ??= this.o.clock.after(this.o.retryMs ?? 1000, () => {
+      this.timer = null;
+      this.flush();
+    });
+  }
+}
+
+// One line for `tend status` while the store is failing; null while all is written.
+export function storeWarning(h: StoreHealth): string | null {
+  if (h.pendingWrites === 0 && h.droppedEvents === 0) return null;
+  const dropped = h.droppedEvents ? `; ${h.droppedEvents} events dropped` : "";
+  if (h.pendingWrites === 0) return `the store failed earlier${dropped}`;
+  return `${h.pendingWrites} records wait to be written to the store (${h.error}), retried every second${dropped}`;
+}

@@ -1,0 +1,198 @@
+import type { ProcessSpec } from "../../config/process-spec.ts";
+import type { ExitInfo } from "../../domain/types.ts";
+import { errorMessage, TendError } from "../../errors.ts";
+import type { LineStream } from "../../logs/line-stream.ts";
+import type { ProcessMetrics } from "../../metrics/sampler.ts";
+import type { RecordKeeper } from "../../store/record-keeper.ts";
+import type { GateVerdict } from "../dependencies.ts";
+import type { EventBus } from "../event-bus.ts";
+import type { Launcher } from "../launcher.ts";
+import { sendToRun } from "../signal-run.ts";
+import type { Effect, Outcome } from "./inputs.ts";
+import { isSuccess, outcomeAfter, type TendRestartReason } from "./outcome.ts";
+import type { ProbeDeps } from "./probes.ts";
+import { launchRun, type Run, stopRunTree } from "./run.ts";
+import type { Unit } from "./unit.ts";
+
+export interface UnitDeps extends Omit<ProbeDeps, "lines"> {
+  records: RecordKeeper;
+  bus: EventBus;
+  launcher: Launcher;
+  random?: () => number;
+  lines?: LineStream; // what log probes read; the supervisor passes the one its logs feed
+  // Whether the unit's dependencies let it start now; absent: there is nothing to wait for.
+  gate?: (spec: ProcessSpec) => GateVerdict;
+  // The latest metrics sample of run `runId`'s tree; absent: metrics are off.
+  usage?: (name: string, runId: number) => ProcessMetrics | null;
+  // Resolves once every process that depends on this one is gone: a shutdown's order.
+  stopTurn?: (name: string) => Promise<void>;
+  // Called after every burst of steps: dependents may be able to go on.
+  changed?: (unit: Unit) => void;
+  // A failure the unit survived, for the supervisor's log.
+  report?: (message: string) => void;
+}
+
+// Carries out one effect of a step. Records go through the RecordKeeper, which never throws;
+// a signal that fails throws TendError (the step is refused); anything else that throws is
+// caught by the unit, recorded, and the machine goes on.
+export function performEffect(u: Unit, e: Effect): void {
+  const { deps } = u;
+  switch (e.kind) {
+    case "spawn":
+      spawn(u);
+      return;
+    case "stop_tree":
+      stopTree(u, e.ordered);
+      return;
+    case "signal": {
+      const run = u.run;
+      if (!run || run.exit !== null)
+        throw new TendError("INVALID_STATE", `${u.name} is ${u.state}; there is no process to signal`);
+      sendToRun(run, e.signal, e.tree);
+      return;
+    }
+    case "mark_run":
+      if (u.run && !u.run.exitRecorded) u.run.endReason = e.reason;
+      return;
+    case "record_exit":
+      recordExit(u);
+      return;
+    case "record_end": {
+      const run = u.run;
+      if (!run) return;
+      recordExit(u);
+      deps.records.endRun(run.id, deps.clock.wallMs(), run.exit, run.endReason ?? "stopped");
+      u.run = null;
+      return;
+    }
+    case "probes":
+      probes(u, e.action);
+      return;
+    case "health":
+      u.setHealth(e.health, e.reason);
+      return;
+    case "arm_backoff": {
+      const atMs = deps.clock.nowMs() + e.delayMs;
+      const timer = deps.clock.after(e.delayMs, () => {
+        if (u.backoff?.timer !== timer) return;
+        u.backoff = null;
+        u.feed({ type: "backoff_due" });
+      });
+      u.backoff = { timer, atMs };
+      return;
+    }
+    case "cancel_backoff":
+      u.backoff?.timer.cancel();
+      u.backoff = null;
+      return;
+    case "count":
+      if (e.restartsInRow !== null) u.restartsInRow = e.restartsInRow;
+      if (e.restart) u.restarts++;
+      return;
+    case "intent":
+      if (u.intent === e.intent) return;
+      u.intent = e.intent;
+      if (e.intent === null) deps.records.deleteIntent(u.name);
+      else deps.records.setIntent(u.name, e.intent, deps.clock.wallMs());
+      return;
+    case "error":
+      u.lastError = e.error;
+      return;
+    case "waiting_for":
+      u.waitingFor = e.list;
+      return;
+    case "last_exit":
+      u.lastExit = e.exit;
+      return;
+    case "close_progress":
+      u.progress.close();
+      return;
+    case "emit":
+      u.emit(e.type, u.reason ?? "", e.details);
+      return;
+  }
+}
+
+function spawn(u: Unit): void {
+  const spec = u.spec;
+  u.progress.begin(spec.progressPattern);
+  const launched = launchRun(u.deps, spec);
+  if ("error" in launched) {
+    u.feedNext({ type: "spawn_failed", error: launched.error });
+    return;
+  }
+  const run = launched.run;
+  u.run = run;
+  run.child.exited.then(
+    (exit) => leaderExited(u, run, exit),
+    (err) => {
+      u.report(`waiting for pid ${run.child.pid} failed: ${errorMessage(err)}`);
+      leaderExited(u, run, { code: null, signal: null });
+    },
+  );
+  u.feedNext({ type: "spawned", runId: run.id, pid: run.child.pid });
+}
+
+// One stop per run: a second stop, restart or removal while it is under way only changes what
+// follows it. The tree_gone it ends with carries what the rows decide on.
+function stopTree(u: Unit, ordered: boolean): void {
+  const run = u.run;
+  if (!run || run.stopping) return;
+  run.stopping = true;
+  void (async () => {
+    if (ordered) await u.deps.stopTurn?.(u.name);
+    const { exit, survivors } = await stopRunTree(u.deps.launcher, run);
+    run.exit ??= exit;
+    u.feed({ type: "tree_gone", survivors, outcome: outcomeOf(u, run), gate: u.gate() });
+  })().catch((err) => {
+    // Nothing above throws by design; if it does, the run stays current and says why.
+    u.report(`stopping run ${run.id} failed: ${errorMessage(err)}`);
+    u.lastError = `stopping run ${run.id} failed: ${errorMessage(err)}`;
+  });
+}
+
+function recordExit(u: Unit): void {
+  const run = u.run;
+  if (!run || run.exitRecorded || run.exit === null) return;
+  run.exitRecorded = true;
+  const exit = run.exit;
+  u.lastExit = exit;
+  u.deps.records.noteRunExit(run.id, exit);
+  const reason = run.endReason ?? "stopped";
+  const durationMs = Math.round(u.deps.clock.nowMs() - run.startedAtMs);
+  u.emit("run.exited", reason, { runId: run.id, pid: run.child.pid, ...exit, durationMs });
+}
+
+function probes(u: Unit, action: "begin" | "end" | "pause" | "resume"): void {
+  const run: Run | null = u.run;
+  if (action === "begin") {
+    if (run) u.setHealth(u.probes.begin(run.id, run.spec), "running");
+  } else if (action === "end") {
+    u.probes.end();
+    u.setHealth("unknown", u.reason ?? "");
+  } else if (action === "pause") u.probes.pause();
+  else u.probes.resume();
+}
+
+// The leader of `run` has exited; what the run left behind is looked for only while it runs.
+function leaderExited(u: Unit, run: Run, exit: ExitInfo): void {
+  if (u.run !== run || run.exit !== null) return;
+  run.exit = exit;
+  const ended = isSuccess(run.spec, exit) ? "exited" : "crashed";
+  const live = u.phase === "running" || u.phase === "paused";
+  const leftovers = live ? u.deps.launcher.leftovers(run.id) : [];
+  u.feed({ type: "leader_exited", ended, leftovers, outcome: outcomeOf(u, run) });
+}
+
+const TEND_ENDED: ReadonlySet<string> = new Set<TendRestartReason>(["liveness", "startup", "memory"]);
+
+// What follows `run`'s end, decided by the unit's spec of now (the next run's).
+function outcomeOf(u: Unit, run: Run): Outcome {
+  const upMs = u.deps.clock.nowMs() - run.startedAtMs;
+  const reason = run.endReason;
+  const cause =
+    reason !== null && TEND_ENDED.has(reason)
+      ? { tend: reason as TendRestartReason }
+      : { exit: run.exit ?? { code: null, signal: null } };
+  return outcomeAfter(u.spec, cause, u.restartsInRow, upMs, u.deps.random);
+}
