@@ -56,6 +56,17 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       dir: s.logDir,
       ringLines: s.logBufferLines,
       onDropped: (name, lines) => dropped.note(name, lines),
+      onRotationFailed: (name, path, error) => {
+        log.error(`${name}: rotating ${path} failed; it grows to twice log_max_size, then lines are dropped: ${error}`);
+        supervisor.bus.emit({
+          at: Date.now(),
+          process: name,
+          type: "logs.rotation_failed",
+          state: null,
+          reason: "rotation_failed",
+          details: { path, error },
+        });
+      },
     });
     const ownerMarker = ownerMarkerFor(s.stateDir);
     const launcher = createLauncher({ logs, socketPath: s.socketPath, ownerMarker });

@@ -68,6 +68,12 @@ export interface EventRecord {
   details: Record<string, unknown> | null;
 }
 
+// An event type filter matches that type and, at a dot boundary, every type under it: "process"
+// matches "process.running" but not "processes.x". The store's query follows the same rule.
+export function eventTypeMatches(filter: string, type: string): boolean {
+  return type === filter || type.startsWith(`${filter}.`);
+}
+
 export type ProcessSource = "config" | "runtime";
 
 // What `tend ps --json` prints for one process.

@@ -10,6 +10,7 @@ export interface LogHubOptions {
   ringLines: number;
   now?: () => number;
   onDropped?: (name: string, lines: number) => void;
+  onRotationFailed?: (name: string, path: string, error: string) => void;
 }
 
 // All processes' logs. Owns the LineStream every line subscriber (probes, progress, alerts,
@@ -20,21 +21,25 @@ export class LogHub {
 
   constructor(private readonly o: LogHubOptions) {}
 
-  // The logs of a process, created on first use; settings are taken from its latest spec.
+  // The logs of a process, created on first use. A run asks with its own spec's settings: when
+  // a reload changed them (merge, sizes, timestamps) the next run writes by the new ones, into
+  // the files they name, and keeps the recent lines of the runs before.
   for(name: string, settings: LogSettings): ProcessLogs {
-    let logs = this.byName.get(name);
-    if (!logs) {
-      logs = new ProcessLogs({
-        name,
-        dir: this.o.dir,
-        settings,
-        ringLines: this.o.ringLines,
-        lines: this.lines,
-        now: this.o.now ?? Date.now,
-        onDropped: this.o.onDropped ?? (() => {}),
-      });
-      this.byName.set(name, logs);
-    }
+    const known = this.byName.get(name);
+    if (known && sameSettings(known.settings, settings)) return known;
+    known?.close();
+    const logs = new ProcessLogs({
+      name,
+      dir: this.o.dir,
+      settings,
+      ringLines: this.o.ringLines,
+      ring: known?.ring,
+      lines: this.lines,
+      now: this.o.now ?? Date.now,
+      onDropped: this.o.onDropped ?? (() => {}),
+      onRotationFailed: this.o.onRotationFailed,
+    });
+    this.byName.set(name, logs);
     return logs;
   }
 
@@ -69,4 +74,8 @@ export class LogHub {
     for (const logs of this.byName.values()) logs.close();
     this.byName.clear();
   }
+}
+
+function sameSettings(a: LogSettings, b: LogSettings): boolean {
+  return (Object.keys(a) as (keyof LogSettings)[]).every((k) => a[k] === b[k]);
 }

@@ -20,9 +20,11 @@ export interface ProcessLogsOptions {
   dir: string;
   settings: LogSettings;
   ringLines: number;
+  ring?: RingBuffer; // the recent lines of the process so far, when its settings changed
   lines: LineStream;
   now: () => number;
   onDropped: (name: string, lines: number) => void;
+  onRotationFailed?: (name: string, path: string, error: string) => void;
 }
 
 // Everything tend keeps of one process's output, across its restarts: the files (NAME.out.log
@@ -32,17 +34,22 @@ export class ProcessLogs {
   readonly files: Record<StreamName, RotatingFile>;
   droppedLines = 0;
 
+  get settings(): LogSettings {
+    return this.o.settings;
+  }
+
   constructor(private readonly o: ProcessLogsOptions) {
-    this.ring = new RingBuffer(o.ringLines, o.name);
+    this.ring = o.ring ?? new RingBuffer(o.ringLines, o.name);
     const policy = { maxBytes: o.settings.maxBytes, keep: o.settings.keep, compress: o.settings.compress };
+    const file = (base: string) => {
+      const path = join(o.dir, base);
+      return new RotatingFile(path, policy, (error) => o.onRotationFailed?.(o.name, path, error));
+    };
     if (o.settings.merge) {
-      const file = new RotatingFile(join(o.dir, `${o.name}.log`), policy);
-      this.files = { stdout: file, stderr: file };
+      const merged = file(`${o.name}.log`);
+      this.files = { stdout: merged, stderr: merged };
     } else {
-      this.files = {
-        stdout: new RotatingFile(join(o.dir, `${o.name}.out.log`), policy),
-        stderr: new RotatingFile(join(o.dir, `${o.name}.err.log`), policy),
-      };
+      this.files = { stdout: file(`${o.name}.out.log`), stderr: file(`${o.name}.err.log`) };
     }
   }
 

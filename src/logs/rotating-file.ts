@@ -9,6 +9,7 @@ import {
   writeSync,
 } from "node:fs";
 import { dirname } from "node:path";
+import { errorMessage } from "../errors.ts";
 import { gzipInBackground } from "./gzip-file.ts";
 import { logFilesOf, pendingFilesOf } from "./log-files.ts";
 
@@ -22,7 +23,10 @@ export interface RotationPolicy {
 // twice across a rotation (copytruncate can do both). Writes never throw: a failed write (disk
 // full, file removed) is counted and reported by the caller as dropped. With compress, a full
 // file is renamed to NAME.rotating-… at once and gzipped off the event loop (gzip of 10 MiB
-// takes ~200 ms); it joins NAME.1.gz … when done, in rotation order.
+// takes ~200 ms); it joins NAME.1.gz … when done, in rotation order. A rotation that fails is
+// reported (once, until one succeeds) and tried again at the next write past maxBytes; the file
+// grows meanwhile, but never past twice maxBytes: beyond that lines are dropped (and counted by
+// the caller), so a broken rotation cannot fill the disk.
 export class RotatingFile {
   private fd: number | null = null;
   size = 0;
@@ -36,9 +40,13 @@ export class RotatingFile {
   // Bumped by clear(): compressions begun before it are thrown away.
   private generation = 0;
 
+  private rotationError: string | null = null;
+  private droppingLine = false;
+
   constructor(
     readonly path: string,
     private readonly policy: RotationPolicy,
+    private readonly onRotationFailed: (error: string) => void = () => {},
   ) {
     // A supervisor that stopped mid-gzip left files behind: they are older than NAME.
     if (policy.compress && policy.keep > 0) for (const f of pendingFilesOf(path)) this.queueGzip(f);
@@ -64,14 +72,21 @@ export class RotatingFile {
     const max = this.policy.maxBytes;
     let rest = bytes;
     let written = 0;
+    if (this.droppingLine) {
+      // The start of this line was dropped: its end goes too, so no line is torn.
+      const end = rest.indexOf(10);
+      if (end < 0) return 0;
+      this.droppingLine = false;
+      rest = rest.subarray(end + 1);
+    }
     if (max > 0) this.openQuietly();
     while (max > 0 && rest.length > 0 && this.size + rest.length > max) {
       const room = max - this.size;
       let cut = room > 0 ? rest.lastIndexOf(10, room - 1) : -1;
       if (cut < 0 && this.openLine === 0 && this.size > 0) {
         // The next line does not fit: it starts the next file.
-        this.rotate();
-        continue;
+        if (this.rotate()) continue;
+        return written + this.appendBelowCap(rest);
       }
       // A line in progress, or one longer than a whole file: it ends this file.
       if (cut < 0) cut = rest.indexOf(10);
@@ -79,15 +94,38 @@ export class RotatingFile {
       written += this.write(rest.subarray(0, cut + 1));
       this.openLine = 0;
       rest = rest.subarray(cut + 1);
-      if (rest.length > 0) this.rotate();
+      if (rest.length > 0 && !this.rotate()) return written + this.appendBelowCap(rest);
     }
-    written += this.write(rest);
-    const last = rest.lastIndexOf(10);
-    this.openLine = last < 0 ? this.openLine + rest.length : rest.length - last - 1;
-    return written;
+    return written + this.writeTracked(rest);
   }
 
-  rotate(): void {
+  // While rotations fail: the whole lines that fit below twice maxBytes; the rest is dropped.
+  private appendBelowCap(rest: Uint8Array): number {
+    this.openQuietly();
+    const room = 2 * this.policy.maxBytes - this.size;
+    if (rest.length <= room) return this.writeTracked(rest);
+    const cut = room > 0 ? rest.lastIndexOf(10, room - 1) : -1;
+    if (cut < 0 && this.openLine > 0) {
+      // A line already begun on disk is ended, however long, so the file holds no torn line.
+      const end = rest.indexOf(10);
+      if (end < 0) return this.writeTracked(rest);
+      this.droppingLine = rest.length > end + 1 && rest[rest.length - 1] !== 10;
+      return this.writeTracked(rest.subarray(0, end + 1));
+    }
+    this.droppingLine = rest[rest.length - 1] !== 10;
+    return cut < 0 ? 0 : this.writeTracked(rest.subarray(0, cut + 1));
+  }
+
+  private writeTracked(part: Uint8Array): number {
+    const n = this.write(part);
+    const last = part.lastIndexOf(10);
+    this.openLine = last < 0 ? this.openLine + part.length : part.length - last - 1;
+    return n;
+  }
+
+  // True if the file was rotated; false leaves the current file in place (reopened at the next
+  // write with its real size).
+  rotate(): boolean {
     this.close();
     try {
       if (this.policy.keep === 0) unlinkSync(this.path);
@@ -96,10 +134,15 @@ export class RotatingFile {
         renameSync(this.path, to);
         this.queueGzip(to);
       } else this.shiftIn(this.path, "");
-    } catch {
-      // A failed rotation leaves the current file growing; the next write retries.
+    } catch (err) {
+      const first = this.rotationError === null;
+      this.rotationError = errorMessage(err);
+      if (first) this.onRotationFailed(this.rotationError);
+      return false;
     }
+    this.rotationError = null;
     this.size = 0;
+    return true;
   }
 
   // Resolves once every rotated file waiting for gzip has been compressed (or given up on).

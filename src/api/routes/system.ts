@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import type { Control, ReloadPlan } from "../../domain/control.ts";
-import type { EventRecord } from "../../domain/types.ts";
+import { type EventRecord, eventTypeMatches } from "../../domain/types.ts";
 import { readBody } from "../body.ts";
 import { eventsQuery, reloadBody } from "../checks.ts";
 import { parseQuery } from "../query.ts";
@@ -19,7 +19,7 @@ export function systemRoutes(
       if (!q.follow) return control.events(filter);
       const matches = (e: EventRecord) =>
         (!q.process || e.process === q.process) &&
-        (!q.type || e.type === q.type || e.type.startsWith(`${q.type}.`));
+        (!q.type || eventTypeMatches(q.type, e.type));
       return sseResponse((send) => {
         // Snapshot first, so a subscriber never has to guess the state it joined in.
         const list = control.list().filter((p) => !q.process || p.name === q.process);

@@ -57,6 +57,7 @@ export const status: Command = {
     if (p.nextStartInMs !== null) lines.push(`next start: in ${formatDuration(p.nextStartInMs)}`);
     if (p.lastExit) lines.push(`last exit: ${exitText(p.lastExit.code, p.lastExit.signal)}`);
     if (p.lastError) lines.push(`error:     ${p.lastError}`);
+    if (p.storeWarning) lines.push(`store:     ${p.storeWarning}`);
     lines.push(...statusLines(p, color));
     lines.push("", "recent runs:");
     for (const r of p.runs) {

@@ -22,9 +22,11 @@ export function conditionMet(c: Condition, p: Seen): boolean {
   return p.state === "exited" || p.state === "failed";
 }
 
-// A failed process is not restarted by anything but an operator: waiting longer cannot help.
+// States nothing but an operator moves a process out of: waiting longer cannot help. A stopped
+// process never exits by itself, and a stopped, finished or failed one never starts by itself.
 function hopeless(c: Condition, p: Seen): boolean {
-  return c !== "exited" && p.state === "failed";
+  if (c === "exited") return p.state === "stopped";
+  return p.state === "stopped" || p.state === "exited" || p.state === "failed";
 }
 
 // `tend wait`: follows the event stream (snapshot first, then every change), so it answers the
@@ -52,7 +54,12 @@ export const wait: Command = {
     // One fresh look for the message: states, health and the last probe result as they are now.
     const list = await client.request<ProcessSnapshot[]>("GET", "/v1/processes");
     const unmet = list.filter((p) => names.includes(p.name) && !conditionMet(cond, p));
-    const why = outcome === "timeout" ? `timed out after ${formatDuration(timeoutMs)}` : outcome;
+    const why =
+      outcome === "timeout"
+        ? timeoutMs === 0
+          ? "checked once (--timeout 0)"
+          : `timed out after ${formatDuration(timeoutMs)}`
+        : outcome;
     io.err(`tend wait: ${why}; not ${cond}:\n${unmet.map((p) => `  ${describe(p)}\n`).join("")}`);
     return EXIT.failed;
   },
@@ -66,12 +73,14 @@ async function follow(
 ): Promise<"met" | "timeout" | string> {
   const seen = new Map<string, Seen>();
   const ac = new AbortController();
-  const timer = setTimeout(() => ac.abort(), timeoutMs);
+  // With --timeout 0 the snapshot alone answers; the timer only bounds a supervisor that never sends it.
+  const timer = setTimeout(() => ac.abort(), timeoutMs === 0 ? 10_000 : timeoutMs);
   const verdict = (): "met" | string | null => {
     const all = names.map((n) => [n, seen.get(n)] as const);
-    const lost = all.find(([, p]) => p && hopeless(cond, p));
-    if (lost) return `${lost[0]} has failed`;
-    return all.every(([, p]) => p && conditionMet(cond, p)) ? "met" : null;
+    if (all.every(([, p]) => p && conditionMet(cond, p))) return "met";
+    const lost = all.find(([, p]) => p && !conditionMet(cond, p) && hopeless(cond, p));
+    if (lost) return `${lost[0]} is ${lost[1]?.state} and cannot become ${cond} by itself`;
+    return null;
   };
   try {
     for await (const { event, data } of client.stream("/v1/events?follow=1", ac.signal)) {
@@ -94,6 +103,8 @@ async function follow(
       }
       const v = verdict();
       if (v !== null) return v;
+      // --timeout 0: one look at the snapshot, no waiting.
+      if (timeoutMs === 0) return "timeout";
     }
     return ac.signal.aborted ? "timeout" : "the supervisor stopped";
   } catch (err) {
