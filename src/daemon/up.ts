@@ -57,7 +57,9 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       ringLines: s.logBufferLines,
       onDropped: (name, lines) => dropped.note(name, lines),
       onRotationFailed: (name, path, error) => {
-        log.error(`${name}: rotating ${path} failed; it grows to twice log_max_size, then lines are dropped: ${error}`);
+        log.error(
+          `${name}: rotating ${path} failed; it grows to twice log_max_size, then lines are dropped: ${error}`,
+        );
         supervisor.bus.emit({
           at: Date.now(),
           process: name,

@@ -18,8 +18,7 @@ export function systemRoutes(
       const filter = { process: q.process, type: q.type, afterId: q.after, limit: q.lines ?? 100 };
       if (!q.follow) return control.events(filter);
       const matches = (e: EventRecord) =>
-        (!q.process || e.process === q.process) &&
-        (!q.type || eventTypeMatches(q.type, e.type));
+        (!q.process || e.process === q.process) && (!q.type || eventTypeMatches(q.type, e.type));
       return sseResponse((send) => {
         // Snapshot first, so a subscriber never has to guess the state it joined in.
         const list = control.list().filter((p) => !q.process || p.name === q.process);
