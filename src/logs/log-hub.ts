@@ -27,7 +27,7 @@ export class LogHub {
   for(name: string, settings: LogSettings): ProcessLogs {
     const known = this.byName.get(name);
     if (known && sameSettings(known.settings, settings)) return known;
-    known?.close();
+    known?.retire();
     const logs = new ProcessLogs({
       name,
       dir: this.o.dir,

@@ -33,6 +33,8 @@ export class ProcessLogs {
   readonly ring: RingBuffer;
   readonly files: Record<StreamName, RotatingFile>;
   droppedLines = 0;
+  private capturing = 0;
+  private retired = false;
 
   get settings(): LogSettings {
     return this.o.settings;
@@ -56,6 +58,22 @@ export class ProcessLogs {
   // Reads one stream of a run to its end. Never throws: a broken pipe ends the capture, with the
   // line in progress closed.
   async capture(stream: StreamName, source: OutputPipe): Promise<void> {
+    this.capturing++;
+    try {
+      await this.captureUntilEnd(stream, source);
+    } finally {
+      this.capturing--;
+      if (this.retired && this.capturing === 0) this.close();
+    }
+  }
+
+  // Replaced by logs with other settings: closed once the captures still writing here end.
+  retire(): void {
+    this.retired = true;
+    if (this.capturing === 0) this.close();
+  }
+
+  private async captureUntilEnd(stream: StreamName, source: OutputPipe): Promise<void> {
     const cap = new StreamCapture({
       process: this.o.name,
       stream,

@@ -1,8 +1,9 @@
-import { Database, type Statement } from "bun:sqlite";
+import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { EventRecord, ExitInfo, ProcessState, RunRecord } from "../domain/types.ts";
+import type { EventRecord, ExitInfo, RunRecord } from "../domain/types.ts";
 import { MIGRATIONS } from "./migrations.ts";
+import { type EventRow, prepare, type RunRow, toEvent, toRun } from "./statements.ts";
 
 // The only module that touches bun:sqlite. WAL with synchronous=NORMAL: a committed row survives
 // a crash of the supervisor (kill -9); only a power loss can take the last few transactions.
@@ -11,28 +12,6 @@ export interface StoreOptions {
   eventRetention: number; // events kept in all
   eventMaxAgeMs?: number; // events older than this are pruned too
   now?: () => number; // epoch ms, for the age limit
-}
-
-interface RunRow {
-  id: number;
-  process: string;
-  pid: number | null;
-  pid_start_ticks: number | null;
-  started_at: number;
-  ended_at: number | null;
-  exit_code: number | null;
-  signal: string | null;
-  reason: string | null;
-}
-
-interface EventRow {
-  id: number;
-  at: number;
-  process: string | null;
-  type: string;
-  state: string | null;
-  reason: string | null;
-  details: string | null;
 }
 
 export interface EventQuery {
@@ -50,6 +29,7 @@ export class Store {
   private readonly opts: StoreOptions;
   private readonly q: ReturnType<typeof prepare>;
   private eventsSincePrune = 0;
+  pruneFailures = 0; // prunes that failed (counted for diagnosis; a later one catches up)
 
   constructor(stateDir: string, opts: StoreOptions) {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
@@ -93,7 +73,19 @@ export class Store {
   endRun(id: number, endedAt: number, exit: ExitInfo | null, reason: string): void {
     this.q.endRun.run({ id, endedAt, code: exit?.code ?? null, signal: exit?.signal ?? null, reason });
     const row = this.q.runProcess.get({ id }) as { process: string } | null;
-    if (row) this.q.pruneRuns.run({ process: row.process, keep: this.opts.runRetention });
+    if (row)
+      this.housekeep(() => this.q.pruneRuns.run({ process: row.process, keep: this.opts.runRetention }));
+  }
+
+  // Pruning is housekeeping after a record is stored: if it fails (a full disk), old rows stay a
+  // while longer and a later write prunes them. It must not fail the write, which a retry would
+  // then repeat.
+  private housekeep(prune: () => void): void {
+    try {
+      prune();
+    } catch {
+      this.pruneFailures++;
+    }
   }
 
   openRuns(): RunRecord[] {
@@ -106,10 +98,11 @@ export class Store {
 
   addEvent(e: NewEvent, withId: number | null = null): EventRecord {
     const details = e.details === null ? null : JSON.stringify(e.details);
-    const id = Number(this.q.addEvent.run({ ...e, id: withId, details }).lastInsertRowid);
+    const inserted = Number(this.q.addEvent.run({ ...e, id: withId, details }).lastInsertRowid);
+    const id = withId ?? inserted;
     if (++this.eventsSincePrune >= 100) {
       this.eventsSincePrune = 0;
-      this.pruneEventsUpTo(id);
+      this.housekeep(() => this.pruneEventsUpTo(id));
     }
     return { id, ...e };
   }
@@ -217,77 +210,4 @@ function migrate(db: Database): void {
       db.exec(`PRAGMA user_version = ${v + 1}`);
     })();
   }
-}
-
-function prepare(db: Database) {
-  const s = (sql: string): Statement => db.prepare(sql);
-  return {
-    beginRun: s("INSERT INTO runs (id, process, started_at) VALUES ($id, $process, $startedAt)"),
-    noteRunExit: s("UPDATE runs SET exit_code = $code, signal = $signal WHERE id = $id"),
-    setRunPid: s("UPDATE runs SET pid = $pid, pid_start_ticks = $startTicks WHERE id = $id"),
-    endRun: s(
-      "UPDATE runs SET ended_at = $endedAt, exit_code = $code, signal = $signal, reason = $reason WHERE id = $id",
-    ),
-    runProcess: s("SELECT process FROM runs WHERE id = $id"),
-    pruneRuns: s(
-      `DELETE FROM runs WHERE process = $process AND ended_at IS NOT NULL AND id <= (
-         SELECT id FROM runs WHERE process = $process ORDER BY id DESC LIMIT 1 OFFSET $keep)`,
-    ),
-    openRuns: s("SELECT * FROM runs WHERE ended_at IS NULL ORDER BY id"),
-    runs: s("SELECT * FROM runs WHERE process = $process ORDER BY id DESC LIMIT $limit"),
-    addEvent: s(
-      `INSERT INTO events (id, at, process, type, state, reason, details)
-       VALUES ($id, $at, $process, $type, $state, $reason, $details)`,
-    ),
-    pruneEvents: s("DELETE FROM events WHERE id <= $keepAbove"),
-    pruneOldEvents: s(
-      `DELETE FROM events WHERE id < coalesce(
-         (SELECT id FROM events WHERE at >= $cutoff ORDER BY id LIMIT 1),
-         (SELECT max(id) + 1 FROM events))`,
-    ),
-    events: s(
-      `SELECT * FROM events WHERE ($process IS NULL OR process = $process) AND ($type IS NULL OR type = $type OR substr(type, 1, length($type) + 1) = $type || '.')
-       AND id > $afterId ORDER BY id DESC LIMIT $limit`,
-    ),
-    eventsAfter: s(
-      `SELECT * FROM events WHERE ($process IS NULL OR process = $process) AND ($type IS NULL OR type = $type OR substr(type, 1, length($type) + 1) = $type || '.')
-       AND id > $afterId ORDER BY id LIMIT $limit`,
-    ),
-    saveProcess: s(
-      "INSERT OR REPLACE INTO runtime_processes (name, spec, added_at) VALUES ($name, $spec, $addedAt)",
-    ),
-    deleteProcess: s("DELETE FROM runtime_processes WHERE name = $name"),
-    runtimeProcesses: s("SELECT name, spec FROM runtime_processes ORDER BY added_at, name"),
-    setIntent: s("INSERT OR REPLACE INTO intents (process, intent, at) VALUES ($process, $intent, $at)"),
-    deleteIntent: s("DELETE FROM intents WHERE process = $process"),
-    intents: s("SELECT process, intent FROM intents"),
-    getMeta: s("SELECT value FROM meta WHERE key = $key"),
-    setMeta: s("INSERT OR REPLACE INTO meta (key, value) VALUES ($key, $value)"),
-  };
-}
-
-function toRun(r: RunRow): RunRecord {
-  return {
-    id: r.id,
-    process: r.process,
-    pid: r.pid ?? 0,
-    pidStartTicks: r.pid_start_ticks,
-    startedAt: r.started_at,
-    endedAt: r.ended_at,
-    exitCode: r.exit_code,
-    signal: r.signal,
-    reason: r.reason,
-  };
-}
-
-function toEvent(r: EventRow): EventRecord {
-  return {
-    id: r.id,
-    at: r.at,
-    process: r.process,
-    type: r.type,
-    state: r.state as ProcessState | null,
-    reason: r.reason,
-    details: r.details === null ? null : (JSON.parse(r.details) as Record<string, unknown>),
-  };
 }

@@ -12,6 +12,7 @@ export class DependencyCoordinator {
   private recheckQueued = false;
   private shutdownOrder: Map<string, string[]> | null = null;
   private readonly turns = new Map<string, Promise<void>>();
+  private shutdownUnits = new Map<string, Unit>();
 
   constructor(
     private readonly units: ReadonlyMap<string, Unit>,
@@ -86,16 +87,21 @@ export class DependencyCoordinator {
     });
   };
 
-  // Fixes the order of a shutdown: each unit's stop waits for the units that depend on it.
-  // An edge that would close a cycle is dropped (a cycle has no order to keep).
-  beginShutdown(): void {
+  // Fixes the order of a shutdown: each unit's stop waits for the units that depend on it,
+  // `leaving` too (removed, still stopping). An edge that would close a cycle is dropped (a cycle
+  // has no order to keep).
+  beginShutdown(leaving: Iterable<Unit> = []): void {
+    const all = new Map(this.units);
+    for (const u of leaving) if (!all.has(u.name)) all.set(u.name, u);
+    const dependents = (name: string) =>
+      [...all.values()].filter((u) => u.spec.dependsOn.some((d) => d.name === name)).map((u) => u.name);
     const order = new Map<string, string[]>();
     const state = new Map<string, "visiting" | "done">();
     const visit = (name: string) => {
       if (state.has(name)) return;
       state.set(name, "visiting");
       const after: string[] = [];
-      for (const d of this.dependentsOf(name)) {
+      for (const d of dependents(name)) {
         if (state.get(d) === "visiting") continue;
         visit(d);
         after.push(d);
@@ -103,8 +109,9 @@ export class DependencyCoordinator {
       order.set(name, after);
       state.set(name, "done");
     };
-    for (const name of this.units.keys()) visit(name);
+    for (const name of all.keys()) visit(name);
     this.shutdownOrder = order;
+    this.shutdownUnits = all;
   }
 
   // Resolves once every unit that must stop before `name` has, however far down the chain: a
@@ -115,7 +122,7 @@ export class DependencyCoordinator {
     if (known) return known;
     const before = this.shutdownOrder?.get(name) ?? [];
     const turn = Promise.all(
-      before.map((d) => Promise.all([this.stopTurn(d), this.units.get(d)?.whenRetired()])),
+      before.map((d) => Promise.all([this.stopTurn(d), this.shutdownUnits.get(d)?.whenRetired()])),
     ).then(() => undefined);
     turns.set(name, turn);
     return turn;

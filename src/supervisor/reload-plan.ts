@@ -76,7 +76,8 @@ export async function applyReload(
     const wasActive = u.isActive;
     u.spec = nextByName.get(n) as ProcessSpec;
     // The running copy stops as it began (its own spec); the next run starts with the new one.
-    if (wasActive || u.spec.autostart) work.push(u.restart("reload"));
+    // A process the operator stopped stays stopped: a reload never undoes a stop.
+    if (u.intent !== "stopped" && (wasActive || u.spec.autostart)) work.push(u.restart("reload"));
   }
   for (const n of plan.added) {
     const u = target.create(nextByName.get(n) as ProcessSpec);

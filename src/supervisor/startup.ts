@@ -48,9 +48,11 @@ export async function startAsPlanned(
   const intents = readIntents(records);
   const plans = [...units].map((u) => [u, planStart(u, intents, records)] as const);
   for (const [u, plan] of plans) if (plan.kind === "restore") u.restore(plan.state, plan.lastExit);
-  await Promise.all(
-    plans.map(([u, plan]) => (plan.kind === "start" ? dependencies.start(u, plan.reason).done : undefined)),
-  );
+  // Autostart starts what a process depends on; after a crash only the gate is asked, so a
+  // dependency the operator had stopped stays stopped (its dependent then fails, saying why).
+  const begin = (u: Unit, reason: string) =>
+    reason === "autostart" ? dependencies.start(u, reason).done : u.start(reason);
+  await Promise.all(plans.map(([u, plan]) => (plan.kind === "start" ? begin(u, plan.reason) : undefined)));
 }
 
 // Marks the end of a clean shutdown: the next `tend up` goes by the config again.

@@ -48,8 +48,8 @@ export class Supervisor implements Control {
   private readonly dependencies: DependencyCoordinator;
   private readonly probeStats = new ScheduleStats();
   private readonly memoryGuard = new MemoryGuard();
-  // Stops of units no longer in the map (tend rm, a reload); shutdown waits for them.
-  private readonly retiring = new Set<Promise<void>>();
+  // Units no longer in the map (tend rm, a reload) while they stop; shutdown waits for them.
+  private readonly retiring = new Set<Unit>();
 
   constructor(
     config: Config,
@@ -134,7 +134,7 @@ export class Supervisor implements Control {
     // Out of the map first, so nothing can reach it while its tree is stopped.
     this.units.delete(name);
     this.records.deleteRuntimeProcess(name);
-    await this.track(u.retire("removed"));
+    await this.track(u, "removed");
     this.bus.emit(this.event("process.removed", name, null));
   }
 
@@ -242,8 +242,14 @@ export class Supervisor implements Control {
       this.config = { ...next, supervisor: this.config.supervisor };
       await applyReload(plan, next.processes, {
         units: this.units,
-        retire: (u) => this.track(u.retire("reload")),
-        create: (spec) => new Unit(spec, "config", this.unitDeps),
+        retire: (u) => this.track(u, "reload"),
+        // A unit made after a shutdown began (a reload that was under way) is retired at once:
+        // the shutdown never saw it, so it must never run.
+        create: (spec) => {
+          const u = new Unit(spec, "config", this.unitDeps);
+          if (this.shuttingDown) void u.shutdown();
+          return u;
+        },
         start: (u) => this.dependencies.start(u, "reload").done,
       });
       this.bus.emit(this.event("supervisor.reloaded", null, { ...plan }));
@@ -258,21 +264,19 @@ export class Supervisor implements Control {
     this.shuttingDown ??= (async () => {
       this.bus.emit(this.event("supervisor.stopping", null, null));
       // Nothing starts from now on; each run stops once its dependents' runs are gone.
-      this.dependencies.beginShutdown();
+      this.dependencies.beginShutdown(this.retiring);
       await Promise.all([...this.units.values()].map((u) => u.shutdown()));
       // Units already out of the map (tend rm, a reload) may still be stopping: wait for them too.
-      await Promise.all([...this.retiring]);
+      await Promise.all([...this.retiring].map((u) => u.whenRetired()));
       this.bus.emit(this.event("supervisor.stopped", null, null));
       markCleanShutdown(this.records);
     })();
     return this.shuttingDown;
   }
 
-  private track(p: Promise<void>): Promise<void> {
-    this.retiring.add(p);
-    const done = () => this.retiring.delete(p);
-    p.then(done, done);
-    return p;
+  private track(u: Unit, reason: string): Promise<void> {
+    this.retiring.add(u);
+    return u.retire(reason).finally(() => this.retiring.delete(u));
   }
 
   private unit(name: string): Unit {

@@ -103,3 +103,21 @@ test("tend rm of a process another depends on is refused, naming the dependent",
     base: "running",
   });
 });
+
+// A reload restarts a changed process only if it was meant to run: one the operator stopped
+// stays stopped.
+test("a reload never undoes a stop: a stopped process whose config changed stays stopped", async () => {
+  const svc = `[processes.svc]\ncommand = ["sleep", "100000"]\n`;
+  await using d = await new TestDaemon(svc).start();
+  await d.waitState("svc", "running");
+  expect((await d.cli("stop", "svc")).code).toBe(0);
+  rewrite(d, svc, `${svc}env = { CHANGED = "1" }\n`);
+  const r = await d.cli("reload", "--json");
+  const p = await d.process("svc");
+  expect({ code: r.code, changed: JSON.parse(r.stdout).changed, state: p.state, reason: p.reason }).toEqual({
+    code: 0,
+    changed: ["svc"],
+    state: "stopped",
+    reason: "requested",
+  });
+});

@@ -20,8 +20,33 @@ describe("starting", () => {
     });
   });
 
-  test("a spawn that throws fails the process and closes its run", async () => {
+  test("a spawn that throws is a run that crashed at once: restarted through the backoff", async () => {
     using h = unitHarness();
+    h.launcher.failSpawn = "no such file";
+    await h.unit.start();
+    const during = { state: h.unit.state, lastError: h.unit.lastError };
+    h.launcher.failSpawn = null;
+    h.clock.advance(100);
+    expect({
+      during,
+      state: h.unit.state,
+      lastError: h.unit.lastError,
+      runs: h.store.runs("svc").map((r) => [r.reason, r.endedAt !== null]),
+      trail: h.trail(),
+    }).toEqual({
+      during: { state: "backoff", lastError: "no such file" },
+      state: "running",
+      lastError: null,
+      runs: [
+        [null, false],
+        ["spawn_failed", true],
+      ],
+      trail: ["starting(requested)", "backoff(spawn_failed)", "starting(backoff)", "running(backoff)"],
+    });
+  });
+
+  test("with restart = never a spawn that throws fails the process and closes its run", async () => {
+    using h = unitHarness({ restart: "never" });
     h.launcher.failSpawn = "no such file";
     await h.unit.start();
     expect({

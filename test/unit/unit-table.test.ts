@@ -29,10 +29,10 @@ const TYPICAL: { [T in InputType]: Extract<Input, { type: T }> } = {
   restore: { type: "restore", state: "exited", lastExit: { code: 0, signal: null } },
   deps_changed: { type: "deps_changed", gate: MET },
   spawned: { type: "spawned", runId: 1, pid: 100 },
-  spawn_failed: { type: "spawn_failed", error: "ENOENT" },
+  spawn_failed: { type: "spawn_failed", error: "ENOENT", outcome: { ...RESTART, reason: "spawn_failed" } },
   leader_exited: { type: "leader_exited", ended: "crashed", leftovers: [], outcome: RESTART },
   tree_gone: { type: "tree_gone", survivors: null, outcome: RESTART, gate: MET },
-  backoff_due: { type: "backoff_due" },
+  backoff_due: { type: "backoff_due", gate: MET },
   health: { type: "health", health: "healthy", reason: "readiness" },
   probe_failed: { type: "probe_failed", probe: "liveness", message: "connection refused" },
   memory_exceeded: { type: "memory_exceeded", rssBytes: 2048, limitBytes: 1024 },
@@ -65,8 +65,8 @@ const MATRIX: Record<Phase, string[]> = {
   stopped:    ["starting +", "starting +", "-",          "!",      "!",      "!",    "retired",    "retired",    "exited", "-",          "-",       "-",          "-",           "-",          "-",          "-",    "-",          "-"],
   exited:     ["starting +", "starting +", "-",          "!",      "!",      "!",    "retired",    "retired",    "-",      "-",          "-",       "-",          "-",           "-",          "-",          "-",    "-",          "-"],
   failed:     ["starting +", "starting +", "-",          "!",      "!",      "!",    "retired",    "retired",    "-",      "-",          "-",       "-",          "-",           "-",          "-",          "-",    "-",          "-"],
-  waiting:    ["-",          "-",          "stopped",    "!",      "!",      "!",    "retired",    "retired",    "-",      "starting +", "-",       "-",          "-",           "-",          "-",          "-",    "-",          "-"],
-  starting:   ["-",          "-",          "-",          "-",      "-",      "-",    "-",          "-",          "-",      "-",          "running", "failed",     "-",           "-",          "-",          "-",    "-",          "-"],
+  waiting:    ["starting +", "starting +", "stopped",    "!",      "!",      "!",    "retired",    "retired",    "-",      "starting +", "-",       "-",          "-",           "-",          "-",          "-",    "-",          "-"],
+  starting:   ["-",          "-",          "-",          "-",      "-",      "-",    "-",          "-",          "-",      "-",          "running", "backoff t",  "-",           "-",          "-",          "-",    "-",          "-"],
   running:    ["-",          "restarting k", "stopping k", "paused", "!",    "=",    "retiring k", "retiring k", "-",      "-",          "-",       "-",          "backoff t",   "-",          "-",          "=",    "ending k",   "ending k"],
   paused:     ["-",          "restarting k", "stopping k", "!",    "running", "=",    "retiring k", "retiring k", "-",      "-",          "-",       "-",          "backoff t",   "-",          "-",          "=",    "-",          "-"],
   stopping:   ["restarting", "restarting", "-",          "!",      "!",      "=",    "retiring",   "retiring",   "-",      "-",          "-",       "-",          "=",           "stopped",    "-",          "-",    "-",          "-"],
@@ -140,6 +140,24 @@ describe("the unit's transition table", () => {
     });
   });
 
+  test("a spawn that failed goes by the policy; a waiting unit rechecks on every start", () => {
+    const failed = (outcome: Outcome): Input => ({ type: "spawn_failed", error: "ENOENT", outcome });
+    const start = (gate: GateVerdict): Input => ({ type: "start", reason: "requested", gate });
+    expect({
+      restarted: cell("starting", decide("starting", failed(RESTART))),
+      gaveUp: cell("starting", decide("starting", failed({ kind: "failed", reason: "spawn_failed" }))),
+      stillWaiting: cell("waiting", decide("waiting", start(WAITING))),
+      blocked: cell("waiting", decide("waiting", start(BLOCKED))),
+      backoffBlocked: cell("backoff", decide("backoff", { type: "backoff_due", gate: WAITING })),
+    }).toEqual({
+      restarted: "backoff t",
+      gaveUp: "failed",
+      stillWaiting: "=",
+      blocked: "failed",
+      backoffBlocked: "waiting",
+    });
+  });
+
   test("a run's end: leftovers first, then the outcome; a tree that survived never restarts", () => {
     const exited = (outcome: Outcome, leftovers: number[] = []): Input => ({
       type: "leader_exited",
@@ -155,6 +173,7 @@ describe("the unit's transition table", () => {
     });
     expect({
       leftovers: cell("running", decide("running", exited(RESTART, [7]))),
+      unknownLeftovers: cell("running", decide("running", { ...exited(RESTART), leftovers: null })),
       exited: cell("running", decide("running", exited(EXITED))),
       gaveUp: cell("paused", decide("paused", exited(GAVE_UP))),
       endingExited: cell("ending", decide("ending", gone(EXITED))),
@@ -164,6 +183,7 @@ describe("the unit's transition table", () => {
       stopSurvived: cell("stopping", decide("stopping", gone(RESTART, "pid 7 survived SIGKILL"))),
     }).toEqual({
       leftovers: "ending k",
+      unknownLeftovers: "ending k",
       exited: "exited",
       gaveUp: "failed",
       endingExited: "exited",
@@ -192,6 +212,7 @@ describe("the unit's transition table", () => {
       taskDone: intent("running", { ...TYPICAL.leader_exited, outcome: EXITED }),
       gaveUp: intent("running", { ...TYPICAL.leader_exited, outcome: GAVE_UP }),
       crashRestarts: intent("running", TYPICAL.leader_exited),
+      spawned: intent("starting", TYPICAL.spawned),
     }).toEqual({
       start: "up",
       stop: "stopped",
@@ -203,6 +224,7 @@ describe("the unit's transition table", () => {
       taskDone: "exited",
       gaveUp: "failed",
       crashRestarts: "unchanged",
+      spawned: "up",
     });
   });
 

@@ -76,7 +76,7 @@ export function performEffect(u: Unit, e: Effect): void {
       const timer = deps.clock.after(e.delayMs, () => {
         if (u.backoff?.timer !== timer) return;
         u.backoff = null;
-        u.feed({ type: "backoff_due" });
+        u.feed({ type: "backoff_due", gate: u.gate() });
       });
       u.backoff = { timer, atMs };
       return;
@@ -118,7 +118,7 @@ function spawn(u: Unit): void {
   u.progress.begin(spec.progressPattern);
   const launched = launchRun(u.deps, spec);
   if ("error" in launched) {
-    u.feedNext({ type: "spawn_failed", error: launched.error });
+    u.feedNext({ type: "spawn_failed", error: launched.error, outcome: spawnFailedOutcome(u) });
     return;
   }
   const run = launched.run;
@@ -140,15 +140,20 @@ function stopTree(u: Unit, ordered: boolean): void {
   if (!run || run.stopping) return;
   run.stopping = true;
   void (async () => {
-    if (ordered) await u.deps.stopTurn?.(u.name);
-    const { exit, survivors } = await stopRunTree(u.deps.launcher, run);
-    run.exit ??= exit;
+    let survivors: string | null;
+    try {
+      if (ordered) await u.deps.stopTurn?.(u.name);
+      const stopped = await stopRunTree(u.deps.launcher, run);
+      run.exit ??= stopped.exit;
+      survivors = stopped.survivors;
+    } catch (err) {
+      // Whatever went wrong, the unit hears of the end of this stop, as one it cannot trust:
+      // nothing new starts beside what may be left.
+      survivors = `stopping run ${run.id} failed: ${errorMessage(err)}`;
+      u.report(survivors);
+    }
     u.feed({ type: "tree_gone", survivors, outcome: outcomeOf(u, run), gate: u.gate() });
-  })().catch((err) => {
-    // Nothing above throws by design; if it does, the run stays current and says why.
-    u.report(`stopping run ${run.id} failed: ${errorMessage(err)}`);
-    u.lastError = `stopping run ${run.id} failed: ${errorMessage(err)}`;
-  });
+  })();
 }
 
 function recordExit(u: Unit): void {
@@ -180,8 +185,23 @@ function leaderExited(u: Unit, run: Run, exit: ExitInfo): void {
   run.exit = exit;
   const ended = isSuccess(run.spec, exit) ? "exited" : "crashed";
   const live = u.phase === "running" || u.phase === "paused";
-  const leftovers = live ? u.deps.launcher.leftovers(run.id) : [];
+  let leftovers: number[] | null = [];
+  try {
+    if (live) leftovers = u.deps.launcher.leftovers(run.id);
+  } catch (err) {
+    // Not knowing what is left is treated as something left: the run's tree is stopped.
+    u.report(`looking for what run ${run.id} left failed: ${errorMessage(err)}`);
+    leftovers = null;
+  }
   u.feed({ type: "leader_exited", ended, leftovers, outcome: outcomeOf(u, run) });
+}
+
+// A spawn that failed counts as a run that crashed at once: restarted through the backoff as the
+// policy says (and max_restarts); where the policy would not restart, the process has failed.
+export function spawnFailedOutcome(u: Unit): Outcome {
+  const o = outcomeAfter(u.spec, { exit: { code: null, signal: null } }, u.restartsInRow, 0, u.deps.random);
+  if (o.kind === "exited") return { kind: "failed", reason: "spawn_failed" };
+  return o.kind === "restart" ? { ...o, reason: "spawn_failed" } : o;
 }
 
 const TEND_ENDED: ReadonlySet<string> = new Set<TendRestartReason>(["liveness", "startup", "memory"]);

@@ -27,11 +27,12 @@ export type Input =
   | { type: "deps_changed"; gate: GateVerdict }
   // run facts
   | { type: "spawned"; runId: number; pid: number }
-  | { type: "spawn_failed"; error: string }
-  | { type: "leader_exited"; ended: "exited" | "crashed"; leftovers: number[]; outcome: Outcome }
+  | { type: "spawn_failed"; error: string; outcome: Outcome }
+  // leftovers: the pids the leader left behind; null when they could not be looked for
+  | { type: "leader_exited"; ended: "exited" | "crashed"; leftovers: number[] | null; outcome: Outcome }
   | { type: "tree_gone"; survivors: string | null; outcome: Outcome; gate: GateVerdict }
   // timers
-  | { type: "backoff_due" }
+  | { type: "backoff_due"; gate: GateVerdict }
   // probe verdicts and limits
   | { type: "health"; health: Health; reason: string }
   | { type: "probe_failed"; probe: "liveness" | "startup"; message: string }

@@ -64,11 +64,11 @@ export async function stopRunTree(
   const { stopSignal, stopTimeoutMs } = run.spec;
   try {
     const result = await launcher.stop(run.child, run.id, stopSignal, stopTimeoutMs);
-    const exit = await run.child.exited;
-    const survivors = result.survivors.length
-      ? `processes survived SIGKILL: ${result.survivors.join(" ")}`
-      : null;
-    return { exit, survivors };
+    if (result.survivors.length === 0) return { exit: await run.child.exited, survivors: null };
+    // A leader among the survivors (stuck in the kernel, say) may never exit: its exit is then
+    // unknown, and the stop ends anyway, reported as unsure.
+    const exit = await exitWithin(run.child, 1000);
+    return { exit, survivors: `processes survived SIGKILL: ${result.survivors.join(" ")}` };
   } catch (err) {
     // The tree could not be walked (e.g. /proc unreadable): kill what we can reach for sure
     // and wait for the leader, but report the stop as unsure, so no second copy follows.
@@ -77,7 +77,15 @@ export async function stopRunTree(
     } catch {
       // ESRCH: the group is already gone.
     }
-    const exit = await run.child.exited;
+    const exit = await exitWithin(run.child, 1000);
     return { exit, survivors: `the run's processes could not be listed: ${errorMessage(err)}` };
   }
+}
+
+function exitWithin(child: ChildHandle, ms: number): Promise<ExitInfo> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const unknown = new Promise<ExitInfo>((resolve) => {
+    timer = setTimeout(() => resolve({ code: null, signal: null }), ms);
+  });
+  return Promise.race([child.exited, unknown]).finally(() => clearTimeout(timer));
 }

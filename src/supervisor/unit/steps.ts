@@ -37,6 +37,12 @@ export function begin(gate: GateVerdict, reason: string | undefined, effects: Ef
   };
 }
 
+// A waiting unit looks again: it starts, fails, or goes on waiting (for what, updated).
+export function recheck(gate: GateVerdict): Step {
+  if (gate.kind === "waiting") return { effects: [{ kind: "waiting_for", list: gate.waitingFor }] };
+  return begin(gate, "dependencies", []);
+}
+
 // After a run ended unasked (or tend ended it): the backoff, or a rest.
 export function conclude(o: Outcome, effects: Effect[]): Step {
   if (o.kind === "restart")

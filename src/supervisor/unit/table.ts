@@ -7,6 +7,7 @@ import {
   exitNoted,
   forget,
   ignore,
+  recheck,
   refuse,
   restartEffects,
   signal,
@@ -63,7 +64,7 @@ const live: Rows = {
       { kind: "probes", action: "end" },
       { kind: "record_exit" },
     ];
-    if (i.leftovers.length > 0)
+    if (i.leftovers === null || i.leftovers.length > 0)
       return {
         next: "ending",
         reason: "leftovers",
@@ -95,24 +96,25 @@ export const TABLE: Record<Phase, Rows> = {
       next: i.state,
       reason: "restored",
       details: { lastExit: i.lastExit },
-      effects: [{ kind: "last_exit", exit: i.lastExit }],
+      effects: [
+        { kind: "last_exit", exit: i.lastExit },
+        { kind: "intent", intent: i.state },
+      ],
     }),
   },
   exited: atRest,
   failed: atRest,
+  // Every start of a waiting unit looks at its dependencies again: a reload may have changed them.
   waiting: {
-    start: ignore,
-    restart: ignore,
+    start: (i) => recheck(i.gate),
+    restart: (i) => recheck(i.gate),
     stop: (i) => ({ next: "stopped", reason: i.reason, effects: [{ kind: "intent", intent: "stopped" }] }),
     pause: refuse("pause"),
     resume: refuse("resume"),
     signal: refuse("signal"),
     remove: (i) => ({ ...toRetired([forget]), reason: i.reason }),
     shutdown: () => ({ ...toRetired([]), reason: "shutdown" }),
-    deps_changed: (i) =>
-      i.gate.kind === "waiting"
-        ? { effects: [{ kind: "waiting_for", list: i.gate.waitingFor }] }
-        : begin(i.gate, "dependencies", []),
+    deps_changed: (i) => recheck(i.gate),
   },
   // Left in the same turn: the spawn effect answers with spawned or spawn_failed at once.
   starting: {
@@ -123,17 +125,15 @@ export const TABLE: Record<Phase, Rows> = {
         { kind: "error", error: null },
         { kind: "emit", type: "run.started", details: { runId: i.runId, pid: i.pid } },
         { kind: "probes", action: "begin" },
+        // Whatever started it (a restart after a crash while paused, say), it runs now.
+        { kind: "intent", intent: "up" },
       ],
     }),
-    spawn_failed: (i) => ({
-      next: "failed",
-      reason: "spawn_failed",
-      details: { error: i.error },
-      effects: [
-        { kind: "error", error: i.error },
-        { kind: "intent", intent: "failed" },
-      ],
-    }),
+    // Like a run that crashed at once: restarted through the backoff as the policy says.
+    spawn_failed: (i) => {
+      const step = conclude(i.outcome, [{ kind: "error", error: i.error }]);
+      return { ...step, details: { ...step.details, error: i.error } };
+    },
   },
   running: {
     ...live,
@@ -220,7 +220,7 @@ export const TABLE: Record<Phase, Rows> = {
     signal: refuse("signal"),
     remove: (i) => ({ ...toRetired([{ kind: "cancel_backoff" }, forget]), reason: i.reason }),
     shutdown: () => ({ ...toRetired([{ kind: "cancel_backoff" }]), reason: "shutdown" }),
-    backoff_due: () => ({ next: "starting", reason: "backoff", effects: [{ kind: "spawn" }] }),
+    backoff_due: (i) => begin(i.gate, "backoff", []),
   },
   retired: {
     start: refuse("start"),

@@ -5,7 +5,7 @@ import type { ExitInfo, Health, ProcessSource, ProcessState } from "../../domain
 import { errorMessage, TendError } from "../../errors.ts";
 import { LineStream } from "../../logs/line-stream.ts";
 import type { DependencyView, GateVerdict } from "../dependencies.ts";
-import { performEffect, type UnitDeps } from "./effects.ts";
+import { performEffect, spawnFailedOutcome, type UnitDeps } from "./effects.ts";
 import type { Input } from "./inputs.ts";
 import { isSuccess } from "./outcome.ts";
 import { type Phase, PUBLIC_STATE, SETTLED } from "./phases.ts";
@@ -265,10 +265,13 @@ export class Unit implements ProbeHost {
       try {
         performEffect(this, e);
       } catch (err) {
-        // The machine goes on: the failure is an event and a line in the supervisor's log.
+        // The machine goes on: the failure is an event and a line in the supervisor's log. A
+        // spawn that threw is a spawn that failed, so the unit does not stay `starting`.
         const error = errorMessage(err);
         this.report(`${e.kind} failed: ${error}`);
         this.emit("supervisor.effect_failed", e.kind, { effect: e.kind, error });
+        if (e.kind === "spawn" && !this.run)
+          this.feedNext({ type: "spawn_failed", error, outcome: spawnFailedOutcome(this) });
       }
     }
     if (verdict.next !== undefined)
