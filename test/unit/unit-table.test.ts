@@ -159,7 +159,7 @@ describe("the unit's transition table", () => {
   });
 
   test("a run's end: leftovers first, then the outcome; a tree that survived never restarts", () => {
-    const exited = (outcome: Outcome, leftovers: number[] = []): Input => ({
+    const exited = (outcome: Outcome, leftovers: number[] | null = []): Input => ({
       type: "leader_exited",
       ended: "crashed",
       leftovers,
@@ -173,7 +173,7 @@ describe("the unit's transition table", () => {
     });
     expect({
       leftovers: cell("running", decide("running", exited(RESTART, [7]))),
-      unknownLeftovers: cell("running", decide("running", { ...exited(RESTART), leftovers: null })),
+      unknownLeftovers: cell("running", decide("running", exited(RESTART, null))),
       exited: cell("running", decide("running", exited(EXITED))),
       gaveUp: cell("paused", decide("paused", exited(GAVE_UP))),
       endingExited: cell("ending", decide("ending", gone(EXITED))),
