@@ -59,3 +59,11 @@ export function list(a: ParsedArgs, flag: string): string[] {
   const v = a.flags[flag];
   return Array.isArray(v) ? v : [];
 }
+
+// A duration given on the command line needs its unit: "--stop-timeout 5" reads like five
+// seconds, but a bare number in the config means milliseconds, so the CLI refuses to guess.
+export function durationFlag(flag: string, value: string, verb: string): string {
+  if (/^\d+$/.test(value))
+    throw usageError(`--${flag} ${value}: give a unit, like ${value}s or ${value}ms`, verb);
+  return value;
+}

@@ -41,14 +41,16 @@ export class Client {
     } catch (err) {
       if (signal?.aborted) throw err;
       throw new CliError(
-        `tend: cannot reach the supervisor at ${this.socketPath}: ${(err as Error).message}\n` +
+        `tend: cannot reach the supervisor at ${this.socketPath}: ${whyUnreachable(err)}\n` +
           "Is `tend up` running? Set TEND_SOCKET or pass --socket / -c to point at its socket.",
         EXIT.unreachable,
       );
     }
   }
 
-  // Server-sent events as {event, data} pairs until the stream ends.
+  // Server-sent events as {event, data} pairs until the stream ends. The supervisor ends a
+  // stream it closes on purpose (shutting down) with an "end" event; a connection cut without
+  // one is reported as lost.
   async *stream(path: string, signal?: AbortSignal): AsyncGenerator<{ event: string; data: unknown }> {
     const res = await this.raw("GET", path, undefined, signal);
     if (!res.ok || !res.body) {
@@ -56,12 +58,28 @@ export class Client {
       let message = text;
       try {
         message = (JSON.parse(text) as { error: ApiError }).error.message;
-      } catch {}
+      } catch {
+        // Not an API error body: its text is the message.
+      }
       throw new CliError(`tend: ${message}`, EXIT.failed);
     }
     const decoder = new TextDecoder();
     let buf = "";
-    for await (const chunk of res.body) {
+    let ended = false;
+    const chunks = res.body[Symbol.asyncIterator]();
+    for (;;) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await chunks.next();
+      } catch (err) {
+        if (signal?.aborted || ended) return;
+        throw new CliError(
+          `tend: lost the connection to the supervisor at ${this.socketPath}: ${whyUnreachable(err)}`,
+          EXIT.failed,
+        );
+      }
+      if (next.done) return;
+      const chunk = next.value;
       buf += decoder.decode(chunk, { stream: true });
       let sep = buf.indexOf("\n\n");
       while (sep !== -1) {
@@ -73,9 +91,28 @@ export class Client {
           if (line.startsWith("event: ")) event = line.slice(7);
           else if (line.startsWith("data: ")) data += line.slice(6);
         }
+        if (event === "end") ended = true;
         if (data) yield { event, data: JSON.parse(data) as unknown };
         sep = buf.indexOf("\n\n");
       }
     }
+  }
+}
+
+// What went wrong reaching the socket, in the operator's words (not the HTTP client's).
+export function whyUnreachable(err: unknown): string {
+  const code = (err as { code?: string } | null)?.code;
+  switch (code) {
+    case "ENOENT":
+      return "no socket there";
+    case "ECONNREFUSED":
+      return "nothing listens on that socket (a supervisor that stopped may have left it)";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied (run as the supervisor's user, or as a member of its socket_group)";
+    case "ECONNRESET":
+      return "the supervisor closed the connection";
+    default:
+      return code ?? (err instanceof Error ? err.message.split(".")[0] : String(err)) ?? "unknown error";
   }
 }

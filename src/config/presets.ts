@@ -46,8 +46,9 @@ export function presetKeys(keys: PresetKeys & { preset: PresetName }): Record<st
   }
 }
 
-// `port` and `health_path` belong to the presets that use them. Also called on a table that
-// failed other checks, so every error is reported at once: nothing about `input` is assumed.
+// The web and database presets need `port`; `health_path` belongs to the web preset. Also called
+// on a table that failed other checks, so every error is reported at once: nothing about `input`
+// is assumed.
 export function presetIssues(input: unknown): { path: string[]; message: string }[] {
   if (input === null || typeof input !== "object") return [];
   const p = input as PresetKeys;
@@ -55,8 +56,6 @@ export function presetIssues(input: unknown): { path: string[]; message: string 
   const needsPort = p.preset !== undefined && NEEDS_PORT.includes(p.preset);
   if (needsPort && p.port === undefined)
     issues.push({ path: ["port"], message: `preset "${p.preset}" needs port = the port it listens on` });
-  if (!needsPort && p.port !== undefined)
-    issues.push({ path: ["port"], message: 'port is a key of preset = "web" or "database"' });
   if (p.health_path !== undefined && p.preset !== "web")
     issues.push({ path: ["health_path"], message: 'health_path is a key of preset = "web"' });
   return issues;

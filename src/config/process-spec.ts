@@ -43,6 +43,8 @@ export interface ProcessSpec {
   logs: LogSettings;
   progressPattern: string | null; // regex; its first group is a percent or a fraction
   probes: ProcessProbes;
+  port: number | null; // checked free before each start
+  probeOwnerCheck: boolean; // a TCP probe of a local port must find the listener in the run's tree
   dependsOn: Dependency[];
   preset: PresetExpansion | null;
   // What was written, kept so reload can compare and run-time processes can be persisted.
@@ -56,11 +58,17 @@ export function toProcessSpec(
   baseDir: string | null,
 ): ProcessSpec {
   const { p, preset } = applyPreset(written, raw);
-  const argv = typeof p.command === "string" ? ["/bin/sh", "-c", p.command] : p.command;
+  const argv = typeof p.command === "string" ? ["/bin/sh", "-c", p.command] : [...p.command];
+  // Paths in the config file mean what they say wherever tend was started: a relative program
+  // or cwd is relative to the file's directory, and without cwd a process runs there. A bare
+  // program name is looked up on the process's PATH when it starts.
+  const program = argv[0] as string;
+  if (baseDir !== null && program.includes("/") && !program.startsWith("/"))
+    argv[0] = resolve(baseDir, program);
   return {
     name,
     argv,
-    cwd: p.cwd ? resolveFrom(baseDir, p.cwd) : null,
+    cwd: p.cwd ? resolveFrom(baseDir, p.cwd) : baseDir,
     env: p.env,
     envFile: p.env_file ? resolveFrom(baseDir, p.env_file) : null,
     expandEnv: p.expand_env,
@@ -94,6 +102,8 @@ export function toProcessSpec(
       readiness: probeOf(p.readiness),
       liveness: probeOf(p.liveness),
     },
+    port: p.port ?? null,
+    probeOwnerCheck: p.probe_owner_check,
     dependsOn: Object.entries(p.depends_on).map(([dep, condition]) => ({ name: dep, condition })),
     preset,
     raw,

@@ -6,7 +6,6 @@ import { parseListenAddress } from "./listen-address.ts";
 import { NAME_PATTERN, nameProblem } from "./names.ts";
 import { PRESET_NAMES, presetIssues } from "./presets.ts";
 import { probeSchemas } from "./probe-schema.ts";
-import { groupProblem, userProblem } from "./run-as-check.ts";
 import { parseDurationMs, parseSizeBytes } from "./units.ts";
 
 // The single source of truth for the config file and the API's process bodies. The JSON Schema
@@ -106,20 +105,24 @@ export const processSchema = z
       .enum(PRESET_NAMES)
       .optional()
       .meta({ description: "Keys for a common pattern, expanded at load" }),
-    port: z
-      .number()
-      .int()
-      .min(1)
-      .max(65_535)
-      .optional()
-      .meta({ description: "Port for preset web or database" }),
+    port: z.number().int().min(1).max(65_535).optional().meta({
+      description: "The port the process listens on: checked free before each start, shown in status",
+    }),
+    probe_owner_check: z
+      .boolean()
+      .default(true)
+      .meta({ description: "A TCP probe of a local port passes only if this process holds the listener" }),
     health_path: z
       .string()
       .startsWith("/", 'expected a path like "/health"')
       .optional()
       .meta({ description: 'Path of the web preset\'s readiness probe (default "/")' }),
-    user: account(userProblem, "Run as this user (name or uid; tend must run as root)"),
-    group: account(groupProblem, "Run with this group (name or gid; default: the user's group)"),
+    user: z.string().min(1).optional().meta({ description: "Run as this user (tend must run as root)" }),
+    group: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: "Run with this group (default: the user's group)" }),
     expand_env: z
       .boolean()
       .default(false)
@@ -139,18 +142,6 @@ export const processSchema = z
     },
     { when: () => true },
   );
-
-function account(problem: (name: string) => string | null, description: string) {
-  return z
-    .string()
-    .min(1)
-    .superRefine((name, ctx) => {
-      const p = problem(name);
-      if (p) ctx.addIssue({ code: "custom", message: p });
-    })
-    .optional()
-    .meta({ description });
-}
 
 export const supervisorSchema = z.strictObject({
   socket: z.string().optional(),

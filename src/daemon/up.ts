@@ -2,6 +2,7 @@ import { mkdirSync, unlinkSync } from "node:fs";
 import { LiveAlerts } from "../alerts/alert-rules-live.ts";
 import { createApp } from "../api/app.ts";
 import { metricsOnlyFetch } from "../api/routes/metrics.ts";
+import { endAllStreams } from "../api/sse.ts";
 import { systemClock } from "../clock.ts";
 import type { Config } from "../config/load.ts";
 import { loadConfigIsolated } from "../config/load-isolated.ts";
@@ -145,7 +146,9 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         metrics.stop();
         heap.stop();
         metricsServer?.stop(true);
-        // Let in-flight answers (the shutdown request's own) go out; then cut followers (SSE).
+        // Followers (logs -f, events -f) hear that the supervisor stopped, then the connections go.
+        endAllStreams("the supervisor stopped");
+        // Let in-flight answers (the shutdown request's own) go out; then cut the rest.
         await Promise.race([server.stop(false), Bun.sleep(500)]);
         server.stop(true);
         try {

@@ -21,6 +21,7 @@ export interface SupervisorInfo {
 export interface ProcessDetail extends ProcessSnapshot {
   command: string[];
   cwd: string | null;
+  port: number | null; // the port it listens on, when the config says
   restartPolicy: string;
   lastError: string | null;
   spec: unknown;

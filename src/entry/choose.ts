@@ -44,3 +44,24 @@ export function bundleFor(argv: readonly string[]): "client" | "full" {
   );
   return readsConfig ? "full" : "client";
 }
+
+// `tend -c FILE ps`, `tend --socket S ps`: options that find the supervisor may come before the
+// verb; they are moved after it, where the verb's own parser reads them.
+const LEADING_WITH_VALUE = ["-c", "--config", "--socket"];
+
+export function verbFirst(argv: readonly string[]): string[] {
+  const lead: string[] = [];
+  let i = 0;
+  while (i < argv.length) {
+    const a = argv[i] as string;
+    if (LEADING_WITH_VALUE.includes(a) && i + 1 < argv.length) {
+      lead.push(a, argv[i + 1] as string);
+      i += 2;
+    } else if (/^(-c|--config|--socket)=/.test(a) || a === "--json") {
+      lead.push(a);
+      i++;
+    } else break;
+  }
+  if (lead.length === 0 || i >= argv.length) return [...argv];
+  return [argv[i] as string, ...lead, ...argv.slice(i + 1)];
+}

@@ -104,7 +104,11 @@ export class ProcessLogs {
   // enough; otherwise (after a restart of the supervisor, or for more than it keeps) the files
   // add the older lines in front of the ring's.
   tail(n: number, stream?: StreamName): LogLine[] {
-    const fromRing = this.ring.tail(n, stream);
+    // With log_timestamps the lines on disk carry their time; those from memory get it the same
+    // way, so a tail that joins both reads as one.
+    const stamp = (l: LogLine): LogLine => ({ ...l, text: `${new Date(l.at).toISOString()} ${l.text}` });
+    const ring = this.ring.tail(n, stream);
+    const fromRing = this.o.settings.timestamps ? ring.map(stamp) : ring;
     if (fromRing.length >= n) return fromRing;
     const paths = { stdout: this.files.stdout.path, stderr: this.files.stderr.path };
     const inRing = (path: string) =>

@@ -1,6 +1,6 @@
 import type { ProbeCheckSpec } from "../config/probe-spec.ts";
 import type { LineStream } from "../logs/line-stream.ts";
-import { execCheck } from "./exec.ts";
+import { type ExecCommand, execCheck } from "./exec.ts";
 import { httpCheck } from "./http.ts";
 import { logCheck } from "./log.ts";
 import { tcpCheck } from "./tcp.ts";
@@ -9,8 +9,12 @@ import type { ProbeCheck } from "./types.ts";
 // What a check may need from the process it looks at.
 export interface CheckContext {
   process: string;
-  cwd: string | null;
-  env: Record<string, string>; // for exec checks: the supervisor's environment and the process's `env`
+  // How an exec check's command runs: as the process runs (its account, cwd and environment).
+  command: (argv: string[]) => ExecCommand;
+  // Whether the run's tree holds one of these sockets: a TCP check of a local port passes only
+  // if it holds the listening one (unless ownerCheck is off).
+  holdsSocket: (inodes: Set<string>) => boolean;
+  ownerCheck: boolean;
   lines: LineStream;
 }
 
@@ -21,9 +25,9 @@ export const createCheck: CheckFactory = (spec, ctx) => {
     case "http":
       return httpCheck(spec);
     case "tcp":
-      return tcpCheck(spec.host, spec.port);
+      return tcpCheck(spec.host, spec.port, ctx.ownerCheck ? ctx.holdsSocket : null);
     case "exec":
-      return execCheck({ argv: spec.argv, cwd: ctx.cwd, env: ctx.env });
+      return execCheck(() => ctx.command(spec.argv));
     case "log":
       return logCheck(ctx.lines, ctx.process, spec.pattern);
   }

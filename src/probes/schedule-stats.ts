@@ -25,6 +25,12 @@ export class ScheduleStats {
     this.total++;
   }
 
+  // The report of GET /v1/debug/probe-schedule: the last `windowMs` before `nowMs`, or all kept.
+  report(nowMs: number, windowMs?: number): ProbeScheduleReport {
+    const since = windowMs === undefined ? undefined : nowMs - windowMs;
+    return { checks: this.total, windowMs: windowMs ?? null, ...this.summary(since) };
+  }
+
   // Over the samples recorded at or after `sinceMs` (monotonic), of those still kept.
   summary(sinceMs = Number.NEGATIVE_INFINITY): LatenessSummary {
     const picked: number[] = [];

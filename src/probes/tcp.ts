@@ -1,4 +1,5 @@
 import { createConnection } from "node:net";
+import { describeHolder, isLocalHost, localListeners } from "../proc/port-owner.ts";
 import type { CheckOutcome, ProbeCheck } from "./types.ts";
 
 // Nothing is read: a connection is closed as soon as it opens.
@@ -11,11 +12,33 @@ const IGNORE = { data() {}, error() {}, close() {} };
 // the kernel gives up (about two minutes). So while a timed-out Bun.connect attempt is still
 // pending, checks use node:net, whose attempt is destroyed at the timeout: a probe never holds
 // more than one stale attempt.
-export function tcpCheck(host: string, port: number): ProbeCheck {
+//
+// `holds` (whether the run's tree holds a socket), for a local host: a connection proves only
+// that something listens. The check passes only if the listening socket belongs to the run's
+// tree, so another program that holds the port (while this one logs "address already in use")
+// is no pass.
+export function tcpCheck(
+  host: string,
+  port: number,
+  holds: ((inodes: Set<string>) => boolean) | null = null,
+): ProbeCheck {
+  const owned = (outcome: CheckOutcome): CheckOutcome =>
+    outcome.ok && holds && isLocalHost(host) ? ownedBy(port, holds) : outcome;
+  return connectCheck(host, port, owned);
+}
+
+function ownedBy(port: number, holds: (inodes: Set<string>) => boolean): CheckOutcome {
+  const inodes = localListeners(port);
+  // No listener on a local address (a forward, another namespace): the connection is all there is.
+  if (inodes.size === 0 || holds(inodes)) return { ok: true, message: "connected" };
+  return { ok: false, message: `${describeHolder(port, inodes)}, not by this process` };
+}
+
+function connectCheck(host: string, port: number, owned: (o: CheckOutcome) => CheckOutcome): ProbeCheck {
   let stale = false;
   return {
     async run(signal) {
-      if (stale) return connectAbortable(host, port, signal);
+      if (stale) return owned(await connectAbortable(host, port, signal));
       const connecting = Bun.connect({ hostname: host, port, socket: IGNORE });
       const socket = await Promise.race([connecting, aborted(signal)]).catch((err: unknown) => err as Error);
       if (socket === null) {
@@ -33,7 +56,7 @@ export function tcpCheck(host: string, port: number): ProbeCheck {
       }
       if (socket instanceof Error) return { ok: false, message: connectError(socket) };
       socket.end();
-      return { ok: true, message: "connected" };
+      return owned({ ok: true, message: "connected" });
     },
   };
 }

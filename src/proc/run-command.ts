@@ -5,8 +5,11 @@ import { spawnedPids } from "./spawn.ts";
 // its output kept (the first few KiB), ended as a whole group when `signal` aborts.
 export interface RunCommandRequest {
   argv: string[];
+  argv0?: string;
   cwd: string | null;
   env: Record<string, string>;
+  uid?: number; // setuid/setgid in the child, where setpriv is not there to do it (run-as.ts)
+  gid?: number;
   signal: AbortSignal;
   stdin?: string; // written to the command's stdin, which is then closed
 }
@@ -25,8 +28,11 @@ export async function runCommand(req: RunCommandRequest): Promise<CommandResult>
   let proc: ReturnType<typeof Bun.spawn>;
   try {
     proc = Bun.spawn(req.argv, {
+      ...(req.argv0 === undefined ? {} : { argv0: req.argv0 }),
       cwd: req.cwd ?? undefined,
       env: req.env,
+      ...(req.uid === undefined ? {} : { uid: req.uid }),
+      ...(req.gid === undefined ? {} : { gid: req.gid }),
       stdio: [req.stdin === undefined ? "ignore" : new TextEncoder().encode(req.stdin), "pipe", "pipe"],
       // setsid(): the command and whatever it starts share a group we can kill in one call.
       detached: true,

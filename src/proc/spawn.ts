@@ -6,7 +6,8 @@ import { readStat } from "./proc-fs.ts";
 
 // The only place tend starts a process.
 export interface SpawnRequest {
-  argv: string[];
+  argv: string[]; // argv[0]: the file to run
+  argv0?: string; // what the program sees as argv[0], when it differs from the file's path
   cwd: string | null;
   env: Record<string, string>;
   // setuid/setgid in the child (Bun clears its supplementary groups); see run-as.ts.
@@ -37,6 +38,7 @@ export function spawnChild(req: SpawnRequest): ChildHandle {
     const [errR, errW] = cloexecPipe();
     pipes.push(errR, errW);
     const proc = Bun.spawn(req.argv, {
+      ...(req.argv0 === undefined ? {} : { argv0: req.argv0 }),
       cwd: req.cwd ?? undefined,
       env: req.env,
       ...(req.uid === undefined ? {} : { uid: req.uid }),

@@ -1,10 +1,12 @@
 import type { ProcessSpec } from "../config/process-spec.ts";
+import { TendError } from "../errors.ts";
 import type { LogHub } from "../logs/log-hub.ts";
 import { type StopTreeResult, stopTree } from "../proc/kill-tree.ts";
-import { commandAs, resolveAccount } from "../proc/run-as.ts";
+import { describeHolder, holderAmong, localListeners } from "../proc/port-owner.ts";
+import { commandAs } from "../proc/run-as.ts";
 import { type ChildHandle, spawnChild } from "../proc/spawn.ts";
-import { orphansOf } from "../proc/tree.ts";
-import { childCommand } from "./child-env.ts";
+import { findTree, orphansOf } from "../proc/tree.ts";
+import { requireSpawnPlan, type SpawnPlan } from "./spawn-plan.ts";
 
 // How a unit starts and stops OS processes; the seam between the state machine and the OS.
 export interface Launcher {
@@ -12,6 +14,21 @@ export interface Launcher {
   stop(child: ChildHandle | null, runId: number, signal: string, timeoutMs: number): Promise<StopTreeResult>;
   // Live processes of a run whose leader has exited (one /proc scan).
   leftovers(runId: number): number[];
+  // Whether a process of the run holds one of the socket `inodes` (the leader is looked at
+  // first; the whole tree only if it does not).
+  holdsSocket(child: ChildHandle, runId: number, inodes: Set<string>): boolean;
+  // How an exec probe of `spec` runs: as the process runs (account, cwd, env), with this
+  // supervisor's TEND_SOCKET, but outside the run (no TEND_RUN or TEND_PROCESS).
+  probeCommand(spec: ProcessSpec, argv: string[], extraEnv: Record<string, string>): ProbeCommand;
+}
+
+export interface ProbeCommand {
+  argv: string[];
+  argv0?: string;
+  cwd: string;
+  env: Record<string, string>;
+  uid?: number;
+  gid?: number;
 }
 
 export interface LauncherOptions {
@@ -36,22 +53,40 @@ export function createLauncher(opts: LauncherOptions): Launcher {
   const baseEnv = opts.baseEnv ?? process.env;
   return {
     spawn(spec, runId) {
-      const account = resolveAccount(spec.user, spec.group);
-      const { argv, env } = childCommand(spec, baseEnv, account?.env ?? {}, {
+      const plan = requireSpawnPlan(spec, baseEnv, {
         TEND_PROCESS: spec.name,
         TEND_SOCKET: opts.socketPath,
         // The marker lets a stop (and recovery after a crash) find descendants that left the group.
         TEND_RUN: String(runId),
         ...(opts.ownerMarker ? { TEND_SUPERVISOR: opts.ownerMarker.slice("TEND_SUPERVISOR=".length) } : {}),
       });
-      const child = spawnChild({ cwd: spec.cwd, env, ...(account ? commandAs(account, argv) : { argv }) });
+      refuseHeldPort(spec);
+      const child = spawnChild({ cwd: plan.cwd, env: plan.env, ...asAccount(plan) });
       const logs = opts.logs.for(spec.name, spec.logs);
       if (child.stdout) void logs.capture("stdout", child.stdout);
       if (child.stderr) void logs.capture("stderr", child.stderr);
       return child;
     },
+    probeCommand(spec, argv, extraEnv) {
+      const plan = requireSpawnPlan({ ...spec, argv }, baseEnv, {
+        TEND_SOCKET: opts.socketPath,
+        ...extraEnv,
+      });
+      const { TEND_PROCESS: _p, TEND_RUN: _r, TEND_SUPERVISOR: _s, ...env } = plan.env;
+      return { cwd: plan.cwd, env, ...asAccount(plan) };
+    },
     leftovers(runId) {
       return orphansOf(runMarker(runId));
+    },
+    holdsSocket(child, runId, inodes) {
+      if (holderAmong([child.pid], inodes) !== null) return true;
+      const tree = findTree({
+        leaderPid: child.pid,
+        leaderStartTicks: child.startTicks,
+        marker: runMarker(runId),
+        markerScope: "reparented",
+      });
+      return holderAmong(tree, inodes) !== null;
     },
     stop(child, runId, signal, timeoutMs) {
       return stopTree({
@@ -64,4 +99,25 @@ export function createLauncher(opts: LauncherOptions): Launcher {
       });
     },
   };
+}
+
+// The command line for the plan's account. setpriv finds the program on the same PATH itself
+// (it execs in place); without it the file found is run, and argv[0] stays as written.
+function asAccount(plan: SpawnPlan): { argv: string[]; argv0?: string; uid?: number; gid?: number } {
+  const direct = [plan.program, ...plan.argv.slice(1)];
+  if (!plan.account) return { argv: direct, argv0: plan.argv[0] };
+  const cmd = commandAs(plan.account, plan.argv);
+  return cmd.argv[0] === plan.argv[0] ? { ...cmd, argv: direct, argv0: plan.argv[0] } : cmd;
+}
+
+// A process with `port` starts only when nothing else listens there: otherwise it would fail to
+// bind, or worse, its probes would pass on the other program's port.
+function refuseHeldPort(spec: ProcessSpec): void {
+  if (spec.port === null) return;
+  const inodes = localListeners(spec.port);
+  if (inodes.size === 0) return;
+  throw new TendError(
+    "SPAWN_FAILED",
+    `cannot start ${spec.name}: processes.${spec.name}.port: ${describeHolder(spec.port, inodes)}`,
+  );
 }

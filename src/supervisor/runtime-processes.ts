@@ -9,29 +9,26 @@ import { errorMessage, TendError } from "../errors.ts";
 
 // What a supervisor starts with: the config's processes, then the stored run-time ones. A config
 // entry of the same name takes precedence. A stored spec this version cannot read is not fatal:
-// it is listed in `unreadable` (the supervisor reports it) and stays in the store.
+// `unreadable` hears of it (the supervisor reports it) and it stays in the store.
 export function startingProcesses(
   config: Config,
   stored: { name: string; spec: unknown }[],
-): {
-  processes: { spec: ProcessSpec; source: ProcessSource }[];
-  unreadable: { name: string; error: string }[];
-} {
+  unreadable: (name: string, error: string) => void,
+): { spec: ProcessSpec; source: ProcessSource }[] {
   const processes: { spec: ProcessSpec; source: ProcessSource }[] = config.processes.map((spec) => ({
     spec,
     source: "config",
   }));
-  const unreadable: { name: string; error: string }[] = [];
   const names = new Set(config.processes.map((p) => p.name));
   for (const { name, spec } of stored) {
     if (names.has(name)) continue;
     try {
       processes.push({ spec: runtimeProcessSpec(name, spec), source: "runtime" });
     } catch (err) {
-      unreadable.push({ name, error: errorMessage(err) });
+      unreadable(name, errorMessage(err));
     }
   }
-  return { processes, unreadable };
+  return processes;
 }
 
 // A `tend add` body, checked: its name, the spec as given (what the store keeps) and as read.

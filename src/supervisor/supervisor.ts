@@ -25,14 +25,14 @@ import { VERSION } from "../version.ts";
 import type { DependencyCoordinator } from "./dependency-coordinator.ts";
 import type { EventBus } from "./event-bus.ts";
 import { MemoryGuard } from "./memory-guard.ts";
-import { applyReload, planReload } from "./reload-plan.ts";
+import { applyReload, planReload, type ReloadTarget } from "./reload-plan.ts";
 import { checkAdded, startingProcesses } from "./runtime-processes.ts";
 import { markCleanShutdown, startAsPlanned } from "./startup.ts";
 import type { SupervisorDeps } from "./supervisor-deps.ts";
 import { Unit, type UnitDeps } from "./unit/unit.ts";
 import { detailOf, snapshotOf } from "./unit/view.ts";
 import { noteSample, runningRoots, unitFamilies } from "./unit-metrics.ts";
-import { supervisorEvent, wire } from "./wiring.ts";
+import { supervisorEvent, supervisorInfo, wire } from "./wiring.ts";
 
 // Owns the units and answers the API. Processes come from the config file or were added at run
 // time (persisted in the store, surviving restarts and reloads).
@@ -42,8 +42,7 @@ export class Supervisor implements Control {
   private config: Config;
   private readonly units = new Map<string, Unit>();
   private readonly unitDeps: UnitDeps;
-  private readonly startedAt: number;
-  private readonly startedAtMs: number;
+  private readonly started: { at: number; mono: number };
   private shuttingDown: Promise<void> | null = null;
   private readonly dependencies: DependencyCoordinator;
   private readonly probeStats = new ScheduleStats();
@@ -61,15 +60,12 @@ export class Supervisor implements Control {
     this.bus = wiring.bus;
     this.dependencies = wiring.dependencies;
     this.unitDeps = wiring.unitDeps;
-    this.startedAt = deps.clock.wallMs();
-    this.startedAtMs = deps.clock.nowMs();
-    const { processes, unreadable } = startingProcesses(config, deps.store.runtimeProcesses());
-    for (const { spec, source } of processes)
-      this.units.set(spec.name, new Unit(spec, source, this.unitDeps));
-    for (const { name, error } of unreadable) {
+    this.started = { at: deps.clock.wallMs(), mono: deps.clock.nowMs() };
+    for (const { spec, source } of startingProcesses(config, deps.store.runtimeProcesses(), (name, error) => {
       deps.report?.(`the stored run-time process ${name} cannot be read; it stays stored: ${error}`);
       this.bus.emit(this.event("supervisor.runtime_process_unreadable", name, { error }));
-    }
+    }))
+      this.units.set(spec.name, new Unit(spec, source, this.unitDeps));
   }
 
   // Starts what the config (or, after a crash, the operator's last intent) says should run.
@@ -84,19 +80,8 @@ export class Supervisor implements Control {
   }
 
   info(): SupervisorInfo {
-    const s = this.config.supervisor;
-    return {
-      pid: process.pid,
-      version: VERSION,
-      startedAt: this.startedAt,
-      uptimeMs: Math.round(this.deps.clock.nowMs() - this.startedAtMs),
-      configPath: this.config.file,
-      socketPath: s.socketPath,
-      stateDir: s.stateDir,
-      logDir: s.logDir,
-      processes: this.units.size,
-      store: this.records.health(),
-    };
+    const started = { at: this.started.at, uptimeMs: this.uptimeMs() };
+    return supervisorInfo(this.config, this.units.size, this.records.health(), started);
   }
 
   list(): ProcessSnapshot[] {
@@ -173,13 +158,19 @@ export class Supervisor implements Control {
     return this.act(name, (u) => u.signal(sig));
   }
 
+  // `tend progress` from inside the child: progress belongs to a run, so there must be one.
   progress(name: string, fraction: number, message: string | null): ProcessSnapshot {
-    return this.act(name, (u) => u.reportProgress(fraction, message));
+    return this.act(name, (u) => {
+      if (!u.run) throw new TendError("INVALID_STATE", `${name} is ${u.state}; it has no run to report on`);
+      u.progress.report(fraction, message, "api");
+    });
   }
 
+  // Also of a process removed since: its runs stay in the store.
   history(name: string, limit = 50): RunRecord[] {
-    this.unit(name);
-    return this.records.runs(name, limit);
+    const runs = this.records.runs(name, limit);
+    if (runs.length === 0) this.unit(name);
+    return runs;
   }
 
   logs(name: string, query: LogQuery): LogEntry[] {
@@ -203,8 +194,7 @@ export class Supervisor implements Control {
   }
 
   probeSchedule(windowMs?: number): ProbeScheduleReport {
-    const since = windowMs === undefined ? undefined : this.deps.clock.nowMs() - windowMs;
-    return { checks: this.probeStats.total, windowMs: windowMs ?? null, ...this.probeStats.summary(since) };
+    return this.probeStats.report(this.deps.clock.nowMs(), windowMs);
   }
 
   subscribe(listener: (e: EventRecord) => void): () => void {
@@ -222,7 +212,7 @@ export class Supervisor implements Control {
 
   metrics(): Family[] {
     const usage = this.unitDeps.usage ?? (() => null);
-    return unitFamilies(this.units, usage, this.deps.clock.nowMs() - this.startedAtMs);
+    return unitFamilies(this.units, usage, this.uptimeMs());
   }
 
   metricsSampler(): SamplerStats | null {
@@ -240,24 +230,28 @@ export class Supervisor implements Control {
       const plan = planReload(this.units, next.processes);
       if (dryRun) return plan;
       this.config = { ...next, supervisor: this.config.supervisor };
-      await applyReload(plan, next.processes, {
-        units: this.units,
-        retire: (u) => this.track(u, "reload"),
-        // A unit made after a shutdown began (a reload that was under way) is retired at once:
-        // the shutdown never saw it, so it must never run.
-        create: (spec) => {
-          const u = new Unit(spec, "config", this.unitDeps);
-          if (this.shuttingDown) void u.shutdown();
-          return u;
-        },
-        start: (u) => this.dependencies.start(u, "reload").done,
-      });
+      await applyReload(plan, next.processes, this.reloadTarget());
       this.bus.emit(this.event("supervisor.reloaded", null, { ...plan }));
       return plan;
     } catch (err) {
       if (!dryRun) this.bus.emit(this.event("supervisor.reload_failed", null, { error: errorMessage(err) }));
       throw err;
     }
+  }
+
+  private reloadTarget(): ReloadTarget {
+    return {
+      units: this.units,
+      retire: (u) => this.track(u, "reload"),
+      // A unit made after a shutdown began (a reload that was under way) is retired at once:
+      // the shutdown never saw it, so it must never run.
+      create: (spec) => {
+        const u = new Unit(spec, "config", this.unitDeps);
+        if (this.shuttingDown) void u.shutdown();
+        return u;
+      },
+      start: (u) => this.dependencies.start(u, "reload").done,
+    };
   }
 
   shutdown(): Promise<void> {
@@ -272,6 +266,10 @@ export class Supervisor implements Control {
       markCleanShutdown(this.records);
     })();
     return this.shuttingDown;
+  }
+
+  private uptimeMs(): number {
+    return Math.round(this.deps.clock.nowMs() - this.started.mono);
   }
 
   private track(u: Unit, reason: string): Promise<void> {

@@ -1,6 +1,9 @@
+import type { Config } from "../config/load.ts";
+import type { SupervisorInfo } from "../domain/control.ts";
 import type { ScheduleStats } from "../probes/schedule-stats.ts";
-import { RecordKeeper } from "../store/record-keeper.ts";
+import { RecordKeeper, type StoreHealth } from "../store/record-keeper.ts";
 import type { NewEvent } from "../store/store.ts";
+import { VERSION } from "../version.ts";
 import { DependencyCoordinator } from "./dependency-coordinator.ts";
 import { EventBus } from "./event-bus.ts";
 import { runMarker } from "./launcher.ts";
@@ -65,4 +68,26 @@ export function supervisorEvent(
   process: string | null = null,
 ): NewEvent {
   return { at: deps.clock.wallMs(), process, type, state: null, reason: null, details };
+}
+
+// What GET /v1/health says of the supervisor itself.
+export function supervisorInfo(
+  config: Config,
+  processes: number,
+  store: StoreHealth,
+  started: { at: number; uptimeMs: number },
+): SupervisorInfo {
+  const s = config.supervisor;
+  return {
+    pid: process.pid,
+    version: VERSION,
+    startedAt: started.at,
+    uptimeMs: started.uptimeMs,
+    configPath: config.file,
+    socketPath: s.socketPath,
+    stateDir: s.stateDir,
+    logDir: s.logDir,
+    processes,
+    store,
+  };
 }

@@ -132,7 +132,12 @@ export class TestDaemon {
   // A client verb that has not exited after CLI_DEADLINE_MS is killed and fails the test with
   // what it and the supervisor printed, well before the test's own timeout would hide them.
   async cli(...args: string[]): Promise<CliResult> {
-    const p = Bun.spawn([...TEND_CMD, ...args], { env: this.env, stdio: ["ignore", "pipe", "pipe"] });
+    return this.cliIn(undefined, ...args);
+  }
+
+  // A client verb run from `cwd` (what relative paths on its command line mean).
+  async cliIn(cwd: string | undefined, ...args: string[]): Promise<CliResult> {
+    const p = Bun.spawn([...TEND_CMD, ...args], { cwd, env: this.env, stdio: ["ignore", "pipe", "pipe"] });
     const late = await killedAfter(p, CLI_DEADLINE_MS);
     const [stdout, stderr, code] = await Promise.all([
       new Response(p.stdout as ReadableStream).text(),

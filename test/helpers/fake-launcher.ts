@@ -58,6 +58,15 @@ export class FakeLauncher implements Launcher {
     return { pid: child.pid, startTicks: null, exited, stdout: null, stderr: null };
   }
 
+  probeCommand(spec: ProcessSpec, argv: string[], extraEnv: Record<string, string>) {
+    const env = { ...(process.env as Record<string, string>), ...spec.env, ...extraEnv };
+    return { argv, cwd: spec.cwd ?? process.cwd(), env };
+  }
+
+  holdsSocket(): boolean {
+    return false;
+  }
+
   leftovers(runId: number): number[] {
     return this.withLeftovers.has(runId) ? [FAKE_PID_BASE - runId] : [];
   }

@@ -29,7 +29,8 @@ const BAD_PATHS = [
   'processes["../x"]',
 ];
 
-const GOOD = `[processes.api]\ncommand = ["bun", "server.ts"]\n[processes.worker]\ncommand = "bun worker.ts"\n`;
+// Programs every host has: `tend check` also looks for them on the PATH.
+const GOOD = `[processes.api]\ncommand = ["sleep", "1"]\n[processes.worker]\ncommand = "sleep 1"\n`;
 
 describe("tend check", () => {
   test("a bad file: exit 1, the file and every key path on stderr", async () => {
@@ -77,7 +78,7 @@ describe("tend check", () => {
   test("without -c it checks $TEND_CONFIG", async () => {
     using dir = tempDir();
     const file = join(dir.path, "tend.yaml");
-    writeFileSync(file, "processes:\n  api:\n    command: [bun, server.ts]\n");
+    writeFileSync(file, "processes:\n  api:\n    command: [sleep, '1']\n");
     const io = recordingIo({ TEND_CONFIG: file });
     const code = await run(["check", "--json"], io);
     expect({ code, out: JSON.parse(io.stdout) }).toEqual({ code: 0, out: { ok: true, file, processes: 1 } });

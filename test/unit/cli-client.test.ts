@@ -61,19 +61,19 @@ describe("client verbs against a live API", () => {
     });
   });
 
-  test("a refused action exits 1 with the API's message; the others still happen", async () => {
+  test("an unknown name among several exits 1 and nothing is done", async () => {
     await using s = await serve({ a: { command: [SLEEPER], autostart: false } });
     const r = await s.cli("start", "a", "nope");
     expect({
       code: r.code,
-      stdout: r.stdout.replace(/\(pid \d+\)/, "(pid N)"),
+      stdout: r.stdout,
       stderr: r.stderr,
       state: s.h.supervisor.list()[0]?.state,
     }).toEqual({
       code: 1,
-      stdout: "a: running (pid N)\n",
-      stderr: 'nope: no process named "nope": see tend ps for the list\n',
-      state: "running",
+      stdout: "",
+      stderr: 'tend start: no process named "nope"; nothing was done (see tend ps)\n',
+      state: "stopped",
     });
   });
 
@@ -104,7 +104,17 @@ describe("client verbs against a live API", () => {
     expect({ added, stored, removed, after: s.h.store.runtimeProcesses() }).toEqual({
       added: { code: 0, stdout: "job: added, stopped\n", stderr: "" },
       stored: [
-        { name: "job", spec: { command: [SLEEPER], env: { A: "1" }, restart: "never", autostart: false } },
+        {
+          name: "job",
+          // Without --cwd the process runs where tend add was run.
+          spec: {
+            command: [SLEEPER],
+            cwd: process.cwd(),
+            env: { A: "1" },
+            restart: "never",
+            autostart: false,
+          },
+        },
       ],
       removed: { code: 0, stdout: "job: removed\n", stderr: "" },
       after: [],

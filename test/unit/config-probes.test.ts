@@ -217,7 +217,7 @@ describe("presets", () => {
     });
   });
 
-  test("port and health_path belong to the presets that use them", () => {
+  test("presets web and database need port; health_path belongs to preset web; port is a key of its own", () => {
     expect(
       errors({
         a: { command: "x", preset: "web" },
@@ -227,7 +227,6 @@ describe("presets", () => {
       }).sort(),
     ).toEqual([
       'processes.a.port: preset "web" needs port = the port it listens on',
-      'processes.b.port: port is a key of preset = "web" or "database"',
       'processes.c.health_path: health_path is a key of preset = "web"',
       'processes.d.preset: Invalid option: expected one of "web"|"database"|"worker"|"task"',
     ]);

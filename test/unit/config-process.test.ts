@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { buildConfig } from "../../src/config/load.ts";
 import { ENV, loadText } from "../helpers/config-text.ts";
 
@@ -37,7 +37,7 @@ describe("what a process becomes", () => {
         {
           name: "api",
           argv: ["bun", "server.ts"],
-          cwd: null,
+          cwd: dirname(config?.file ?? ""),
           env: {},
           envFile: null,
           expandEnv: false,
@@ -61,6 +61,8 @@ describe("what a process becomes", () => {
           },
           progressPattern: null,
           probes: { startup: null, readiness: null, liveness: null },
+          port: null,
+          probeOwnerCheck: true,
           dependsOn: [],
           preset: null,
           raw: { command: ["bun", "server.ts"] },

@@ -15,7 +15,7 @@ function setup(overrides: Partial<RawProcess> = {}) {
     readiness: new ScriptedCheck(),
     liveness: new ScriptedCheck(),
   };
-  const factory: CheckFactory = (_spec, ctx) => checks[ctx.env.TEND_PROBE as ProbeKind];
+  const factory: CheckFactory = (_spec, ctx) => checks[ctx.command([]).env.TEND_PROBE as ProbeKind];
   const { unit, clock, launcher, store, dispose } = fakeUnit(overrides, { checks: factory });
   return {
     unit,

@@ -1,6 +1,8 @@
+import { resolve } from "node:path";
+import type { ProcessDetail } from "../../domain/control.ts";
 import type { ProcessSnapshot } from "../../domain/types.ts";
-import { bool, list, str } from "../args.ts";
-import { usageError } from "../cli-error.ts";
+import { bool, durationFlag, list, str } from "../args.ts";
+import { EXIT, usageError } from "../cli-error.ts";
 import { CLIENT_FLAGS, clientFor } from "../context.ts";
 import type { Command } from "./types.ts";
 
@@ -32,15 +34,21 @@ export const add: Command = {
       if (eq < 1) throw usageError(`--env ${kv}: expected KEY=VALUE`, "add");
       env[kv.slice(0, eq)] = kv.slice(eq + 1);
     }
+    // Paths mean what they mean where the command was typed: the supervisor has another cwd.
+    const here = process.cwd();
+    const argv = [...args.rest];
+    const program = argv[0] as string;
+    if (!bool(args, "shell") && program.includes("/")) argv[0] = resolve(here, program);
     const body: Record<string, unknown> = {
       name,
-      command: bool(args, "shell") ? args.rest.join(" ") : args.rest,
+      command: bool(args, "shell") ? argv.join(" ") : argv,
+      cwd: resolve(here, str(args, "cwd") ?? "."),
     };
     if (Object.keys(env).length) body.env = env;
-    if (str(args, "cwd")) body.cwd = str(args, "cwd");
     if (str(args, "restart")) body.restart = str(args, "restart");
     if (str(args, "stop-signal")) body.stop_signal = str(args, "stop-signal");
-    if (str(args, "stop-timeout")) body.stop_timeout = str(args, "stop-timeout");
+    const stopTimeout = str(args, "stop-timeout");
+    if (stopTimeout !== undefined) body.stop_timeout = durationFlag("stop-timeout", stopTimeout, "add");
     const max = str(args, "max-restarts");
     if (max !== undefined) {
       if (!/^\d+$/.test(max)) throw usageError(`--max-restarts ${max}: expected a whole number`, "add");
@@ -54,6 +62,12 @@ export const add: Command = {
         ? `${JSON.stringify(p)}\n`
         : `${p.name}: added, ${p.state}${p.pid ? ` (pid ${p.pid})` : ""}\n`,
     );
+    // Added but not running: the command could not start. Say why, and fail.
+    if (p.state === "failed" || (p.state === "backoff" && p.reason === "spawn_failed")) {
+      const d = await client.request<ProcessDetail>("GET", `/v1/processes/${encodeURIComponent(name)}`);
+      io.err(`tend add: ${name} could not start: ${d.lastError ?? d.reason}\n`);
+      return EXIT.failed;
+    }
     return 0;
   },
 };

@@ -6,16 +6,24 @@ import type { Command } from "./types.ts";
 // Verbs that read a config file locally; zod and the loaders are imported only here.
 export const check: Command = {
   name: "check",
-  usage: "tend check [-c FILE] [--json]",
-  summary: "validate a config file; exit 1 listing every error",
+  usage: "tend check [-c FILE] [--schema-only] [--json]",
+  summary: "validate a config file, and that this host can start it; exit 1 listing every error",
   noArguments: "use -c FILE",
-  flags: { config: { takes: "value", alias: "-c" }, json: { takes: "bool" } },
+  flags: {
+    config: { takes: "value", alias: "-c" },
+    json: { takes: "bool" },
+    "schema-only": { takes: "bool" },
+  },
   async run(args, io) {
     const { loadConfig } = await import("../../config/load.ts");
     const { ConfigError } = await import("../../config/issues.ts");
+    const { hostIssues } = await import("../../supervisor/host-check.ts");
     const file = str(args, "config") ?? defaultConfigFile(io.env);
     try {
       const config = loadConfig(file, io.env);
+      // --schema-only: the file alone, for a config meant for another machine.
+      const issues = bool(args, "schema-only") ? [] : hostIssues(config, io.env);
+      if (issues.length) throw new ConfigError(config.file ?? file, issues);
       if (bool(args, "json"))
         io.out(`${JSON.stringify({ ok: true, file: config.file, processes: config.processes.length })}\n`);
       else io.out(`${config.file}: ok, ${config.processes.length} process(es)\n`);

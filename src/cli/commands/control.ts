@@ -14,8 +14,19 @@ const SUMMARY: Record<Action, string> = {
   resume: "resume paused processes (SIGCONT)",
 };
 
-// start/stop/restart/pause/resume NAME… | --all: one request per process, all in parallel;
-// every failure is reported and the exit code is 1 if any failed.
+// The states each action applies to. With --all, a process in another state is skipped and
+// listed, and does not make the command fail (restart applies to every state).
+const APPLIES: Record<Action, ((state: string) => boolean) | null> = {
+  start: (s) => s === "stopped" || s === "exited" || s === "failed" || s === "backoff",
+  stop: (s) => s !== "stopped" && s !== "exited" && s !== "failed",
+  restart: null,
+  pause: (s) => s === "running",
+  resume: (s) => s === "paused",
+};
+
+// start/stop/restart/pause/resume NAME… | --all: every name is checked first (one unknown name
+// and nothing is done), then one request per process, all in parallel; every failure is
+// reported and the exit code is 1 if any failed.
 function action(verb: Action): Command {
   return {
     name: verb,
@@ -28,9 +39,22 @@ function action(verb: Action): Command {
         throw usageError(`tend ${verb} needs process names or --all (not both)`, verb);
       }
       const client = await clientFor(args, io);
-      const names = all
-        ? (await client.request<ProcessSnapshot[]>("GET", "/v1/processes")).map((p) => p.name)
-        : args.positionals;
+      const list = await client.request<ProcessSnapshot[]>("GET", "/v1/processes");
+      const applies = APPLIES[verb];
+      let names = [...new Set(args.positionals)];
+      if (all) {
+        const skipped = applies ? list.filter((p) => !applies(p.state)) : [];
+        names = list.filter((p) => !skipped.includes(p)).map((p) => p.name);
+        if (skipped.length && !bool(args, "json"))
+          io.out(`skipped: ${skipped.map((p) => `${p.name} (${p.state})`).join(", ")}\n`);
+      } else {
+        const unknown = names.filter((n) => !list.some((p) => p.name === n));
+        if (unknown.length)
+          throw new CliError(
+            `tend ${verb}: no process named ${unknown.map((n) => `"${n}"`).join(", ")}; nothing was done (see tend ps)`,
+            EXIT.failed,
+          );
+      }
       const results = await Promise.allSettled(
         names.map((n) =>
           client.request<ProcessSnapshot>("POST", `/v1/processes/${encodeURIComponent(n)}/${verb}`),

@@ -82,6 +82,10 @@ async function follow(
   json: boolean,
 ): Promise<number> {
   for await (const { event, data } of stream) {
+    if (event === "end") {
+      io.err(`tend: ${(data as { reason?: string }).reason ?? "the supervisor ended the stream"}\n`);
+      return 0;
+    }
     if (json) io.out(`${JSON.stringify({ event, data })}\n`);
     else if (event === "snapshot") {
       for (const p of data as { name: string; state: string; pid: number | null }[]) {

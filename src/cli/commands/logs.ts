@@ -52,15 +52,26 @@ export const logs: Command = {
       return 0;
     }
     q.set("follow", "1");
-    await Promise.all(names.map((name) => follow(client, name, q, print)));
+    const ends = await Promise.all(names.map((name) => follow(client, name, q, print)));
+    const why = ends.find((e) => e !== null);
+    if (why) io.err(`tend: ${why}\n`);
     return 0;
   },
 };
 
-async function follow(client: Client, name: string, q: URLSearchParams, print: (l: LogEntry) => void) {
+// Follows one process's lines; answers why the supervisor ended the stream (it stopped).
+async function follow(
+  client: Client,
+  name: string,
+  q: URLSearchParams,
+  print: (l: LogEntry) => void,
+): Promise<string | null> {
   for await (const { event, data } of client.stream(`/v1/processes/${encodeURIComponent(name)}/logs?${q}`)) {
     if (event === "line") print(data as LogEntry);
+    else if (event === "end")
+      return (data as { reason?: string }).reason ?? "the supervisor ended the stream";
   }
+  return null;
 }
 
 function printer(io: Io, names: string[], json: boolean): (l: LogEntry) => void {

@@ -41,8 +41,10 @@ export const progress: Command = {
         ...(message === undefined ? {} : { message }),
       },
     );
+    // Run by the task itself, its stdout is the task's own log: nothing is printed there unless
+    // asked (--json) or a person runs it at a terminal.
     if (bool(args, "json")) io.out(`${JSON.stringify(p)}\n`);
-    else io.out(`${p.name}: ${p.progress ? progressText(p.progress) : "-"}\n`);
+    else if (io.isTty) io.out(`${p.name}: ${p.progress ? progressText(p.progress) : "-"}\n`);
     return 0;
   },
 };

@@ -46,6 +46,7 @@ export const status: Command = {
       `restarts:  ${p.restarts} (${p.consecutiveRestarts} in a row)`,
       `command:   ${p.command.join(" ")}`,
       `cwd:       ${p.cwd ?? "-"}`,
+      ...(p.port === null ? [] : [`port:      ${p.port}`]),
       `restart:   ${p.restartPolicy}`,
     ];
     if (p.progress) {

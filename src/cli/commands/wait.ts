@@ -1,6 +1,7 @@
+import { systemClock } from "../../clock.ts";
 import { formatDuration, parseDurationMs } from "../../config/units.ts";
 import type { EventRecord, Health, ProcessSnapshot, ProcessState } from "../../domain/types.ts";
-import { str } from "../args.ts";
+import { durationFlag, str } from "../args.ts";
 import { CliError, EXIT, usageError } from "../cli-error.ts";
 import type { Client } from "../client.ts";
 import { CLIENT_FLAGS, clientFor } from "../context.ts";
@@ -42,7 +43,9 @@ export const wait: Command = {
     const cond = (str(args, "for") ?? "healthy") as Condition;
     if (!CONDITIONS.includes(cond)) throw usageError(`--for ${cond}: use started, healthy or exited`, "wait");
     const timeoutText = str(args, "timeout") ?? "30s";
-    const timeoutMs = parseDurationMs(timeoutText);
+    const timeoutMs = parseDurationMs(
+      timeoutText === "0" ? "0ms" : durationFlag("timeout", timeoutText, "wait"),
+    );
     if (timeoutMs === null)
       throw usageError(`--timeout ${timeoutText}: expected a duration like 30s`, "wait");
     const client = await clientFor(args, io);
@@ -74,7 +77,7 @@ async function follow(
   const seen = new Map<string, Seen>();
   const ac = new AbortController();
   // With --timeout 0 the snapshot alone answers; the timer only bounds a supervisor that never sends it.
-  const timer = setTimeout(() => ac.abort(), timeoutMs === 0 ? 10_000 : timeoutMs);
+  const timer = systemClock.after(timeoutMs === 0 ? 10_000 : timeoutMs, () => ac.abort());
   const verdict = (): "met" | string | null => {
     const all = names.map((n) => [n, seen.get(n)] as const);
     if (all.every(([, p]) => p && conditionMet(cond, p))) return "met";
@@ -111,7 +114,7 @@ async function follow(
     if (ac.signal.aborted) return "timeout";
     throw err;
   } finally {
-    clearTimeout(timer);
+    timer.cancel();
     ac.abort();
   }
 }

@@ -4,16 +4,18 @@ import type { ProcessSpec } from "../../config/process-spec.ts";
 import type { LastProbe, ProbeKind, ProbeReport, ProbeResult, ProbeStatus } from "../../domain/probes.ts";
 import type { Health } from "../../domain/types.ts";
 import type { LineStream } from "../../logs/line-stream.ts";
-import { type CheckFactory, createCheck } from "../../probes/create-check.ts";
+import { type CheckContext, type CheckFactory, createCheck } from "../../probes/create-check.ts";
 import { ProbeRunner } from "../../probes/probe-runner.ts";
 import { ProbeSet } from "../../probes/probe-set.ts";
 import type { ScheduleStats } from "../../probes/schedule-stats.ts";
+import type { Launcher } from "../launcher.ts";
 
 export interface ProbeDeps {
   clock: Clock;
   lines: LineStream;
   checks?: CheckFactory; // tests pass fake checks
   scheduleStats?: ScheduleStats;
+  launcher?: Pick<Launcher, "probeCommand">; // how an exec check runs as its process
 }
 
 // What the probes of a run need from their unit.
@@ -25,6 +27,8 @@ export interface ProbeHost {
   // Liveness or startup failed past its threshold during run `runId`.
   probeFailed(runId: number, kind: "liveness" | "startup", result: ProbeResult): void;
   emit(type: string, reason: string, details: Record<string, unknown>): void;
+  // Whether run `runId`'s tree holds one of these sockets (false once it is over).
+  holdsSocket(runId: number, inodes: Set<string>): boolean;
 }
 
 // A unit's probes: one ProbeSet per run, started with the run (from the run's own spec) and
@@ -49,15 +53,30 @@ export class UnitProbes {
     if (!ProbeSet.needed(spec.probes)) return "healthy";
     const { clock, lines, scheduleStats } = this.deps;
     const checks = this.deps.checks ?? createCheck;
-    const env = { ...(process.env as Record<string, string>), ...spec.env, TEND_PROBE_PROCESS: spec.name };
+    const launcher = this.deps.launcher;
     const set = new ProbeSet(
       spec.probes,
       (kind, onResult) => {
         const probe = spec.probes[kind];
         if (!probe) throw new Error(`no ${kind} probe`);
-        // An exec check is told what it checks: TEND_PROBE_PROCESS=api, TEND_PROBE=readiness. It has
-        // no TEND_PROCESS, so nothing takes it for a process of the run.
-        const ctx = { process: spec.name, cwd: spec.cwd, env: { ...env, TEND_PROBE: kind }, lines };
+        // An exec check runs as the process runs (account, cwd, env) and is told what it checks:
+        // TEND_PROBE_PROCESS=api, TEND_PROBE=readiness. It has no TEND_PROCESS or TEND_RUN, so
+        // nothing takes it for a process of the run.
+        const extra = { TEND_PROBE_PROCESS: spec.name, TEND_PROBE: kind };
+        const ctx: CheckContext = {
+          process: spec.name,
+          command: (argv) =>
+            launcher
+              ? launcher.probeCommand(spec, argv, extra)
+              : {
+                  argv,
+                  cwd: spec.cwd ?? process.cwd(),
+                  env: { ...(process.env as Record<string, string>), ...spec.env, ...extra },
+                },
+          holdsSocket: (inodes) => this.host.holdsSocket(runId, inodes),
+          ownerCheck: spec.probeOwnerCheck,
+          lines,
+        };
         return new ProbeRunner(probe, checks(probe.check, ctx), clock, onResult, scheduleStats);
       },
       {

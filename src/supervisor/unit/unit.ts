@@ -2,7 +2,7 @@ import type { TimerHandle } from "../../clock.ts";
 import type { ProcessSpec } from "../../config/process-spec.ts";
 import type { ProbeResult } from "../../domain/probes.ts";
 import type { ExitInfo, Health, ProcessSource, ProcessState } from "../../domain/types.ts";
-import { errorMessage, TendError } from "../../errors.ts";
+import { errorMessage } from "../../errors.ts";
 import { LineStream } from "../../logs/line-stream.ts";
 import type { DependencyView, GateVerdict } from "../dependencies.ts";
 import { performEffect, spawnFailedOutcome, type UnitDeps } from "./effects.ts";
@@ -149,11 +149,9 @@ export class Unit implements ProbeHost {
       this.act({ type: "memory_exceeded", rssBytes, limitBytes }, false);
   }
 
-  // `tend progress` from inside the child: progress belongs to a run, so there must be one.
-  reportProgress(fraction: number, message: string | null): void {
-    if (!this.run)
-      throw new TendError("INVALID_STATE", `${this.name} is ${this.state}; it has no run to report on`);
-    this.progress.report(fraction, message, "api");
+  holdsSocket(runId: number, inodes: Set<string>): boolean {
+    const run = this.run;
+    return run?.id === runId && this.deps.launcher.holdsSocket(run.child, run.id, inodes);
   }
 
   setHealth(health: Health, reason: string): void {

@@ -39,6 +39,7 @@ export function detailOf(u: Unit, runs: RunRecord[], storeWarning: string | null
     ...snapshotOf(u),
     command: u.spec.argv,
     cwd: u.spec.cwd,
+    port: u.spec.port,
     restartPolicy: u.spec.restart,
     lastError: u.lastError,
     spec: u.spec.raw,
