@@ -124,6 +124,8 @@ const flag: Field<boolean> = (v) => {
   return r.ok ? ok(r.value === "1" || r.value === "true") : r;
 };
 
+// Action routes (start, stop, …, shutdown) take no body: none, or `{}`.
+export const emptyBody = object({}, "strict");
 export const signalBody = object({ signal: string({ min: 1 }) }, "strict");
 export const reloadBody = object({ dry_run: optional(boolean) }, "strict");
 // The rest of a new process is checked by the supervisor (runtime-spec.ts).

@@ -5,6 +5,7 @@ import { parseDurationMs } from "../config/units.ts";
 // hand-written checks the routes use (checks.ts, which keep zod out of the supervisor) are tested
 // against in test/unit/api-checks.test.ts. Process bodies reuse the config's process schema
 // (checked by the supervisor).
+export const emptyBody = z.strictObject({});
 export const signalBody = z.strictObject({ signal: z.string().min(1) });
 export const reloadBody = z.strictObject({ dry_run: z.boolean().optional() });
 export const addBody = z.looseObject({ name: z.string() });

@@ -11,6 +11,7 @@ import { TendError } from "../../src/errors.ts";
 // they must answer as the zod schemas in schemas.ts do: same data, same issues, same words.
 // Each check beside the zod schema it stands in for.
 const PAIRS = {
+  emptyBody: [checks.emptyBody, schemas.emptyBody],
   signalBody: [checks.signalBody, schemas.signalBody],
   reloadBody: [checks.reloadBody, schemas.reloadBody],
   addBody: [checks.addBody, schemas.addBody],
@@ -23,6 +24,7 @@ const PAIRS = {
 type Name = keyof typeof PAIRS;
 
 const BODIES: [Name, unknown[]][] = [
+  ["emptyBody", [{}, { bogus: true }, null, [], "x", 1]],
   [
     "signalBody",
     [

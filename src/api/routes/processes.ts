@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import type { Control } from "../../domain/control.ts";
 import { readBody } from "../body.ts";
-import { addBody, historyQuery, progressBody, signalBody } from "../checks.ts";
+import { addBody, emptyBody, historyQuery, progressBody, signalBody } from "../checks.ts";
 import { parseQuery } from "../query.ts";
 
 // /v1/processes…: every route is a thin call into Control; no state lives here.
@@ -22,11 +22,46 @@ export function processRoutes(control: Control) {
       await control.remove(params.name);
       return { removed: params.name };
     })
-    .post("/:name/start", ({ params }) => control.start(params.name), { parse: "none" })
-    .post("/:name/stop", ({ params }) => control.stop(params.name), { parse: "none" })
-    .post("/:name/restart", ({ params }) => control.restart(params.name), { parse: "none" })
-    .post("/:name/pause", ({ params }) => control.pause(params.name), { parse: "none" })
-    .post("/:name/resume", ({ params }) => control.resume(params.name), { parse: "none" })
+    .post(
+      "/:name/start",
+      async ({ params, request }) => {
+        await readBody(request, emptyBody);
+        return control.start(params.name);
+      },
+      { parse: "none" },
+    )
+    .post(
+      "/:name/stop",
+      async ({ params, request }) => {
+        await readBody(request, emptyBody);
+        return control.stop(params.name);
+      },
+      { parse: "none" },
+    )
+    .post(
+      "/:name/restart",
+      async ({ params, request }) => {
+        await readBody(request, emptyBody);
+        return control.restart(params.name);
+      },
+      { parse: "none" },
+    )
+    .post(
+      "/:name/pause",
+      async ({ params, request }) => {
+        await readBody(request, emptyBody);
+        return control.pause(params.name);
+      },
+      { parse: "none" },
+    )
+    .post(
+      "/:name/resume",
+      async ({ params, request }) => {
+        await readBody(request, emptyBody);
+        return control.resume(params.name);
+      },
+      { parse: "none" },
+    )
     .post(
       "/:name/signal",
       async ({ params, request }) => {

@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import type { Control, ReloadPlan } from "../../domain/control.ts";
 import { type EventRecord, eventTypeMatches } from "../../domain/types.ts";
 import { readBody } from "../body.ts";
-import { eventsQuery, reloadBody } from "../checks.ts";
+import { emptyBody, eventsQuery, reloadBody } from "../checks.ts";
 import { parseQuery } from "../query.ts";
 import { sseResponse } from "../sse.ts";
 
@@ -38,7 +38,8 @@ export function systemRoutes(
     )
     .post(
       "/v1/shutdown",
-      () => {
+      async ({ request }) => {
+        await readBody(request, emptyBody);
         // Answer first; the daemon stops everything and exits after the response is sent.
         setImmediate(onShutdown);
         return { stopping: true };
