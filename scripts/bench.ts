@@ -8,9 +8,11 @@ import { parseArgs } from "node:util";
 import { BenchDaemon } from "./bench/daemon.ts";
 import { MEASUREMENTS } from "./bench/registry.ts";
 import { renderReport } from "./bench/report.ts";
+import { runSoak } from "./bench/soak.ts";
 import type { BenchContext, Row } from "./bench/types.ts";
 
-const USAGE = "usage: bun scripts/bench.ts [--bin dist/tend] [--quick] [--only ID,…] [--tmp DIR]";
+const USAGE =
+  "usage: bun scripts/bench.ts [--bin dist/tend] [--quick] [--only ID,…] [--tmp DIR] | bun scripts/bench.ts --soak";
 
 function parse() {
   try {
@@ -21,6 +23,7 @@ function parse() {
         quick: { type: "boolean", default: false },
         only: { type: "string" },
         tmp: { type: "string", default: tmpdir() },
+        soak: { type: "boolean", default: false },
       },
     }).values;
   } catch (err) {
@@ -33,6 +36,7 @@ const log = (message: string) => console.error(`[${new Date().toISOString().slic
 
 async function main(): Promise<number> {
   const opts = parse();
+  if (opts.soak) return runSoak(log);
   const bin = resolve(opts.bin);
   const only = opts.only?.split(",").map((s) => s.trim());
   const selected = only ? MEASUREMENTS.filter((m) => only.includes(m.id)) : MEASUREMENTS;

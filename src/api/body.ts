@@ -10,6 +10,12 @@ export async function readBody<T>(request: Request, schema: Check<T>): Promise<T
   if (declared > MAX_BODY_BYTES) throw tooLarge();
   const bytes = await request.arrayBuffer();
   if (bytes.byteLength > MAX_BODY_BYTES) throw tooLarge();
+  // A body cut short (the client went away) is no empty body: an action must not take it as one.
+  if (request.headers.has("content-length") && bytes.byteLength !== declared)
+    throw new TendError(
+      "BAD_REQUEST",
+      `the request body was cut short (${bytes.byteLength} of ${declared} bytes)`,
+    );
   const text = new TextDecoder().decode(bytes);
   let data: unknown = {};
   if (text.trim() !== "") {

@@ -1,3 +1,4 @@
+import { socketProblem } from "../proc/trust.ts";
 import { CliError, EXIT } from "./cli-error.ts";
 
 // The CLI's only way to the supervisor: JSON over HTTP on the unix socket.
@@ -8,7 +9,18 @@ export interface ApiError {
 }
 
 export class Client {
+  private checked = false;
+
   constructor(readonly socketPath: string) {}
+
+  // Before the first request: the socket must be the supervisor's (proc/trust.ts), not one that
+  // another user put in its place.
+  private trust(): void {
+    if (this.checked) return;
+    const problem = socketProblem(this.socketPath);
+    if (problem) throw new CliError(`tend: refusing the socket: ${problem}`, EXIT.failed);
+    this.checked = true;
+  }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await this.raw(method, path, body);
@@ -30,6 +42,7 @@ export class Client {
   }
 
   async raw(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+    this.trust();
     try {
       return await fetch(`http://localhost${path}`, {
         method,

@@ -73,11 +73,10 @@ export function expandVars(text: string, lookup: (name: string) => string | unde
 }
 
 // The malformed references of a process with expand_env on, by key path: checked at load time.
-export function expandEnvIssues(p: {
-  expand_env?: unknown;
-  command?: unknown;
-  env?: unknown;
-}): { path: (string | number)[]; message: string }[] {
+export function expandEnvIssues(input: unknown): { path: (string | number)[]; message: string }[] {
+  // Also called on a table that failed other checks (even one that is not a table at all).
+  if (input === null || typeof input !== "object") return [];
+  const p = input as { expand_env?: unknown; command?: unknown; env?: unknown };
   if (p.expand_env !== true) return [];
   const out: { path: (string | number)[]; message: string }[] = [];
   const check = (path: (string | number)[], v: unknown) => {

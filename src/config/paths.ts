@@ -15,7 +15,13 @@ export function defaultSocketPath(env: Record<string, string | undefined> = proc
   if (env.TEND_SOCKET) return env.TEND_SOCKET;
   if (isRoot()) return ROOT_PATHS.socket;
   if (env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, "tend", "tend.sock");
-  return join("/tmp", `tend-${process.getuid?.() ?? "user"}`, "tend.sock");
+  return join(fallbackSocketDir(), "tend.sock");
+}
+
+// A non-root user without $XDG_RUNTIME_DIR: a directory in /tmp, which another user could have
+// made first. Daemon and client accept it only as the user's own, mode 0700 (trust.ts).
+export function fallbackSocketDir(): string {
+  return join("/tmp", `tend-${process.getuid?.() ?? "user"}`);
 }
 
 export function defaultStateDir(env: Record<string, string | undefined> = process.env): string {

@@ -14,6 +14,7 @@ import { MetricsSampler } from "../metrics/sampler.ts";
 import type { TreeRoot } from "../metrics/tree-sample.ts";
 import { becomeSubreaper } from "../proc/libc.ts";
 import { installReaper, reapOrphans } from "../proc/reaper.ts";
+import { requireTrustedDir } from "../proc/trust.ts";
 import { Store } from "../store/store.ts";
 import { createLauncher, ownerMarkerFor } from "../supervisor/launcher.ts";
 import { recoverOrphans } from "../supervisor/recovery.ts";
@@ -24,7 +25,7 @@ import { lockStateDir } from "./lock.ts";
 import type { Logger } from "./logger.ts";
 import { listenMetrics } from "./metrics-listen.ts";
 import { createReloader, type Reload } from "./reloader.ts";
-import { prepareSocketPath, secureSocket } from "./socket.ts";
+import { checkBoundSocket, prepareSocketPath, socketUmask } from "./socket.ts";
 
 export interface Daemon {
   supervisor: Supervisor;
@@ -41,11 +42,15 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const s = config.supervisor;
   mkdirSync(s.stateDir, { recursive: true, mode: 0o700 });
   mkdirSync(s.logDir, { recursive: true, mode: 0o750 });
+  // SQLite cannot open its -wal and -shm files without following symlinks: the directories
+  // themselves must be ones no other user can put anything in.
+  requireTrustedDir(s.stateDir, "state_dir");
+  requireTrustedDir(s.logDir, "log_dir");
   const lock = lockStateDir(s.stateDir);
   let store: Store | null = null;
   let systemd: SystemdLink | null = null;
   try {
-    await prepareSocketPath(s.socketPath, s.socketGroup);
+    const { gid: socketGid } = await prepareSocketPath(s.socketPath, s.socketGroup);
     store = new Store(s.stateDir, {
       runRetention: s.runRetention,
       eventRetention: s.eventRetention,
@@ -187,10 +192,10 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       reload,
       heap: () => heap.stats(),
     });
-    const oldUmask = process.umask(0o077);
+    const oldUmask = process.umask(socketUmask(socketGid));
     const server = Bun.serve({ unix: s.socketPath, fetch: app.fetch, maxRequestBodySize: 1024 * 1024 });
     process.umask(oldUmask);
-    secureSocket(s.socketPath, s.socketGroup);
+    checkBoundSocket(s.socketPath, socketGid);
     log.info(`listening on ${s.socketPath}`);
     const metricsServer = s.metricsListen
       ? listenMetrics(s.metricsListen, metricsOnlyFetch(supervisor))

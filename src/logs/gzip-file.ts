@@ -12,12 +12,15 @@ export async function gzipInBackground(file: string): Promise<string | null> {
   const to = `${file}.gz`;
   try {
     const data = await readFile(file);
-    await writeFile(to, await gzipAsync(data), { mode: 0o640 });
+    // "wx" (O_EXCL): a new file only, never one (or a symlink) already there.
+    await writeFile(to, await gzipAsync(data), { mode: 0o640, flag: "wx" });
     return to;
   } catch {
     try {
       unlinkSync(to);
-    } catch {}
+    } catch {
+      // Never made: nothing to remove.
+    }
     return null;
   }
 }

@@ -1,5 +1,6 @@
 import {
   closeSync,
+  constants,
   existsSync,
   fstatSync,
   mkdirSync,
@@ -157,8 +158,10 @@ export class RotatingFile {
     for (const f of logFilesOf(this.path)) if (f !== this.path) tryUnlink(f);
     this.rotated = 0;
     try {
-      closeSync(openSync(this.path, "w", 0o640));
-    } catch {}
+      closeSync(openSync(this.path, TRUNCATE, 0o640));
+    } catch {
+      // Not there (or a symlink, refused): the next write makes the file anew.
+    }
     this.size = 0;
   }
 
@@ -214,18 +217,23 @@ export class RotatingFile {
   private open(): number {
     if (this.fd === null) {
       try {
-        this.fd = openSync(this.path, "a", 0o640);
+        this.fd = openSync(this.path, APPEND, 0o640);
       } catch (err) {
         // The log directory is gone (or was never made): make it again rather than drop lines.
         if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
         mkdirSync(dirname(this.path), { recursive: true, mode: 0o750 });
-        this.fd = openSync(this.path, "a", 0o640);
+        this.fd = openSync(this.path, APPEND, 0o640);
       }
       this.size = fstatSync(this.fd).size;
     }
     return this.fd;
   }
 }
+
+// O_NOFOLLOW: a log file that is a symlink (to a file of root's) is never written through; the
+// write fails and its lines are counted as dropped.
+const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+const TRUNCATE = constants.O_WRONLY | constants.O_TRUNC | constants.O_CREAT | constants.O_NOFOLLOW;
 
 function countRotated(path: string, ext: string, keep: number): number {
   let n = 0;

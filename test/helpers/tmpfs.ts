@@ -6,7 +6,7 @@ import { join } from "node:path";
 // (a lazy umount), also while a supervisor still holds files in it.
 export function mountTmpfs(path: string, sizeBytes: number) {
   mkdirSync(path, { recursive: true });
-  const mount = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", `size=${sizeBytes}`, "tmpfs", path]);
+  const mount = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", `size=${sizeBytes},mode=0700`, "tmpfs", path]);
   if (mount.exitCode !== 0) throw new Error(`mount tmpfs at ${path}: ${mount.stderr.toString()}`);
   const filler = join(path, "filler");
   return {

@@ -141,3 +141,10 @@ describe("file formats", () => {
     expect(config?.processes).toEqual([]);
   });
 });
+
+// Regression (found by the config fuzzer): a process table that is empty in YAML (`api:` with
+// nothing under it) made the loader throw a TypeError instead of reporting the key.
+test("a process that is not a table is a config error naming it", () => {
+  const { error } = loadText("tend.yaml", "processes:\n  api:\n", {});
+  expect(configError(error).issues.map((i) => i.path)).toEqual(["processes.api"]);
+});
