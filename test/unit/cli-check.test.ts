@@ -75,6 +75,21 @@ describe("tend check", () => {
     });
   });
 
+  // Regression: an unknown socket_group passed tend check, and tend up failed after binding.
+  test("an unknown socket_group is an error of this host; --schema-only lets it pass", async () => {
+    using dir = tempDir();
+    const file = join(dir.path, "tend.toml");
+    writeFileSync(file, `[supervisor]\nsocket_group = "no-such-group-xyz"\n${GOOD}`);
+    const io = recordingIo();
+    const code = await run(["check", "-c", file], io);
+    const schemaOnly = await run(["check", "-c", file, "--schema-only"], recordingIo());
+    expect({ code, stderr: io.stderr, schemaOnly }).toEqual({
+      code: 1,
+      stderr: `${file}: 1 error(s)\n  supervisor.socket_group: no group "no-such-group-xyz" in /etc/group\n`,
+      schemaOnly: 0,
+    });
+  });
+
   test("without -c it checks $TEND_CONFIG", async () => {
     using dir = tempDir();
     const file = join(dir.path, "tend.yaml");
