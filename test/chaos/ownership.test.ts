@@ -114,6 +114,10 @@ describe.skipIf(!canAttack)("another user against a root supervisor", () => {
       `[supervisor]\nsocket = "${t.path}/run/tend.sock"\nstate_dir = "${state}"\nlog_dir = "${t.path}/logs"\n`,
     );
     const r = up(config);
+    reportFigures("symlink attacks", {
+      files: 1,
+      writtenThrough: readFileSync(victim, "utf8") === "root's\n" ? 0 : 1,
+    });
     expect({
       code: r.exitCode,
       says: r.stderr.toString().includes("state_dir"),
