@@ -14,6 +14,7 @@ export interface SupervisorSettings {
   stateDir: string;
   logDir: string;
   socketGroup: string | null;
+  cgroups: "auto" | "off";
   metricsIntervalMs: number;
   metricsListen: string | null;
   runRetention: number;
@@ -81,6 +82,7 @@ export function buildConfig(
       stateDir,
       logDir: abs(baseDir, s.log_dir) ?? defaultLogDir(stateDir, env),
       socketGroup: s.socket_group ?? null,
+      cgroups: s.cgroups,
       metricsIntervalMs: s.metrics_interval,
       metricsListen: s.metrics_listen ?? null,
       runRetention: s.run_retention,

@@ -25,6 +25,8 @@ export interface BackoffPolicy {
 // A process as the supervisor runs it: resolved, with units in the names.
 export interface ProcessSpec {
   name: string;
+  type: "simple" | "forking"; // forking: the program daemonizes; the run is its main process
+  pidFile: string | null;
   argv: string[];
   cwd: string | null;
   env: Record<string, string>;
@@ -67,6 +69,8 @@ export function toProcessSpec(
     argv[0] = resolve(baseDir, program);
   return {
     name,
+    type: p.type,
+    pidFile: p.pid_file ? resolveFrom(baseDir, p.pid_file) : null,
     argv,
     cwd: p.cwd ? resolveFrom(baseDir, p.cwd) : baseDir,
     env: p.env,

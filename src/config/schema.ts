@@ -65,6 +65,17 @@ const dependencyCondition = z.enum(["started", "healthy", "completed", "succeede
 export const processSchema = z
   .strictObject({
     command,
+    type: z
+      .enum(["simple", "forking"], {
+        error: 'expected "simple" or "forking" (a program that daemonizes itself)',
+      })
+      .default("simple")
+      .meta({ description: '"forking": the program daemonizes; the run is its main process (pid_file)' }),
+    pid_file: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: "With type = forking: the file the daemon writes its pid to" }),
     cwd: z.string().optional(),
     env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
     env_file: z.string().optional(),
@@ -145,6 +156,12 @@ export const processSchema = z
 
 export const supervisorSchema = z.strictObject({
   socket: z.string().optional(),
+  cgroups: z
+    .enum(["auto", "off"], { error: 'expected "auto" (each run in a cgroup where the host allows) or "off"' })
+    .default("auto")
+    .meta({
+      description: 'Each run in a cgroup v2 of its own where the host allows ("auto"), or never ("off")',
+    }),
   state_dir: z.string().optional(),
   log_dir: z.string().optional(),
   socket_group: z.string().optional(),

@@ -16,9 +16,10 @@ import { becomeSubreaper } from "../proc/libc.ts";
 import { installReaper, reapOrphans } from "../proc/reaper.ts";
 import { requireTrustedDir } from "../proc/trust.ts";
 import { Store } from "../store/store.ts";
-import { createLauncher, ownerMarkerFor } from "../supervisor/launcher.ts";
+import { createLauncher, ownerMarkerFor, stateKeyOf } from "../supervisor/launcher.ts";
 import { recoverOrphans } from "../supervisor/recovery.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
+import { chooseTracking } from "../supervisor/tracking.ts";
 import { linkSystemd, type SystemdLink } from "../systemd/notify-link.ts";
 import { HeapKeeper } from "./heap-keeper.ts";
 import { lockStateDir } from "./lock.ts";
@@ -77,7 +78,9 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       },
     });
     const ownerMarker = ownerMarkerFor(s.stateDir);
-    const launcher = createLauncher({ logs, socketPath: s.socketPath, ownerMarker });
+    const tracking = chooseTracking(s.cgroups, stateKeyOf(s.stateDir));
+    log.info(`process tracking: ${tracking.describe}`);
+    const launcher = createLauncher({ logs, socketPath: s.socketPath, ownerMarker, tracking });
     // One /proc scan per tick for every tree; the supervisor says which trees and acts on samples.
     const metrics: MetricsSampler = new MetricsSampler({
       clock: systemClock,
@@ -132,6 +135,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         supervisor.bus.emit({ at: Date.now(), process, type, state: null, reason: "orphaned", details });
       },
       ownerMarker,
+      () => tracking.runCgroups(),
     );
     for (const r of recovered.filter((r) => r.wasAlive)) {
       log.info(`stopped orphan of ${r.process} from a previous supervisor (run ${r.runId}, pid ${r.pid})`);

@@ -16,6 +16,7 @@ export interface SupervisorInfo {
   logDir: string;
   processes: number;
   store: StoreHealth;
+  tracking: string; // how runs are told apart: cgroups (where), or the process tree and why
 }
 
 export interface ProcessDetail extends ProcessSnapshot {
@@ -30,6 +31,7 @@ export interface ProcessDetail extends ProcessSnapshot {
   dependsOn: { name: string; condition: string }[];
   preset: { name: string; applied: Record<string, unknown> } | null; // the keys a preset filled in
   storeWarning: string | null; // while writes to the store fail: how many wait, and why
+  tracking: string; // "cgroup PATH" of the current run, or how runs are found without cgroups
 }
 
 // A start also starts what the process depends on; those are named here.

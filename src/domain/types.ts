@@ -56,6 +56,7 @@ export interface RunRecord {
   exitCode: number | null;
   signal: string | null;
   reason: string | null;
+  cgroup: string | null; // where the run lived, in cgroup mode
 }
 
 export interface EventRecord {

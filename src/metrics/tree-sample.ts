@@ -1,5 +1,6 @@
 import { readdirSync, statSync } from "node:fs";
 import { release } from "node:os";
+import { CgroupTree } from "../proc/cgroup.ts";
 import { environHas, type ProcStat, scanProcesses } from "../proc/proc-fs.ts";
 
 export interface TreeUsage {
@@ -14,6 +15,7 @@ export interface TreeRoot {
   name: string;
   leaderPid: number;
   marker: string; // "TEND_RUN=42": finds members that left the group and were re-parented to us
+  cgroup?: string | null; // in cgroup mode: the members are its cgroup.procs, whoever they are
 }
 
 const PAGE_BYTES = 4096;
@@ -36,7 +38,8 @@ export function sampleTrees(roots: TreeRoot[], procs: ProcStat[] = scanProcesses
   const adopted = (children.get(self) ?? []).filter((pid) => !leaders.has(pid));
   const out = new Map<string, TreeUsage>();
   for (const root of roots) {
-    const starts = [root.leaderPid, ...adopted.filter((pid) => environHas(pid, root.marker))];
+    const inCgroup = root.cgroup ? cgroupProcs(root.cgroup) : null;
+    const starts = inCgroup ?? [root.leaderPid, ...adopted.filter((pid) => environHas(pid, root.marker))];
     const seen = new Set<number>();
     const usage: TreeUsage = { pids: [], cpuTicks: 0, rssBytes: 0, threads: 0, fds: 0 };
     while (starts.length > 0) {
@@ -49,8 +52,11 @@ export function sampleTrees(roots: TreeRoot[], procs: ProcStat[] = scanProcesses
       usage.rssBytes += st.rssPages * PAGE_BYTES;
       usage.threads += st.threads;
       usage.fds += countFds(pid);
-      for (const c of children.get(pid) ?? []) starts.push(c);
+      if (!inCgroup) for (const c of children.get(pid) ?? []) starts.push(c);
     }
+    // Where the memory controller is on, the kernel's count (page cache of the run included).
+    const memory = root.cgroup ? cgroupMemory(root.cgroup) : null;
+    if (memory !== null) usage.rssBytes = memory;
     out.set(root.name, usage);
   }
   return out;
@@ -75,3 +81,7 @@ function countFds(pid: number): number {
     return 0;
   }
 }
+
+const reader = new CgroupTree("", "");
+const cgroupProcs = (path: string) => reader.procs(path);
+const cgroupMemory = (path: string) => reader.memoryBytes(path);

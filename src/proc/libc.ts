@@ -45,11 +45,11 @@ export function becomeSubreaper(): boolean {
   return libc().prctl(PR_SET_CHILD_SUBREAPER, 1n, 0n, 0n, 0n) === 0;
 }
 
-// Reaps one specific child if it has exited. Never waitpid(-1): that would steal the exit
-// status of children Bun.spawn is waiting for.
-export function reapPid(pid: number): boolean {
+// Reaps one specific child if it has exited, answering its wait status (null if it has not).
+// Never waitpid(-1): that would steal the exit status of children Bun.spawn is waiting for.
+export function reapPid(pid: number): number | null {
   const status = new Int32Array(1);
-  return libc().waitpid(pid, ptr(status), WNOHANG) === pid;
+  return libc().waitpid(pid, ptr(status), WNOHANG) === pid ? (status[0] as number) : null;
 }
 
 // An exclusive advisory lock; the kernel drops it when the process dies, even by SIGKILL.

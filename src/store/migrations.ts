@@ -44,4 +44,6 @@ export const MIGRATIONS: readonly string[] = [
    );
    UPDATE events SET type = 'run.exited'
      WHERE type = 'process.exited' AND details IS NOT NULL AND json_extract(details, '$.pid') IS NOT NULL;`,
+  // 3: the cgroup each run lives in (cgroup mode), so recovery after a crash finds it there.
+  `ALTER TABLE runs ADD COLUMN cgroup TEXT;`,
 ];

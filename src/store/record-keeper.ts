@@ -55,8 +55,8 @@ export class RecordKeeper {
     return id;
   }
 
-  setRunPid(id: number, pid: number, startTicks: number | null): void {
-    this.write(false, () => this.store.setRunPid(id, pid, startTicks));
+  setRunPid(id: number, pid: number, startTicks: number | null, cgroup: string | null = null): void {
+    this.write(false, () => this.store.setRunPid(id, pid, startTicks, cgroup));
   }
 
   noteRunExit(id: number, exit: ExitInfo): void {

@@ -13,6 +13,7 @@ export interface RunRow {
   exit_code: number | null;
   signal: string | null;
   reason: string | null;
+  cgroup: string | null;
 }
 
 export interface EventRow {
@@ -31,7 +32,9 @@ export function prepare(db: Database) {
     // OR IGNORE: a retried write whose row is already there (the supervisor allocates ids).
     beginRun: s("INSERT OR IGNORE INTO runs (id, process, started_at) VALUES ($id, $process, $startedAt)"),
     noteRunExit: s("UPDATE runs SET exit_code = $code, signal = $signal WHERE id = $id"),
-    setRunPid: s("UPDATE runs SET pid = $pid, pid_start_ticks = $startTicks WHERE id = $id"),
+    setRunPid: s(
+      "UPDATE runs SET pid = $pid, pid_start_ticks = $startTicks, cgroup = $cgroup WHERE id = $id",
+    ),
     endRun: s(
       "UPDATE runs SET ended_at = $endedAt, exit_code = $code, signal = $signal, reason = $reason WHERE id = $id",
     ),
@@ -84,6 +87,7 @@ export function toRun(r: RunRow): RunRecord {
     exitCode: r.exit_code,
     signal: r.signal,
     reason: r.reason,
+    cgroup: r.cgroup ?? null,
   };
 }
 

@@ -61,8 +61,8 @@ export class Store {
     return Number(this.q.beginRun.run({ id, process, startedAt }).lastInsertRowid);
   }
 
-  setRunPid(id: number, pid: number, startTicks: number | null): void {
-    this.q.setRunPid.run({ id, pid, startTicks });
+  setRunPid(id: number, pid: number, startTicks: number | null, cgroup: string | null = null): void {
+    this.q.setRunPid.run({ id, pid, startTicks, cgroup });
   }
 
   // The leader's exit, while the run stays open until its whole tree is gone.

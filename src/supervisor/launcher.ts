@@ -1,19 +1,29 @@
 import type { ProcessSpec } from "../config/process-spec.ts";
 import { TendError } from "../errors.ts";
 import type { LogHub } from "../logs/log-hub.ts";
-import { type StopTreeResult, stopTree } from "../proc/kill-tree.ts";
+import type { StopTreeResult } from "../proc/kill-tree.ts";
 import { describeHolder, holderAmong, localListeners } from "../proc/port-owner.ts";
 import { commandAs } from "../proc/run-as.ts";
 import { type ChildHandle, spawnChild } from "../proc/spawn.ts";
-import { findTree, orphansOf } from "../proc/tree.ts";
 import { requireSpawnPlan, type SpawnPlan } from "./spawn-plan.ts";
+import { type Tracking, treeTracking } from "./tracking.ts";
+
+export { runMarker } from "./tracking.ts";
 
 // How a unit starts and stops OS processes; the seam between the state machine and the OS.
 export interface Launcher {
   spawn(spec: ProcessSpec, runId: number): ChildHandle;
   stop(child: ChildHandle | null, runId: number, signal: string, timeoutMs: number): Promise<StopTreeResult>;
-  // Live processes of a run whose leader has exited (one /proc scan).
+  // Live processes of a run whose leader has exited.
   leftovers(runId: number): number[];
+  // Pause (frozen) or resume every process of a run.
+  freeze(child: ChildHandle, runId: number, frozen: boolean): void;
+  // A run is over (its whole tree gone): what tracked it (an empty cgroup) goes.
+  release(runId: number): void;
+  // The live processes of a run (its cgroup, or its tree and marker).
+  members(child: ChildHandle, runId: number): number[];
+  // How runs are told apart here (cgroups, or the process tree and marker), and a run's cgroup.
+  readonly tracking: Pick<Tracking, "mode" | "describe" | "cgroupOf">;
   // Whether a process of the run holds one of the socket `inodes` (the leader is looked at
   // first; the whole tree only if it does not).
   holdsSocket(child: ChildHandle, runId: number, inodes: Set<string>): boolean;
@@ -38,20 +48,24 @@ export interface LauncherOptions {
   // Names this supervisor (its state dir) in every child, so recovery after a crash never takes
   // another supervisor's run with the same run id for its own.
   ownerMarker?: string;
+  tracking?: Tracking; // default: the process tree and marker
 }
 
-// "TEND_SUPERVISOR=<hash of the state dir>": the same for every start on one state dir.
+// A short name of a state dir, the same for every start on it: in each child's environment
+// ("TEND_SUPERVISOR=<key>") and in the name of the supervisor's cgroup.
+export function stateKeyOf(stateDir: string): string {
+  return new Bun.CryptoHasher("sha256").update(stateDir).digest("hex").slice(0, 16);
+}
+
 export function ownerMarkerFor(stateDir: string): string {
-  return `TEND_SUPERVISOR=${new Bun.CryptoHasher("sha256").update(stateDir).digest("hex").slice(0, 16)}`;
-}
-
-export function runMarker(runId: number): string {
-  return `TEND_RUN=${runId}`;
+  return `TEND_SUPERVISOR=${stateKeyOf(stateDir)}`;
 }
 
 export function createLauncher(opts: LauncherOptions): Launcher {
   const baseEnv = opts.baseEnv ?? process.env;
+  const tracking = opts.tracking ?? treeTracking("not asked for cgroups");
   return {
+    tracking,
     spawn(spec, runId) {
       const plan = requireSpawnPlan(spec, baseEnv, {
         TEND_PROCESS: spec.name,
@@ -61,7 +75,9 @@ export function createLauncher(opts: LauncherOptions): Launcher {
         ...(opts.ownerMarker ? { TEND_SUPERVISOR: opts.ownerMarker.slice("TEND_SUPERVISOR=".length) } : {}),
       });
       refuseHeldPort(spec);
-      const child = spawnChild({ cwd: plan.cwd, env: plan.env, ...asAccount(plan) });
+      const child = tracking.spawn(runId, () =>
+        spawnChild({ cwd: plan.cwd, env: plan.env, ...asAccount(plan) }),
+      );
       const logs = opts.logs.for(spec.name, spec.logs);
       if (child.stdout) void logs.capture("stdout", child.stdout);
       if (child.stderr) void logs.capture("stderr", child.stderr);
@@ -75,29 +91,15 @@ export function createLauncher(opts: LauncherOptions): Launcher {
       const { TEND_PROCESS: _p, TEND_RUN: _r, TEND_SUPERVISOR: _s, ...env } = plan.env;
       return { cwd: plan.cwd, env, ...asAccount(plan) };
     },
-    leftovers(runId) {
-      return orphansOf(runMarker(runId));
-    },
+    leftovers: (runId) => tracking.leftovers(runId),
+    freeze: (child, runId, frozen) => tracking.freeze(child, runId, frozen),
+    release: (runId) => tracking.release(runId),
+    members: (child, runId) => tracking.members(child, runId),
     holdsSocket(child, runId, inodes) {
       if (holderAmong([child.pid], inodes) !== null) return true;
-      const tree = findTree({
-        leaderPid: child.pid,
-        leaderStartTicks: child.startTicks,
-        marker: runMarker(runId),
-        markerScope: "reparented",
-      });
-      return holderAmong(tree, inodes) !== null;
+      return holderAmong(tracking.members(child, runId), inodes) !== null;
     },
-    stop(child, runId, signal, timeoutMs) {
-      return stopTree({
-        leaderPid: child?.pid ?? null,
-        leaderStartTicks: child?.startTicks ?? null,
-        marker: runMarker(runId),
-        markerScope: "reparented",
-        signal,
-        timeoutMs,
-      });
-    },
+    stop: (child, runId, signal, timeoutMs) => tracking.stop(child, runId, signal, timeoutMs),
   };
 }
 

@@ -3,7 +3,7 @@ import { signalLeaderGroup } from "../proc/kill-tree.ts";
 import { signalNumber } from "../proc/signals.ts";
 import type { ChildHandle } from "../proc/spawn.ts";
 import { findTree } from "../proc/tree.ts";
-import { runMarker } from "./launcher.ts";
+import { runMarker } from "./tracking.ts";
 
 // Signals go to the run's whole process group (the leader is a group leader by setsid), the way
 // a terminal delivers ^C: a `sh -c` wrapper and what it started both receive it. Pause and

@@ -80,8 +80,7 @@ export class Supervisor implements Control {
   }
 
   info(): SupervisorInfo {
-    const started = { at: this.started.at, uptimeMs: this.uptimeMs() };
-    return supervisorInfo(this.config, this.units.size, this.records.health(), started);
+    return supervisorInfo(this.config, this.units.size, this.records.health(), this.started, this.deps);
   }
 
   list(): ProcessSnapshot[] {
@@ -203,7 +202,7 @@ export class Supervisor implements Control {
 
   // The trees the sampler measures: every unit whose run's leader lives.
   metricRoots(): TreeRoot[] {
-    return runningRoots(this.units.values());
+    return runningRoots(this.units.values(), (runId) => this.deps.launcher.tracking.cgroupOf(runId));
   }
 
   onSample(name: string, m: ProcessMetrics): void {

@@ -2,8 +2,8 @@ import { metricFamilies } from "../metrics/families.ts";
 import type { Family } from "../metrics/prometheus.ts";
 import type { ProcessMetrics } from "../metrics/sampler.ts";
 import type { TreeRoot } from "../metrics/tree-sample.ts";
-import { runMarker } from "./launcher.ts";
 import type { MemoryGuard } from "./memory-guard.ts";
+import { runMarker } from "./tracking.ts";
 import type { Unit } from "./unit/unit.ts";
 import { snapshotOf } from "./unit/view.ts";
 
@@ -13,11 +13,12 @@ import { snapshotOf } from "./unit/view.ts";
 // One tree root per unit whose run's leader lives: its pid and the run's environment marker.
 export function runningRoots(
   units: Iterable<{ name: string; pid: number | null; runId: number | null }>,
+  cgroupOf: (runId: number) => string | null = () => null,
 ): TreeRoot[] {
   const roots: TreeRoot[] = [];
   for (const u of units) {
     if (u.pid !== null && u.runId !== null)
-      roots.push({ name: u.name, leaderPid: u.pid, marker: runMarker(u.runId) });
+      roots.push({ name: u.name, leaderPid: u.pid, marker: runMarker(u.runId), cgroup: cgroupOf(u.runId) });
   }
   return roots;
 }

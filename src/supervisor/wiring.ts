@@ -6,8 +6,8 @@ import type { NewEvent } from "../store/store.ts";
 import { VERSION } from "../version.ts";
 import { DependencyCoordinator } from "./dependency-coordinator.ts";
 import { EventBus } from "./event-bus.ts";
-import { runMarker } from "./launcher.ts";
 import type { SupervisorDeps } from "./supervisor-deps.ts";
+import { runMarker } from "./tracking.ts";
 import type { Unit, UnitDeps } from "./unit/unit.ts";
 
 export interface Wiring {
@@ -75,19 +75,21 @@ export function supervisorInfo(
   config: Config,
   processes: number,
   store: StoreHealth,
-  started: { at: number; uptimeMs: number },
+  started: { at: number; mono: number },
+  deps: Pick<SupervisorDeps, "clock" | "launcher">,
 ): SupervisorInfo {
   const s = config.supervisor;
   return {
     pid: process.pid,
     version: VERSION,
     startedAt: started.at,
-    uptimeMs: started.uptimeMs,
+    uptimeMs: Math.round(deps.clock.nowMs() - started.mono),
     configPath: config.file,
     socketPath: s.socketPath,
     stateDir: s.stateDir,
     logDir: s.logDir,
     processes,
     store,
+    tracking: deps.launcher.tracking.describe,
   };
 }

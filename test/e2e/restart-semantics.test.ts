@@ -119,9 +119,11 @@ test("a manual restart during backoff starts at once and resets the consecutive 
   expect(p.runs.map((r) => r.reason)).toEqual([null, "crashed"]);
 }, 15_000);
 
+// Without cgroups (forced): SIGSTOP and SIGCONT. With them it is cgroup.freeze (test/cgroups/).
 test("pause and resume change the state and the process's /proc state (T, then S)", async () => {
   await using d = await new TestDaemon(
     `[processes.svc]\ncommand = ["${FIXTURES}/ready-then-sleep.sh"]\n`,
+    'cgroups = "off"',
   ).start();
   const { pid } = await d.waitState("svc", "running");
   const procState = (want: string) =>

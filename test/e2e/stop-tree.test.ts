@@ -97,6 +97,7 @@ test("SIGTERM to the supervisor stops every tree and exits 0", async () => {
 test("a paused (SIGSTOPped) process is stopped cleanly by its stop signal, without waiting for SIGKILL", async () => {
   await using d = await new TestDaemon(
     `[processes.plain]\ncommand = ["${FIXTURES}/ready-then-sleep.sh"]\nstop_timeout = "10s"\n`,
+    'cgroups = "off"',
   ).start();
   const [leader] = await readyTree(d, "plain", 1, false);
   expect(await d.cli("pause", "plain")).toMatchObject({ code: 0 });

@@ -63,6 +63,19 @@ export class FakeLauncher implements Launcher {
     return { argv, cwd: spec.cwd ?? process.cwd(), env };
   }
 
+  readonly tracking = { mode: "tree" as const, describe: "fake", cgroupOf: () => null };
+  readonly freezes: { runId: number; frozen: boolean }[] = [];
+
+  freeze(_child: ChildHandle, runId: number, frozen: boolean): void {
+    this.freezes.push({ runId, frozen });
+  }
+
+  release(): void {}
+
+  members(): number[] {
+    return [];
+  }
+
   holdsSocket(): boolean {
     return false;
   }

@@ -26,6 +26,7 @@ describe("the supervisor itself", () => {
         logDir: s.logDir,
         processes: 1,
         store: { pendingWrites: 0, droppedEvents: 0, error: null, failingSince: null },
+        tracking: expect.any(String),
       },
     });
   });

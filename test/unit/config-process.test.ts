@@ -25,6 +25,7 @@ describe("what a process becomes", () => {
         stateDir: "/srv/t/state",
         logDir: "/srv/t/logs",
         socketGroup: null,
+        cgroups: "auto",
         metricsIntervalMs: 5000,
         metricsListen: null,
         runRetention: 100,
@@ -36,6 +37,8 @@ describe("what a process becomes", () => {
       processes: [
         {
           name: "api",
+          type: "simple",
+          pidFile: null,
           argv: ["bun", "server.ts"],
           cwd: dirname(config?.file ?? ""),
           env: {},

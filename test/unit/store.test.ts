@@ -20,12 +20,12 @@ function event(i: number, process: string | null = "api"): NewEvent {
 }
 
 describe("schema", () => {
-  test("a new database is migrated to the latest user_version (2), in WAL mode", () => {
+  test("a new database is migrated to the latest user_version (3), in WAL mode", () => {
     using dir = tempDir();
     const store = new Store(join(dir.path, "state"), OPTS);
     try {
       expect({ version: store.schemaVersion(), path: store.path }).toEqual({
-        version: 2,
+        version: 3,
         path: join(dir.path, "state", "tend.db"),
       });
     } finally {
@@ -56,7 +56,7 @@ describe("schema", () => {
         events: second.events().map((e) => e.details),
         runtime: second.runtimeProcesses(),
       }).toEqual({
-        version: 2,
+        version: 3,
         runs: [
           {
             id: runId,
@@ -68,6 +68,7 @@ describe("schema", () => {
             exitCode: null,
             signal: null,
             reason: null,
+            cgroup: null,
           },
         ],
         events: [{ i: 1 }],
@@ -106,7 +107,7 @@ describe("schema", () => {
         types: store.events().map((e) => `${e.type}(${e.reason})`),
         intents: [...store.intents()],
       }).toEqual({
-        version: 2,
+        version: 3,
         types: ["run.exited(crashed)", "process.exited(crashed)", "process.running(requested)"],
         intents: [],
       });
@@ -172,6 +173,7 @@ describe("runs", () => {
             exitCode: null,
             signal: null,
             reason: null,
+            cgroup: null,
           },
           {
             id: a,
@@ -183,6 +185,7 @@ describe("runs", () => {
             exitCode: 1,
             signal: null,
             reason: "crashed",
+            cgroup: null,
           },
         ],
         worker: [[null, "SIGTERM", "stopped", 1600]],

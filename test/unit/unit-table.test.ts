@@ -32,6 +32,7 @@ const TYPICAL: { [T in InputType]: Extract<Input, { type: T }> } = {
   spawn_failed: { type: "spawn_failed", error: "ENOENT", outcome: { ...RESTART, reason: "spawn_failed" } },
   leader_exited: { type: "leader_exited", ended: "crashed", leftovers: [], outcome: RESTART },
   tree_gone: { type: "tree_gone", survivors: null, outcome: RESTART, gate: MET },
+  main_forked: { type: "main_forked", pid: 101, startTicks: 5 },
   backoff_due: { type: "backoff_due", gate: MET },
   health: { type: "health", health: "healthy", reason: "readiness" },
   probe_failed: { type: "probe_failed", probe: "liveness", message: "connection refused" },
@@ -53,6 +54,7 @@ const COLUMNS: InputType[] = [
   "spawn_failed",
   "leader_exited",
   "tree_gone",
+  "main_forked",
   "backoff_due",
   "health",
   "probe_failed",
@@ -61,20 +63,21 @@ const COLUMNS: InputType[] = [
 
 // biome-ignore format: a matrix reads as one
 const MATRIX: Record<Phase, string[]> = {
-  //           start         restart       stop          pause     resume    signal  remove        shutdown      restore   deps_changed  spawned    spawn_failed  leader_exited  tree_gone     backoff_due   health  probe_failed  memory_exceeded
-  stopped:    ["starting +", "starting +", "-",          "!",      "!",      "!",    "retired",    "retired",    "exited", "-",          "-",       "-",          "-",           "-",          "-",          "-",    "-",          "-"],
-  exited:     ["starting +", "starting +", "-",          "!",      "!",      "!",    "retired",    "retired",    "-",      "-",          "-",       "-",          "-",           "-",          "-",          "-",    "-",          "-"],
-  failed:     ["starting +", "starting +", "-",          "!",      "!",      "!",    "retired",    "retired",    "-",      "-",          "-",       "-",          "-",           "-",          "-",          "-",    "-",          "-"],
-  waiting:    ["starting +", "starting +", "stopped",    "!",      "!",      "!",    "retired",    "retired",    "-",      "starting +", "-",       "-",          "-",           "-",          "-",          "-",    "-",          "-"],
-  starting:   ["-",          "-",          "-",          "-",      "-",      "-",    "-",          "-",          "-",      "-",          "running", "backoff t",  "-",           "-",          "-",          "-",    "-",          "-"],
-  running:    ["-",          "restarting k", "stopping k", "paused", "!",    "=",    "retiring k", "retiring k", "-",      "-",          "-",       "-",          "backoff t",   "-",          "-",          "=",    "ending k",   "ending k"],
-  paused:     ["-",          "restarting k", "stopping k", "!",    "running", "=",    "retiring k", "retiring k", "-",      "-",          "-",       "-",          "backoff t",   "-",          "-",          "=",    "-",          "-"],
-  stopping:   ["restarting", "restarting", "-",          "!",      "!",      "=",    "retiring",   "retiring",   "-",      "-",          "-",       "-",          "=",           "stopped",    "-",          "-",    "-",          "-"],
-  restarting: ["-",          "-",          "stopping",   "!",      "!",      "=",    "retiring",   "retiring",   "-",      "-",          "-",       "-",          "=",           "starting +", "-",          "-",    "-",          "-"],
-  ending:     ["restarting", "restarting", "stopping",   "!",      "!",      "=",    "retiring",   "retiring",   "-",      "-",          "-",       "-",          "=",           "backoff t",  "-",          "-",    "-",          "-"],
-  retiring:   ["!",          "!",          "-",          "!",      "!",      "=",    "-",          "-",          "-",      "-",          "-",       "-",          "=",           "retired",    "-",          "-",    "-",          "-"],
-  backoff:    ["starting +c", "starting +c", "stopped c", "!",     "!",      "!",    "retired c",  "retired c",  "-",      "-",          "-",       "-",          "-",           "-",          "starting +", "-",    "-",          "-"],
-  retired:    ["!",          "!",          "-",          "!",      "!",      "!",    "-",          "-",          "-",      "-",          "-",       "-",          "-",           "-",          "-",          "-",    "-",          "-"],
+  // columns: start restart stop pause resume signal remove shutdown restore deps_changed spawned
+  //          spawn_failed leader_exited tree_gone main_forked backoff_due health probe_failed memory_exceeded
+  stopped:    ["starting +", "starting +", "-", "!", "!", "!", "retired", "retired", "exited", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"],
+  exited:     ["starting +", "starting +", "-", "!", "!", "!", "retired", "retired", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"],
+  failed:     ["starting +", "starting +", "-", "!", "!", "!", "retired", "retired", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"],
+  waiting:    ["starting +", "starting +", "stopped", "!", "!", "!", "retired", "retired", "-", "starting +", "-", "-", "-", "-", "-", "-", "-", "-", "-"],
+  starting:   ["-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "running", "backoff t", "-", "-", "-", "-", "-", "-", "-"],
+  running:    ["-", "restarting k", "stopping k", "paused", "!", "=", "retiring k", "retiring k", "-", "-", "-", "-", "backoff t", "-", "=", "-", "=", "ending k", "ending k"],
+  paused:     ["-", "restarting k", "stopping k", "!", "running", "=", "retiring k", "retiring k", "-", "-", "-", "-", "backoff t", "-", "=", "-", "=", "-", "-"],
+  stopping:   ["restarting", "restarting", "-", "!", "!", "=", "retiring", "retiring", "-", "-", "-", "-", "=", "stopped", "-", "-", "-", "-", "-"],
+  restarting: ["-", "-", "stopping", "!", "!", "=", "retiring", "retiring", "-", "-", "-", "-", "=", "starting +", "-", "-", "-", "-", "-"],
+  ending:     ["restarting", "restarting", "stopping", "!", "!", "=", "retiring", "retiring", "-", "-", "-", "-", "=", "backoff t", "-", "-", "-", "-", "-"],
+  retiring:   ["!", "!", "-", "!", "!", "=", "-", "-", "-", "-", "-", "-", "=", "retired", "-", "-", "-", "-", "-"],
+  backoff:    ["starting +c", "starting +c", "stopped c", "!", "!", "!", "retired c", "retired c", "-", "-", "-", "-", "-", "-", "-", "starting +", "-", "-", "-"],
+  retired:    ["!", "!", "-", "!", "!", "!", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"],
 };
 
 function cell(phase: Phase, v: Verdict): string {

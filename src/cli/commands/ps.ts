@@ -48,6 +48,7 @@ export const status: Command = {
       `cwd:       ${p.cwd ?? "-"}`,
       ...(p.port === null ? [] : [`port:      ${p.port}`]),
       `restart:   ${p.restartPolicy}`,
+      `tracking:  ${p.tracking}`,
     ];
     if (p.progress) {
       lines.push(

@@ -3,6 +3,7 @@ import type { ExitInfo } from "../../domain/types.ts";
 import { errorMessage, TendError } from "../../errors.ts";
 import type { LineStream } from "../../logs/line-stream.ts";
 import type { ProcessMetrics } from "../../metrics/sampler.ts";
+import { findMainProcess, mainProcessHandle } from "../../proc/main-process.ts";
 import type { RecordKeeper } from "../../store/record-keeper.ts";
 import type { GateVerdict } from "../dependencies.ts";
 import type { EventBus } from "../event-bus.ts";
@@ -44,11 +45,12 @@ export function performEffect(u: Unit, e: Effect): void {
     case "stop_tree":
       stopTree(u, e.ordered);
       return;
-    case "signal": {
-      const run = u.run;
-      if (!run || run.exit !== null)
-        throw new TendError("INVALID_STATE", `${u.name} is ${u.state}; there is no process to signal`);
-      sendToRun(run, e.signal, e.tree);
+    case "signal":
+      sendToRun(liveRun(u), e.signal);
+      return;
+    case "freeze": {
+      const run = liveRun(u);
+      deps.launcher.freeze(run.child, run.id, e.frozen);
       return;
     }
     case "mark_run":
@@ -62,6 +64,7 @@ export function performEffect(u: Unit, e: Effect): void {
       if (!run) return;
       recordExit(u);
       deps.records.endRun(run.id, deps.clock.wallMs(), run.exit, run.endReason ?? "stopped");
+      deps.launcher.release(run.id);
       u.run = null;
       return;
     }
@@ -104,6 +107,14 @@ export function performEffect(u: Unit, e: Effect): void {
     case "last_exit":
       u.lastExit = e.exit;
       return;
+    case "adopt_main": {
+      const run = u.run;
+      if (!run) return;
+      run.child = mainProcessHandle(e.pid, e.startTicks);
+      run.exit = null;
+      run.child.exited.then((exit) => leaderExited(u, run, exit));
+      return;
+    }
     case "close_progress":
       u.progress.close();
       return;
@@ -111,6 +122,13 @@ export function performEffect(u: Unit, e: Effect): void {
       u.emit(e.type, u.reason ?? "", e.details);
       return;
   }
+}
+
+function liveRun(u: Unit): Run {
+  const run = u.run;
+  if (!run || run.exit !== null)
+    throw new TendError("INVALID_STATE", `${u.name} is ${u.state}; there is no process to signal`);
+  return run;
 }
 
 function spawn(u: Unit): void {
@@ -185,6 +203,14 @@ function leaderExited(u: Unit, run: Run, exit: ExitInfo): void {
   run.exit = exit;
   const ended = isSuccess(run.spec, exit) ? "exited" : "crashed";
   const live = u.phase === "running" || u.phase === "paused";
+  if (live && run.spec.type === "forking" && ended === "exited") {
+    void forked(u, run);
+    return;
+  }
+  noteExit(u, run, ended, live);
+}
+
+function noteExit(u: Unit, run: Run, ended: "exited" | "crashed", live: boolean): void {
   let leftovers: number[] | null = [];
   try {
     if (live) leftovers = u.deps.launcher.leftovers(run.id);
@@ -194,6 +220,22 @@ function leaderExited(u: Unit, run: Run, exit: ExitInfo): void {
     leftovers = null;
   }
   u.feed({ type: "leader_exited", ended, leftovers, outcome: outcomeOf(u, run) });
+}
+
+// The program of a forking service exited 0: the run goes on in its main process, if one is
+// there (its pid file, or the run's oldest process); otherwise the run is over.
+async function forked(u: Unit, run: Run): Promise<void> {
+  const leader = run.child;
+  const main = await findMainProcess(run.spec.pidFile, () => u.deps.launcher.members(leader, run.id)).catch(
+    (err: unknown) => {
+      u.report(`finding the main process of run ${run.id} failed: ${errorMessage(err)}`);
+      return null;
+    },
+  );
+  if (u.run !== run) return;
+  if (main && u.phase !== "running" && u.phase !== "paused") return;
+  if (main) u.feed({ type: "main_forked", pid: main.pid, startTicks: main.startTicks });
+  else noteExit(u, run, "exited", u.phase === "running" || u.phase === "paused");
 }
 
 // A spawn that failed counts as a run that crashed at once: restarted through the backoff as the

@@ -31,6 +31,8 @@ export type Input =
   // leftovers: the pids the leader left behind; null when they could not be looked for
   | { type: "leader_exited"; ended: "exited" | "crashed"; leftovers: number[] | null; outcome: Outcome }
   | { type: "tree_gone"; survivors: string | null; outcome: Outcome; gate: GateVerdict }
+  // type = "forking": the program exited 0 leaving its daemon, the run's main process from now on
+  | { type: "main_forked"; pid: number; startTicks: number | null }
   // timers
   | { type: "backoff_due"; gate: GateVerdict }
   // probe verdicts and limits
@@ -56,19 +58,21 @@ export const INPUT_TYPES: readonly InputType[] = [
   "spawn_failed",
   "leader_exited",
   "tree_gone",
+  "main_forked",
   "backoff_due",
   "health",
   "probe_failed",
   "memory_exceeded",
 ];
 
-// What the interpreter carries out, in order. Only `signal` may refuse the step (an operator's
-// signal that cannot be delivered changes nothing); every other effect's failure is recorded
-// and the machine goes on.
+// What the interpreter carries out, in order. Only `signal` and `freeze` may refuse the step
+// (an operator's action that cannot be delivered changes nothing); every other effect's failure
+// is recorded and the machine goes on.
 export type Effect =
   | { kind: "spawn" }
   | { kind: "stop_tree"; ordered: boolean } // ordered: only after every dependent is gone (shutdown)
-  | { kind: "signal"; signal: string; tree: boolean }
+  | { kind: "signal"; signal: string }
+  | { kind: "freeze"; frozen: boolean } // pause (every process of the run) or resume
   | { kind: "mark_run"; reason: string } // why the current run ends; fixed once its leader exited
   | { kind: "record_exit" } // the leader's exit: stored with the run still open, run.exited
   | { kind: "record_end" } // the tree is gone: the run is closed in the store
@@ -82,6 +86,7 @@ export type Effect =
   | { kind: "waiting_for"; list: string[] }
   | { kind: "last_exit"; exit: ExitInfo | null }
   | { kind: "close_progress" }
+  | { kind: "adopt_main"; pid: number; startTicks: number | null } // the run goes on in this process
   | { kind: "emit"; type: string; details: Record<string, unknown> | null };
 
 export type EffectKind = Effect["kind"];

@@ -12,7 +12,7 @@ import type { Launcher } from "../launcher.ts";
 // a reload changed since.
 export interface Run {
   id: number;
-  child: ChildHandle;
+  child: ChildHandle; // the leader; for a forking service, its main process once it has forked
   spec: ProcessSpec;
   startedAtMs: number; // monotonic
   startedAtWall: number;
@@ -39,7 +39,7 @@ export function launchRun(deps: RunDeps, spec: ProcessSpec): { run: Run } | { er
     records.endRun(runId, clock.wallMs(), null, "spawn_failed");
     return { error: errorMessage(err) };
   }
-  records.setRunPid(runId, child.pid, child.startTicks);
+  records.setRunPid(runId, child.pid, child.startTicks, launcher.tracking.cgroupOf(runId));
   const run: Run = {
     id: runId,
     child,

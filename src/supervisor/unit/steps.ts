@@ -98,7 +98,7 @@ export const toRetired = (effects: Effect[]): Step => ({
 export const forget: Effect = { kind: "intent", intent: null };
 export const signal = (i: InputOf<"signal">): Verdict => ({
   effects: [
-    { kind: "signal", signal: i.signal, tree: false },
+    { kind: "signal", signal: i.signal },
     { kind: "emit", type: "process.signalled", details: { signal: i.signal } },
   ],
 });

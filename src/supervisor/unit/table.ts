@@ -74,6 +74,12 @@ const live: Rows = {
     return conclude(i.outcome, [...noted, { kind: "record_end" }]);
   },
   health: (i) => ({ effects: [{ kind: "health", health: i.health, reason: i.reason }] }),
+  main_forked: (i) => ({
+    effects: [
+      { kind: "adopt_main", pid: i.pid, startTicks: i.startTicks },
+      { kind: "emit", type: "run.forked", details: { pid: i.pid } },
+    ],
+  }),
 };
 
 // A run is being ended: the stop in flight finishes it; what follows depends on the phase.
@@ -141,7 +147,7 @@ export const TABLE: Record<Phase, Rows> = {
       next: "paused",
       reason: "requested",
       effects: [
-        { kind: "signal", signal: "SIGSTOP", tree: true },
+        { kind: "freeze", frozen: true },
         { kind: "probes", action: "pause" },
         { kind: "intent", intent: "paused" },
       ],
@@ -170,7 +176,7 @@ export const TABLE: Record<Phase, Rows> = {
       next: "running",
       reason: "requested",
       effects: [
-        { kind: "signal", signal: "SIGCONT", tree: true },
+        { kind: "freeze", frozen: false },
         { kind: "probes", action: "resume" },
         { kind: "intent", intent: "up" },
       ],

@@ -251,15 +251,16 @@ export class Unit implements ProbeHost {
       if (strict) throw refusalOf(this, verdict.refuse);
       return;
     }
-    // A signal that cannot be delivered refuses the step before anything changes.
-    for (const e of verdict.effects) if (e.kind === "signal") performEffect(this, e);
+    // A signal (or freeze) that cannot be delivered refuses the step before anything changes.
+    const guard = (e: { kind: string }) => e.kind === "signal" || e.kind === "freeze";
+    for (const e of verdict.effects) if (guard(e)) performEffect(this, e);
     if (verdict.next !== undefined) {
       this.phase = verdict.next;
       if (verdict.reason !== undefined) this.reason = verdict.reason;
       if (this.phase !== "waiting") this.waitingFor = null;
     }
     for (const e of verdict.effects) {
-      if (e.kind === "signal") continue;
+      if (guard(e)) continue;
       try {
         performEffect(this, e);
       } catch (err) {

@@ -48,6 +48,7 @@ export function detailOf(u: Unit, runs: RunRecord[], storeWarning: string | null
     dependsOn: u.spec.dependsOn,
     preset: u.spec.preset,
     storeWarning,
+    tracking: trackingOf(u),
   };
 }
 
@@ -62,4 +63,10 @@ export function refusalOf(u: Unit, action: string): TendError {
       ? "the supervisor is shutting down"
       : "it was removed";
   return new TendError("INVALID_STATE", `cannot ${action} ${u.name}: ${why}`);
+}
+
+function trackingOf(u: Unit): string {
+  const t = u.deps.launcher.tracking;
+  const cgroup = u.run ? t.cgroupOf(u.run.id) : null;
+  return cgroup ? `cgroup ${cgroup}` : t.describe;
 }

@@ -1,0 +1,62 @@
+import type { CgroupTree } from "./cgroup.ts";
+import type { StopTreeResult } from "./kill-tree.ts";
+import { pidTakenByOther, readStat } from "./proc-fs.ts";
+import { signalNumber } from "./signals.ts";
+
+// A run's stop in a cgroup: stop_signal to the leader's group (or to the main process of a
+// forking service) and to every other member, SIGCONT so a stopped process can act on it, a
+// frozen cgroup thawed; after timeoutMs cgroup.kill. Complete when cgroup.events says
+// `populated 0`; the empty cgroup is then removed.
+export interface CgroupStop {
+  path: string;
+  leader: { pid: number; startTicks: number | null } | null; // its process group gets the signal
+  signal: string;
+  timeoutMs: number;
+  pollMs?: number;
+}
+
+export async function stopCgroup(tree: CgroupTree, o: CgroupStop): Promise<StopTreeResult> {
+  const pollMs = o.pollMs ?? 10;
+  const members = tree.procs(o.path);
+  const found = members.length;
+  if (!tree.events(o.path).populated) {
+    tree.remove(o.path);
+    return { found: 0, killed: false, survivors: [] };
+  }
+  const sig = signalNumber(o.signal) ?? 15;
+  const leader = o.leader && !pidTakenByOther(o.leader.pid, o.leader.startTicks) ? o.leader.pid : null;
+  if (leader !== null) send(-leader, sig);
+  // Members in the leader's group already have it; a second SIGTERM means "now" to some.
+  for (const pid of members) if (leader === null || groupOf(pid) !== leader) send(pid, sig);
+  for (const pid of members) send(pid, 18);
+  if (tree.events(o.path).frozen) tree.freeze(o.path, false);
+  if (await emptyBy(tree, o.path, performance.now() + o.timeoutMs, pollMs)) {
+    tree.remove(o.path);
+    return { found, killed: false, survivors: [] };
+  }
+  tree.kill(o.path);
+  const gone = await emptyBy(tree, o.path, performance.now() + 5000, pollMs);
+  const survivors = gone ? [] : tree.procs(o.path);
+  tree.remove(o.path);
+  return { found, killed: true, survivors };
+}
+
+async function emptyBy(tree: CgroupTree, path: string, deadline: number, pollMs: number): Promise<boolean> {
+  for (;;) {
+    if (!tree.events(path).populated) return true;
+    if (performance.now() >= deadline) return false;
+    await Bun.sleep(Math.min(pollMs, Math.max(1, deadline - performance.now())));
+  }
+}
+
+function send(pid: number, sig: number): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // ESRCH: gone already; the cgroup's emptiness is what counts.
+  }
+}
+
+function groupOf(pid: number): number | null {
+  return readStat(pid)?.pgid ?? null;
+}
