@@ -5,6 +5,7 @@ import { metricsCpu, metricsTick } from "./measurements/metrics-load.ts";
 import { probeCpu, probeLateness } from "./measurements/probe-load.ts";
 import { psRoundTrip } from "./measurements/ps-round-trip.ts";
 import { restartLatency } from "./measurements/restart-latency.ts";
+import { trackingModes } from "./measurements/tracking-modes.ts";
 import type { Measurement } from "./types.ts";
 
 // Every measurement, in report order. A new row: one module in measurements/, one line here.
@@ -13,6 +14,7 @@ export const MEASUREMENTS: Measurement[] = [
   idleRss,
   restartLatency,
   massStop,
+  trackingModes,
   logThroughput,
   probeCpu,
   probeLateness,

@@ -167,6 +167,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         }
         uninstallReaper();
         reapOrphans();
+        tracking.close();
         alerter.stop();
         logs.close();
         if (!supervisor.records.flush())

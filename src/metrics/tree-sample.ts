@@ -57,6 +57,10 @@ export function sampleTrees(roots: TreeRoot[], procs: ProcStat[] = scanProcesses
     // Where the memory controller is on, the kernel's count (page cache of the run included).
     const memory = root.cgroup ? cgroupMemory(root.cgroup) : null;
     if (memory !== null) usage.rssBytes = memory;
+    // The cgroup's cpu.stat counts every process the run ever had, those gone included (it is
+    // there without the cpu controller); in ticks of USER_HZ, as /proc counts.
+    const usec = root.cgroup ? cgroupCpuUsec(root.cgroup) : null;
+    if (usec !== null) usage.cpuTicks = Math.round((usec * USER_HZ) / 1_000_000);
     out.set(root.name, usage);
   }
   return out;
@@ -85,3 +89,5 @@ function countFds(pid: number): number {
 const reader = new CgroupTree("", "");
 const cgroupProcs = (path: string) => reader.procs(path);
 const cgroupMemory = (path: string) => reader.memoryBytes(path);
+const cgroupCpuUsec = (path: string) => reader.cpuUsec(path);
+const USER_HZ = 100;

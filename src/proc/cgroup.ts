@@ -95,6 +95,12 @@ export class CgroupTree {
     return text ? Number(text) : null;
   }
 
+  // usage_usec from cpu.stat: CPU time of every process that was ever in the cgroup; null if unread.
+  cpuUsec(path: string): number | null {
+    const m = /^usage_usec (\d+)$/m.exec(readOrEmpty(join(path, "cpu.stat")));
+    return m ? Number(m[1]) : null;
+  }
+
   // The run cgroups under the base, left by this supervisor or an earlier one on the same state dir.
   runCgroups(): string[] {
     try {
@@ -104,6 +110,13 @@ export class CgroupTree {
     } catch {
       return []; // no base yet: no runs
     }
+  }
+
+  // At a clean shutdown: the base goes if nothing is left in it (a run cgroup that could not be
+  // emptied stays, for the next supervisor's recovery to find).
+  close(): boolean {
+    for (const path of this.runCgroups()) if (!this.events(path).populated) this.remove(path);
+    return this.remove(this.base);
   }
 }
 

@@ -24,6 +24,8 @@ export interface Tracking {
   runCgroups(): string[];
   // A run is over: what it held (its empty cgroup) goes.
   release(runId: number): void;
+  // A clean shutdown: what tracking made and nothing needs any more (the empty base cgroup) goes.
+  close(): void;
 }
 
 export const runMarker = (runId: number): string => `TEND_RUN=${runId}`;
@@ -57,6 +59,7 @@ export function treeTracking(why: string): Tracking {
     },
     runCgroups: () => [],
     release: () => {},
+    close: () => {},
   };
 }
 
@@ -81,6 +84,7 @@ export function cgroupTracking(tree: CgroupTree): Tracking {
     },
     runCgroups: () => tree.runCgroups(),
     release: (runId) => void tree.remove(tree.runPath(runId)),
+    close: () => void tree.close(),
   };
 }
 

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ProcessDetail } from "../../src/domain/control.ts";
 import type { ProcessState, RunRecord } from "../../src/domain/types.ts";
+import { sweepCgroups } from "./cgroups.ts";
 import { untilCleanedUp } from "./leftovers.ts";
 import { killAll, pidsWithEnv, processesWithEnv } from "./pids.ts";
 import { tempDir } from "./temp.ts";
@@ -224,6 +225,7 @@ export class TestDaemon {
     } finally {
       for (const p of this.ups) if (running(p)) p.kill("SIGKILL");
       killAll(this.pids());
+      await sweepCgroups(join(this.dir.path, "state"));
       this.dir[Symbol.dispose]();
     }
   }

@@ -65,6 +65,7 @@ describe("tend systemd-unit", () => {
       ExecStart: [`${self} up -c ${config}`],
       ExecReload: [`${self} reload --socket /run/tend-test/ctl.sock`],
       KillMode: ["mixed"],
+      Delegate: ["yes"],
       TimeoutStopSec: ["75s"], // api stops (20s), then slow (45s), plus the margin
       Restart: ["on-failure"],
       WatchdogSec: ["30s"],

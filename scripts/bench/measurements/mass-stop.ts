@@ -5,8 +5,8 @@ import type { BenchContext, Measurement, Row } from "../types.ts";
 
 // `tend down` with N idle children: from the command to the supervisor gone and no child of
 // it left alive (what ../shared/bench-peers calls "Stop N").
-async function downMs(ctx: BenchContext, children: number): Promise<number> {
-  const d = new BenchDaemon(ctx.bin, ctx.tmpRoot).configure(idleProcessesToml(children));
+export async function downMs(ctx: BenchContext, children: number, supervisorExtra = ""): Promise<number> {
+  const d = new BenchDaemon(ctx.bin, ctx.tmpRoot).configure(idleProcessesToml(children), supervisorExtra);
   try {
     await d.start();
     await d.waitRunning(children);

@@ -112,6 +112,9 @@ export function performEffect(u: Unit, e: Effect): void {
       if (!run) return;
       run.child = mainProcessHandle(e.pid, e.startTicks);
       run.exit = null;
+      run.forked = true;
+      // The run's record names its main process now: recovery after a crash starts from it.
+      u.deps.records.setRunPid(run.id, e.pid, e.startTicks, u.deps.launcher.tracking.cgroupOf(run.id));
       run.child.exited.then((exit) => leaderExited(u, run, exit));
       return;
     }
@@ -203,7 +206,7 @@ function leaderExited(u: Unit, run: Run, exit: ExitInfo): void {
   run.exit = exit;
   const ended = isSuccess(run.spec, exit) ? "exited" : "crashed";
   const live = u.phase === "running" || u.phase === "paused";
-  if (live && run.spec.type === "forking" && ended === "exited") {
+  if (live && run.spec.type === "forking" && !run.forked && ended === "exited") {
     void forked(u, run);
     return;
   }

@@ -20,6 +20,7 @@ export interface Run {
   exitRecorded: boolean;
   endReason: string | null; // why it ended (exited, crashed, stopped, restart, liveness, …)
   stopping: boolean; // a stop of its tree is under way
+  forked: boolean; // a forking service whose main process was adopted: its exit ends the run
 }
 
 interface RunDeps {
@@ -50,6 +51,7 @@ export function launchRun(deps: RunDeps, spec: ProcessSpec): { run: Run } | { er
     exitRecorded: false,
     endReason: null,
     stopping: false,
+    forked: false,
   };
   return { run };
 }
