@@ -152,7 +152,15 @@ export const processSchema = z
       for (const { path, message } of presetIssues(p)) ctx.addIssue({ code: "custom", path, message });
     },
     { when: () => true },
-  );
+  )
+  .superRefine((p, ctx) => {
+    if (p.pid_file !== undefined && p.type !== "forking")
+      ctx.addIssue({
+        code: "custom",
+        path: ["pid_file"],
+        message: 'pid_file names the main process of a forking service: add type = "forking", or remove it',
+      });
+  });
 
 export const supervisorSchema = z.strictObject({
   socket: z.string().optional(),

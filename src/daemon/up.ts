@@ -80,6 +80,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     const ownerMarker = ownerMarkerFor(s.stateDir);
     const tracking = chooseTracking(s.cgroups, stateKeyOf(s.stateDir));
     log.info(`process tracking: ${tracking.describe}`);
+    if (tracking.hint) log.warn(`process tracking: ${tracking.hint}`);
     const launcher = createLauncher({ logs, socketPath: s.socketPath, ownerMarker, tracking });
     // One /proc scan per tick for every tree; the supervisor says which trees and acts on samples.
     const metrics: MetricsSampler = new MetricsSampler({

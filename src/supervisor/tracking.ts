@@ -11,6 +11,7 @@ import { sendToRun } from "./signal-run.ts";
 export interface Tracking {
   readonly mode: "cgroup" | "tree";
   readonly describe: string; // for the log and tend status
+  readonly hint: string | null; // what would make this mode work better on this host, for the log
   // Starts a run's leader through `spawn` so that the run's processes can be told apart.
   spawn(runId: number, spawn: () => ChildHandle): ChildHandle;
   // The cgroup a run lives in (stored with the run), or null.
@@ -34,6 +35,7 @@ export function treeTracking(why: string): Tracking {
   return {
     mode: "tree",
     describe: `process tree and TEND_RUN marker (${why})`,
+    hint: null,
     spawn: (_runId, spawn) => spawn(),
     cgroupOf: () => null,
     stop(child, runId, signal, timeoutMs) {
@@ -67,6 +69,11 @@ export function cgroupTracking(tree: CgroupTree): Tracking {
   return {
     mode: "cgroup",
     describe: `cgroups under ${tree.base}`,
+    hint: tree.fastMoves
+      ? null
+      : "the cgroup2 hierarchy is not mounted with favordynmods: each start waits for the kernel " +
+        "to move tend into the run's cgroup (about 5 ms); mount -o remount,favordynmods " +
+        "<cgroup2 mount>, or boot with cgroup_favordynmods=1, makes it about 0.2 ms",
     spawn(runId, spawn) {
       const path = tree.runPath(runId);
       tree.create(path);

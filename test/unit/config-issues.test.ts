@@ -54,3 +54,31 @@ describe("every issue says what was expected (SPEC §2)", () => {
     expect(issues).toEqual([{ path, message: expect.stringMatching(/expected/) }]);
   });
 });
+
+describe("forking services", () => {
+  test("a type other than simple or forking, and a pid_file without type = forking, are refused", () => {
+    expect(issuesOf({ processes: { db: { command: ["pg"], type: "oneshot" } } })).toEqual([
+      {
+        path: "processes.db.type",
+        message: 'expected "simple" or "forking" (a program that daemonizes itself)',
+      },
+    ]);
+    expect(issuesOf({ processes: { db: { command: ["pg"], pid_file: "/run/pg.pid" } } })).toEqual([
+      {
+        path: "processes.db.pid_file",
+        message: 'pid_file names the main process of a forking service: add type = "forking", or remove it',
+      },
+    ]);
+  });
+
+  test("a relative pid_file is relative to the config file's directory", () => {
+    const config = buildConfig(
+      "/etc/tend/tend.toml",
+      {
+        processes: { db: { command: ["pg"], type: "forking", pid_file: "run/pg.pid" } },
+      },
+      {},
+    );
+    expect(config.processes.map((p) => [p.type, p.pidFile])).toEqual([["forking", "/etc/tend/run/pg.pid"]]);
+  });
+});

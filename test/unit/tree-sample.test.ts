@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from "bun:test";
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sampleTrees, type TreeUsage } from "../../src/metrics/tree-sample.ts";
 import { tempDir } from "../helpers/temp.ts";
@@ -38,7 +38,7 @@ test("a tree's open fds are counted as /proc lists them, members summed", async 
 
 // The cgroup files a run's sample reads, in a fake tree: this host's cgroup2 has no memory
 // controller, so memory.current is covered here.
-test("in cgroup mode a run's members are cgroup.procs, memory is memory.current, CPU is cpu.stat", () => {
+test("in cgroup mode a run's members are cgroup.procs, memory is memory.current, CPU is cpu.stat", async () => {
   using dir = tempDir();
   // Not the test's child: membership comes from the file, not from the tree.
   const member = Bun.spawn(["sleep", "30"], { stdio: ["ignore", "ignore", "ignore"] });
@@ -46,6 +46,11 @@ test("in cgroup mode a run's members are cgroup.procs, memory is memory.current,
   writeFileSync(join(dir.path, "cgroup.procs"), `${member.pid}\n${process.pid}\n`);
   writeFileSync(join(dir.path, "cpu.stat"), "usage_usec 2500000\nuser_usec 2000000\nsystem_usec 500000\n");
   const root = { name: "r", leaderPid: 999_999_999, marker: "TEND_RUN=none", cgroup: dir.path };
+  // Read once the member has become `sleep` (between fork and exec its memory reads as 0).
+  await waitFor(
+    "the member to have exec'd sleep",
+    () => readFileSync(`/proc/${member.pid}/comm`, "latin1") === "sleep\n",
+  );
   const withoutController = sampleTrees([root]).get("r");
   writeFileSync(join(dir.path, "memory.current"), "123456789\n");
   const withController = sampleTrees([root]).get("r");

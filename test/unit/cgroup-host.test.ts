@@ -1,0 +1,76 @@
+import { expect, test } from "bun:test";
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { CgroupTree, findCgroupHost, openCgroupTree } from "../../src/proc/cgroup.ts";
+
+const MOUNTINFO = [
+  "24 30 0:22 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw",
+  "35 24 0:30 / /sys/fs/cgroup/freezer rw,nosuid - cgroup cgroup rw,freezer",
+  "36 24 0:31 / /sys/fs/cgroup/my\\040tree rw,relatime - cgroup2 none rw,nsdelegate,favordynmods",
+].join("\n");
+
+test("the cgroup2 mount is read from mountinfo: escaped path, its super options, tend's own cgroup", () => {
+  expect(findCgroupHost(MOUNTINFO, "12:freezer:/\n0::/system.slice/tend.service\n")).toEqual({
+    mount: "/sys/fs/cgroup/my tree",
+    own: "/system.slice/tend.service",
+    favordynmods: true,
+  });
+  expect(findCgroupHost(MOUNTINFO.replace(",favordynmods", ""), "0::/\n")?.favordynmods).toBe(false);
+  // Only the v1 controllers, or no v2 line for this process: no cgroup mode.
+  expect(findCgroupHost(MOUNTINFO.split("\n").slice(0, 2).join("\n"), "0::/\n")).toBeNull();
+  expect(findCgroupHost(MOUNTINFO, "12:freezer:/\n")).toBeNull();
+});
+
+test("no cgroup2: the fallback is chosen, saying why", () => {
+  expect(openCgroupTree("k", null)).toEqual({ why: "no cgroup2 file system is mounted" });
+});
+
+// The layouts on the real cgroup2 hierarchy (a fake tree in a temp dir cannot act as one:
+// rmdir of a cgroup ignores its interface files). .ci/run mounts one where none is.
+function realHost(): { mount: string; favordynmods: boolean } {
+  const host = findCgroupHost();
+  if (!host || process.getuid?.() !== 0)
+    throw new Error("needs root and a mounted cgroup2 (mount -t cgroup2 none /sys/fs/cgroup/unified)");
+  return host;
+}
+const key = () => `unit-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+const ownCgroup = () => /^0::(.*)$/m.exec(readFileSync("/proc/self/cgroup", "latin1"))?.[1];
+
+test("as root outside systemd the runs go under the mount, keyed by the state dir", () => {
+  const { mount, favordynmods } = realHost();
+  const k = key();
+  const tree = openCgroupTree(k, { mount, own: "/", favordynmods }, {});
+  if (!(tree instanceof CgroupTree)) throw new Error(`no tree: ${JSON.stringify(tree)}`);
+  try {
+    expect([tree.base, tree.home]).toEqual([join(mount, `tend-${k}`), join(mount, "/")]);
+    expect(tree.runPath(7)).toBe(join(mount, `tend-${k}`, "run-7"));
+    expect(existsSync(join(tree.base, "probe")), "the trial cgroup removed").toBe(false);
+    expect(ownCgroup(), "tend back home after the trial move").toBe("/");
+  } finally {
+    expect(tree.close(), "the empty base removed at close").toBe(true);
+  }
+});
+
+test("under systemd (Delegate=yes) tend moves into a leaf of its own cgroup and runs go beside it", () => {
+  const { mount, favordynmods } = realHost();
+  const own = `/tend-unit-service-${key()}`;
+  const unit = join(mount, own);
+  mkdirSync(unit);
+  try {
+    const tree = openCgroupTree("abc", { mount, own, favordynmods }, { INVOCATION_ID: "x" });
+    if (!(tree instanceof CgroupTree)) throw new Error(`no tree: ${JSON.stringify(tree)}`);
+    expect([tree.base, tree.home]).toEqual([join(unit, "tend-abc"), join(unit, "supervisor")]);
+    // The no-internal-process rule: tend itself lives in the leaf, not in the unit's cgroup.
+    expect(ownCgroup()).toBe(`${own}/supervisor`);
+    expect(tree.close()).toBe(true);
+  } finally {
+    writeFileSync(join(mount, "cgroup.procs"), String(process.pid));
+    rmdirSync(join(unit, "supervisor"));
+    rmdirSync(unit);
+  }
+});
+
+test("a hierarchy tend may not write to: the fallback, naming the mount and the error", () => {
+  const tree = openCgroupTree("abc", { mount: "/proc/definitely-not", own: "/", favordynmods: false }, {});
+  expect("why" in tree && tree.why).toMatch(/^cgroups under \/proc\/definitely-not cannot be used: .*ENOENT/);
+});
