@@ -168,7 +168,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         }
         uninstallReaper();
         reapOrphans();
-        tracking.close();
+        const left = tracking.close();
+        if (left) log.warn(`process tracking: ${left}`);
         alerter.stop();
         logs.close();
         if (!supervisor.records.flush())

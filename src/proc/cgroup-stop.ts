@@ -29,11 +29,14 @@ export async function stopCgroup(tree: CgroupTree, o: CgroupStop): Promise<StopT
   // Members in the leader's group already have it; a second SIGTERM means "now" to some.
   for (const pid of members) if (leader === null || groupOf(pid) !== leader) send(pid, sig);
   for (const pid of members) send(pid, 18);
-  if (tree.events(o.path).frozen) tree.freeze(o.path, false);
+  // Thawed whatever the freeze has reached so far (one still under way reads frozen 0).
+  tree.freeze(o.path, false);
   if (await emptyBy(tree, o.path, performance.now() + o.timeoutMs, pollMs)) {
     tree.remove(o.path);
     return { found, killed: false, survivors: [] };
   }
+  // tend must never be in a run's cgroup (spawnInside sees to it); if it were, this would kill it.
+  if (tree.holdsSelf(o.path)) throw new Error(`tend itself is in ${o.path}: not killing through it`);
   tree.kill(o.path);
   const gone = await emptyBy(tree, o.path, performance.now() + 5000, pollMs);
   const survivors = gone ? [] : tree.procs(o.path);

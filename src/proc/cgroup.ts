@@ -39,36 +39,80 @@ export function findCgroupHost(
 export class CgroupTree {
   constructor(
     readonly base: string, // this supervisor's cgroups: run-ID under it
-    readonly home: string, // where tend lives, between spawns
+    readonly home: string, // the leaf tend lives in between spawns, one it made itself
     readonly fastMoves = true, // the hierarchy is mounted with favordynmods
+    readonly origin: string | null = null, // where tend was before it moved home (back at close)
   ) {}
 
   runPath(runId: number): string {
     return join(this.base, `run-${runId}`);
   }
 
+  // A run's cgroup, new. One left by an earlier run of the same id (its record never reached
+  // the store) is taken over only if it is empty: two runs never share a cgroup.
   create(path: string): void {
-    mkdirSync(path, { recursive: true });
-  }
-
-  // Runs `spawn` (synchronous: nothing may run in between) with tend inside `path`, so the
-  // process it starts is born there; tend is back home whatever happens.
-  spawnInside<T>(path: string, spawn: () => T): T {
-    writeFileSync(join(path, "cgroup.procs"), String(process.pid));
     try {
-      return spawn();
-    } finally {
-      writeFileSync(join(this.home, "cgroup.procs"), String(process.pid));
+      mkdirSync(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      if (this.events(path).populated)
+        throw new Error(`${path} already holds processes of an earlier run; the next tend up stops them`);
     }
   }
 
+  // Runs `spawn` (synchronous: nothing may run in between) with tend inside `path`, so the
+  // process it starts is born there, then moves tend back to its leaf. If tend cannot leave,
+  // the child is killed and the start fails: tend must never share a run's cgroup (a stop would
+  // cgroup.kill it).
+  spawnInside<T extends { pid: number } | undefined>(path: string, spawn: () => T): T {
+    writeFileSync(join(path, "cgroup.procs"), String(process.pid));
+    let child: T | undefined;
+    try {
+      child = spawn();
+    } finally {
+      const stuck = this.moveHome();
+      if (stuck) {
+        if (child) killQuietly(child.pid);
+        // biome-ignore lint/correctness/noUnsafeFinally: the failure to leave outranks the spawn's own.
+        throw new Error(`tend could not move out of ${path}: ${stuck}`);
+      }
+    }
+    return child as T;
+  }
+
+  // tend back in its leaf; null, or why it could not (it then tries the leaf again, made anew).
+  private moveHome(): string | null {
+    try {
+      writeFileSync(join(this.home, "cgroup.procs"), String(process.pid));
+      return null;
+    } catch (first) {
+      try {
+        mkdirSync(this.home, { recursive: true });
+        writeFileSync(join(this.home, "cgroup.procs"), String(process.pid));
+        return null;
+      } catch {
+        return errorMessage(first);
+      }
+    }
+  }
+
+  // The processes in the cgroup and in any cgroup below it (a run may make its own), tend aside.
   procs(path: string): number[] {
-    const text = readOrEmpty(join(path, "cgroup.procs"));
-    return text
-      .split("\n")
-      .filter(Boolean)
-      .map(Number)
-      .filter((pid) => pid !== process.pid);
+    const out: number[] = [];
+    for (const line of readOrEmpty(join(path, "cgroup.procs")).split("\n")) {
+      const pid = Number(line);
+      if (line && pid !== process.pid) out.push(pid);
+    }
+    for (const sub of subdirs(path)) out.push(...this.procs(join(path, sub)));
+    return out;
+  }
+
+  // Whether tend itself is in the cgroup (or below): then it must not be killed through it.
+  holdsSelf(path: string): boolean {
+    const host = findCgroupHost();
+    if (!host) return false;
+    const own = join(host.mount, host.own);
+    return own === path || own.startsWith(`${path}/`);
   }
 
   // populated (something lives in it, or below) and frozen, from cgroup.events; a cgroup that
@@ -87,13 +131,19 @@ export class CgroupTree {
     writeFileSync(join(path, "cgroup.freeze"), frozen ? "1" : "0");
   }
 
-  // An empty cgroup is removed; false while something still lives in it.
-  remove(path: string): boolean {
+  // An empty cgroup is removed, with any empty cgroups the run made below it; null, or why not.
+  remove(path: string): string | null {
+    for (const sub of subdirs(path)) {
+      const why = this.remove(join(path, sub));
+      if (why) return why;
+    }
     try {
       rmdirSync(path);
-      return true;
+      return null;
     } catch (err) {
-      return (err as NodeJS.ErrnoException).code === "ENOENT";
+      return (err as NodeJS.ErrnoException).code === "ENOENT"
+        ? null
+        : `removing ${path}: ${errorMessage(err)}`;
     }
   }
 
@@ -120,19 +170,48 @@ export class CgroupTree {
     }
   }
 
-  // At a clean shutdown: the base goes if nothing is left in it (a run cgroup that could not be
-  // emptied stays, for the next supervisor's recovery to find).
-  close(): boolean {
+  // At a clean shutdown: tend goes back where it came from, and the base goes if nothing is left
+  // in it (a run cgroup that could not be emptied stays, for the next supervisor's recovery).
+  // null, or what is left and why.
+  close(): string | null {
     for (const path of this.runCgroups()) if (!this.events(path).populated) this.remove(path);
+    if (this.origin) {
+      try {
+        writeFileSync(join(this.origin, "cgroup.procs"), String(process.pid));
+      } catch (err) {
+        return `tend could not move back to ${this.origin}: ${errorMessage(err)}`;
+      }
+    }
     return this.remove(this.base);
   }
 }
 
-// The tree for a supervisor on `stateDir`, or why cgroups cannot be used here. Root puts its
-// runs under the hierarchy's root (stable, wherever tend is started from); under systemd with
-// Delegate=yes, or a delegated user subtree, they go under tend's own cgroup, and tend moves
-// itself into a leaf `supervisor` first, so controllers can be enabled below (the no-internal-
-// process rule). The move there and back is tried once, so a tree that is returned works.
+function subdirs(path: string): string[] {
+  try {
+    return readdirSync(path, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+  } catch {
+    return []; // the cgroup is gone: nothing below it
+  }
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // ESRCH: it is gone already, which is what was wanted.
+  }
+}
+
+// The tree for a supervisor on `stateDir`, or why cgroups cannot be used here. As root outside
+// systemd the runs go under the hierarchy's root, in `tend-KEY` (stable, wherever tend is
+// started from), and tend lives in `tend-KEY/supervisor` between spawns: a leaf of its own that
+// nothing else removes (it goes back where it came from at a clean shutdown). Under systemd
+// with Delegate=yes, or in a delegated user subtree, they go under tend's own cgroup, and tend
+// moves itself into a leaf `supervisor` there first, so controllers can be enabled below (the
+// no-internal-process rule). A kernel without cgroup.kill (before Linux 5.14) cannot stop a run
+// whole: the fallback is used. The move there and back is tried once, so a returned tree works.
 export function openCgroupTree(
   stateKey: string,
   host: CgroupHost | null = findCgroupHost(),
@@ -141,26 +220,36 @@ export function openCgroupTree(
   if (!host) return { why: "no cgroup2 file system is mounted" };
   const ownDir = join(host.mount, host.own);
   const underService = env.INVOCATION_ID !== undefined || (process.geteuid?.() ?? 0) !== 0;
+  const delegated = underService && host.own !== "/";
+  const base = delegated ? join(ownDir, `tend-${stateKey}`) : join(host.mount, `tend-${stateKey}`);
+  const home = delegated ? join(ownDir, "supervisor") : join(base, "supervisor");
+  let moved = false;
   try {
-    let home = ownDir;
-    let base = join(host.mount, `tend-${stateKey}`);
-    if (underService && host.own !== "/") {
-      home = join(ownDir, "supervisor");
-      mkdirSync(home, { recursive: true });
-      writeFileSync(join(home, "cgroup.procs"), String(process.pid));
-      enableControllers(ownDir);
-      base = join(ownDir, `tend-${stateKey}`);
-    }
+    mkdirSync(home, { recursive: true });
     mkdirSync(base, { recursive: true });
+    for (const file of ["cgroup.kill", "cgroup.freeze", "cgroup.events"])
+      if (!existsSync(join(base, file)))
+        return { why: `this kernel's cgroup2 has no ${file} (Linux 5.14 or later has it)` };
+    writeFileSync(join(home, "cgroup.procs"), String(process.pid));
+    moved = true;
+    if (delegated) enableControllers(ownDir);
     enableControllers(base);
-    const tree = new CgroupTree(base, home, host.favordynmods);
+    const tree = new CgroupTree(base, home, host.favordynmods, delegated ? null : ownDir);
     const probe = join(base, "probe");
     mkdirSync(probe, { recursive: true });
     tree.spawnInside(probe, () => undefined);
     rmdirSync(probe);
     return tree;
   } catch (err) {
-    return { why: `cgroups under ${host.mount} cannot be used: ${errorMessage(err)}` };
+    let why = `cgroups under ${host.mount} cannot be used: ${errorMessage(err)}`;
+    // Back where tend was, so a failed trial leaves it in none of the cgroups it made.
+    if (moved)
+      try {
+        writeFileSync(join(ownDir, "cgroup.procs"), String(process.pid));
+      } catch (back) {
+        why += `; and tend could not move back to ${ownDir}: ${errorMessage(back)}`;
+      }
+    return { why };
   }
 }
 

@@ -7,18 +7,32 @@ import type { ChildHandle } from "./spawn.ts";
 // A forking service (type = "forking"): the program tend starts daemonizes and exits; the run
 // goes on in the process it left, its main process: the pid in pid_file, else the oldest member
 // of the run. Like systemd's Type=forking, a pid file written a moment after the parent exited
-// is waited for (up to waitMs).
+// is waited for (up to waitMs). A pid file is trusted only for a process of this run: started
+// no earlier than the run's first process, and (with cgroups) one of its members; a stale file
+// naming a process of an earlier run, or a reused pid, is waited past.
+export interface MainQuery {
+  pidFile: string | null;
+  members: () => number[];
+  notBefore: number | null; // start time (clock ticks) of the run's first process
+  mustBeMember: boolean; // members() is exact (cgroups): the pid must be among them
+  waitMs?: number;
+}
+
 export async function findMainProcess(
-  pidFile: string | null,
-  members: () => number[],
-  waitMs = 5000,
+  q: MainQuery,
 ): Promise<{ pid: number; startTicks: number | null } | null> {
-  const deadline = performance.now() + waitMs;
+  const deadline = performance.now() + (q.waitMs ?? 5000);
   for (;;) {
-    const pid = pidFile ? pidIn(pidFile) : oldest(members());
+    const pid = q.pidFile ? pidIn(q.pidFile) : oldest(q.members());
     const st = pid === null ? null : readStat(pid);
-    if (pid !== null && st && st.state !== "Z") return { pid, startTicks: st.startTicks };
-    if (performance.now() >= deadline) return pidFile ? null : oldestOrNull(members());
+    const ours =
+      pid !== null &&
+      st !== null &&
+      st.state !== "Z" &&
+      (q.notBefore === null || st.startTicks >= q.notBefore) &&
+      (!q.mustBeMember || !q.pidFile || q.members().includes(pid));
+    if (ours) return { pid, startTicks: st.startTicks };
+    if (performance.now() >= deadline) return q.pidFile ? null : oldestOrNull(q.members());
     await Bun.sleep(20);
   }
 }

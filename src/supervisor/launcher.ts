@@ -19,7 +19,7 @@ export interface Launcher {
   // Pause (frozen) or resume every process of a run.
   freeze(child: ChildHandle, runId: number, frozen: boolean): void;
   // A run is over (its whole tree gone): what tracked it (an empty cgroup) goes.
-  release(runId: number): void;
+  release(runId: number): string | null; // null, or why what the run held could not go
   // The live processes of a run (its cgroup, or its tree and marker).
   members(child: ChildHandle, runId: number): number[];
   // How runs are told apart here (cgroups, or the process tree and marker), and a run's cgroup.

@@ -1,6 +1,7 @@
 import { dirname } from "node:path";
 import type { Clock } from "../clock.ts";
 import type { ProcessSpec } from "../config/process-spec.ts";
+import { errorMessage } from "../errors.ts";
 import { CgroupTree, cgroupExists } from "../proc/cgroup.ts";
 import { stopCgroup } from "../proc/cgroup-stop.ts";
 import { type StopTreeResult, stopTree } from "../proc/kill-tree.ts";
@@ -28,7 +29,7 @@ export async function recoverOrphans(
   records: RecordKeeper,
   clock: Clock,
   specs: Map<string, ProcessSpec>,
-  emit: (type: string, process: string, details: Record<string, unknown>) => void,
+  emit: (type: string, process: string | null, details: Record<string, unknown>) => void,
   owner?: string,
   unrecorded: () => string[] = () => [],
 ): Promise<RecoveredRun[]> {
@@ -40,25 +41,34 @@ export async function recoverOrphans(
       const signal = spec?.stopSignal ?? "SIGTERM";
       const timeoutMs = spec?.stopTimeoutMs ?? 10_000;
       let result: StopTreeResult;
-      if (run.cgroup && cgroupExists(run.cgroup)) {
-        const leader = leaderAlive ? { pid: run.pid, startTicks: run.pidStartTicks } : null;
-        result = await stopCgroup(new CgroupTree(dirname(run.cgroup), ""), {
-          path: run.cgroup,
-          leader,
-          signal,
-          timeoutMs,
-        });
-      } else {
-        result = await stopTree({
-          leaderPid: leaderAlive ? run.pid : null,
-          leaderStartTicks: run.pidStartTicks,
-          marker: runMarker(run.id),
-          markerScope: "everywhere",
-          owner,
-          signal,
-          timeoutMs,
-        });
+      let error: string | null = null;
+      try {
+        if (run.cgroup && cgroupExists(run.cgroup)) {
+          const leader = leaderAlive ? { pid: run.pid, startTicks: run.pidStartTicks } : null;
+          result = await stopCgroup(new CgroupTree(dirname(run.cgroup), ""), {
+            path: run.cgroup,
+            leader,
+            signal,
+            timeoutMs,
+          });
+        } else {
+          result = await stopTree({
+            leaderPid: leaderAlive ? run.pid : null,
+            leaderStartTicks: run.pidStartTicks,
+            marker: runMarker(run.id),
+            markerScope: "everywhere",
+            owner,
+            signal,
+            timeoutMs,
+          });
+        }
+      } catch (err) {
+        // One run that cannot be stopped does not keep the supervisor from starting: it is
+        // reported with what went wrong, and the others are recovered.
+        error = errorMessage(err);
+        result = { found: 0, killed: false, survivors: [] };
       }
+      if (result.survivors.length > 0) error = `processes survived SIGKILL: ${result.survivors.join(" ")}`;
       const wasAlive = leaderAlive || result.found > 0;
       records.endRun(run.id, clock.wallMs(), null, "orphaned");
       emit("process.orphan_stopped", run.process, {
@@ -66,6 +76,7 @@ export async function recoverOrphans(
         pid: run.pid,
         wasAlive,
         killed: result.killed,
+        ...(error ? { error } : {}),
       });
       return { runId: run.id, process: run.process, pid: run.pid, wasAlive, killed: result.killed };
     }),
@@ -74,14 +85,21 @@ export async function recoverOrphans(
   await Promise.all(
     unrecorded()
       .filter((path) => !known.has(path))
-      .map((path) =>
-        stopCgroup(new CgroupTree(dirname(path), ""), {
-          path,
-          leader: null,
-          signal: "SIGTERM",
-          timeoutMs: 10_000,
-        }),
-      ),
+      .map(async (path) => {
+        let details: Record<string, unknown>;
+        try {
+          const r = await stopCgroup(new CgroupTree(dirname(path), ""), {
+            path,
+            leader: null,
+            signal: "SIGTERM",
+            timeoutMs: 10_000,
+          });
+          details = { cgroup: path, found: r.found, killed: r.killed, survivors: r.survivors };
+        } catch (err) {
+          details = { cgroup: path, error: errorMessage(err) };
+        }
+        if (details.found !== 0) emit("process.orphan_stopped", null, details);
+      }),
   );
   return recovered;
 }

@@ -23,10 +23,11 @@ export interface Tracking {
   freeze(child: ChildHandle, runId: number, frozen: boolean): void;
   // The run cgroups there are now (before any start: those an earlier supervisor left).
   runCgroups(): string[];
-  // A run is over: what it held (its empty cgroup) goes.
-  release(runId: number): void;
+  // A run is over: what it held (its empty cgroup) goes. null, or why it could not.
+  release(runId: number): string | null;
   // A clean shutdown: what tracking made and nothing needs any more (the empty base cgroup) goes.
-  close(): void;
+  // null, or what is left and why.
+  close(): string | null;
 }
 
 export const runMarker = (runId: number): string => `TEND_RUN=${runId}`;
@@ -60,8 +61,8 @@ export function treeTracking(why: string): Tracking {
       sendToRun({ id: runId, child }, frozen ? "SIGSTOP" : "SIGCONT", true);
     },
     runCgroups: () => [],
-    release: () => {},
-    close: () => {},
+    release: () => null,
+    close: () => null,
   };
 }
 
@@ -77,7 +78,13 @@ export function cgroupTracking(tree: CgroupTree): Tracking {
     spawn(runId, spawn) {
       const path = tree.runPath(runId);
       tree.create(path);
-      return tree.spawnInside(path, spawn);
+      try {
+        return tree.spawnInside(path, spawn);
+      } catch (err) {
+        // Nothing was started in it (or what was is killed): the cgroup goes with the start.
+        tree.remove(path);
+        throw err;
+      }
     },
     cgroupOf: (runId) => tree.runPath(runId),
     stop(child, runId, signal, timeoutMs) {
@@ -90,8 +97,8 @@ export function cgroupTracking(tree: CgroupTree): Tracking {
       tree.freeze(tree.runPath(runId), frozen);
     },
     runCgroups: () => tree.runCgroups(),
-    release: (runId) => void tree.remove(tree.runPath(runId)),
-    close: () => void tree.close(),
+    release: (runId) => tree.remove(tree.runPath(runId)),
+    close: () => tree.close(),
   };
 }
 

@@ -75,7 +75,11 @@ for (const { mode, supervisor } of MODES) {
         }
       } finally {
         killEscaped([...grandchildren.values()]);
-        for (const n of names) if (existsSync(pidFile(n))) killEscaped([await pidFrom(pidFile(n))]);
+        // The new runs' grandchildren too: each writes its pid before its run counts as ready.
+        for (const n of names) {
+          const fresh = await pidFrom(pidFile(n)).catch(() => null);
+          if (fresh) killEscaped([fresh]);
+        }
       }
     });
   });

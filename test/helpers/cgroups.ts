@@ -38,7 +38,9 @@ export function eventsOf(cgroup: string): { populated: boolean; frozen: boolean 
 export async function sweepCgroups(stateDir: string): Promise<void> {
   const base = cgroupBaseOf(stateDir);
   if (!base || !existsSync(base)) return;
-  for (const cg of runCgroupsUnder(base)) {
+  // The run cgroups, and the leaf the supervisor lived in (empty once it has exited).
+  const all = readdirSync(base, { withFileTypes: true }).filter((e) => e.isDirectory());
+  for (const cg of all.map((e) => join(base, e.name))) {
     if (eventsOf(cg).populated) {
       writeFileSync(join(cg, "cgroup.freeze"), "0");
       writeFileSync(join(cg, "cgroup.kill"), "1");

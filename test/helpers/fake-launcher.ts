@@ -70,7 +70,9 @@ export class FakeLauncher implements Launcher {
     this.freezes.push({ runId, frozen });
   }
 
-  release(): void {}
+  release(): null {
+    return null;
+  }
 
   members(): number[] {
     return [];

@@ -2,6 +2,7 @@ import { expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CgroupTree, findCgroupHost, openCgroupTree } from "../../src/proc/cgroup.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const MOUNTINFO = [
   "24 30 0:22 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw",
@@ -36,18 +37,45 @@ function realHost(): { mount: string; favordynmods: boolean } {
 const key = () => `unit-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 const ownCgroup = () => /^0::(.*)$/m.exec(readFileSync("/proc/self/cgroup", "latin1"))?.[1];
 
-test("as root outside systemd the runs go under the mount, keyed by the state dir", () => {
+test("as root outside systemd the runs go under the mount, keyed by the state dir, tend in a leaf of its own", () => {
   const { mount, favordynmods } = realHost();
   const k = key();
   const tree = openCgroupTree(k, { mount, own: "/", favordynmods }, {});
   if (!(tree instanceof CgroupTree)) throw new Error(`no tree: ${JSON.stringify(tree)}`);
+  const base = join(mount, `tend-${k}`);
   try {
-    expect([tree.base, tree.home]).toEqual([join(mount, `tend-${k}`), join(mount, "/")]);
-    expect(tree.runPath(7)).toBe(join(mount, `tend-${k}`, "run-7"));
+    expect([tree.base, tree.home]).toEqual([base, join(base, "supervisor")]);
+    expect(tree.runPath(7)).toBe(join(base, "run-7"));
     expect(existsSync(join(tree.base, "probe")), "the trial cgroup removed").toBe(false);
-    expect(ownCgroup(), "tend back home after the trial move").toBe("/");
+    expect(ownCgroup(), "tend in its leaf after the trial move").toBe(`/tend-${k}/supervisor`);
   } finally {
-    expect(tree.close(), "the empty base removed at close").toBe(true);
+    expect(tree.close(), "nothing left at close").toBeNull();
+  }
+  expect([ownCgroup(), existsSync(base)], "tend back where it was, the base gone").toEqual(["/", false]);
+});
+
+test("a child is born in the run's cgroup; tend gets back to its leaf even if the leaf went away", async () => {
+  const { mount, favordynmods } = realHost();
+  const k = key();
+  const tree = openCgroupTree(k, { mount, own: "/", favordynmods }, {});
+  if (!(tree instanceof CgroupTree)) throw new Error(`no tree: ${JSON.stringify(tree)}`);
+  const run = tree.runPath(1);
+  let child: ReturnType<typeof Bun.spawn> | null = null;
+  try {
+    tree.create(run);
+    child = tree.spawnInside(run, () => {
+      rmdirSync(tree.home); // tend is in `run` now, so its leaf can go
+      return Bun.spawn(["sleep", "1000"], { stdio: ["ignore", "ignore", "ignore"] });
+    });
+    expect(tree.procs(run), "the child in the run's cgroup, tend not").toEqual([child.pid]);
+    expect(ownCgroup(), "tend back in its leaf, made anew").toBe(`/tend-${k}/supervisor`);
+    // Another start while run-1 holds a process is refused: two runs never share a cgroup.
+    expect(() => tree.create(run)).toThrow(/already holds processes of an earlier run/);
+  } finally {
+    child?.kill("SIGKILL");
+    await child?.exited;
+    await waitFor("run-1 to empty", () => !tree.events(run).populated);
+    expect(tree.close(), "nothing left at close").toBeNull();
   }
 });
 
@@ -62,7 +90,7 @@ test("under systemd (Delegate=yes) tend moves into a leaf of its own cgroup and 
     expect([tree.base, tree.home]).toEqual([join(unit, "tend-abc"), join(unit, "supervisor")]);
     // The no-internal-process rule: tend itself lives in the leaf, not in the unit's cgroup.
     expect(ownCgroup()).toBe(`${own}/supervisor`);
-    expect(tree.close()).toBe(true);
+    expect(tree.close()).toBeNull();
   } finally {
     writeFileSync(join(mount, "cgroup.procs"), String(process.pid));
     rmdirSync(join(unit, "supervisor"));

@@ -64,7 +64,8 @@ export function performEffect(u: Unit, e: Effect): void {
       if (!run) return;
       recordExit(u);
       deps.records.endRun(run.id, deps.clock.wallMs(), run.exit, run.endReason ?? "stopped");
-      deps.launcher.release(run.id);
+      const left = deps.launcher.release(run.id);
+      if (left) u.report(`run ${run.id} is over, but ${left}`);
       u.run = null;
       return;
     }
@@ -206,7 +207,9 @@ function leaderExited(u: Unit, run: Run, exit: ExitInfo): void {
   run.exit = exit;
   const ended = isSuccess(run.spec, exit) ? "exited" : "crashed";
   const live = u.phase === "running" || u.phase === "paused";
-  if (live && run.spec.type === "forking" && !run.forked && ended === "exited") {
+  // A guessed main process (no pid_file) may be the middle of a double fork: guessed again.
+  const mayFork = !run.forked || run.spec.pidFile === null;
+  if (live && run.spec.type === "forking" && mayFork && ended === "exited") {
     void forked(u, run);
     return;
   }
@@ -229,12 +232,15 @@ function noteExit(u: Unit, run: Run, ended: "exited" | "crashed", live: boolean)
 // there (its pid file, or the run's oldest process); otherwise the run is over.
 async function forked(u: Unit, run: Run): Promise<void> {
   const leader = run.child;
-  const main = await findMainProcess(run.spec.pidFile, () => u.deps.launcher.members(leader, run.id)).catch(
-    (err: unknown) => {
-      u.report(`finding the main process of run ${run.id} failed: ${errorMessage(err)}`);
-      return null;
-    },
-  );
+  const main = await findMainProcess({
+    pidFile: run.spec.pidFile,
+    members: () => u.deps.launcher.members(leader, run.id),
+    notBefore: run.firstStartTicks,
+    mustBeMember: u.deps.launcher.tracking.mode === "cgroup",
+  }).catch((err: unknown) => {
+    u.report(`finding the main process of run ${run.id} failed: ${errorMessage(err)}`);
+    return null;
+  });
   if (u.run !== run) return;
   if (main && u.phase !== "running" && u.phase !== "paused") return;
   if (main) u.feed({ type: "main_forked", pid: main.pid, startTicks: main.startTicks });

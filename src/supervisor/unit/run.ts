@@ -21,6 +21,7 @@ export interface Run {
   endReason: string | null; // why it ended (exited, crashed, stopped, restart, liveness, …)
   stopping: boolean; // a stop of its tree is under way
   forked: boolean; // a forking service whose main process was adopted: its exit ends the run
+  firstStartTicks: number | null; // when the run's first process started (its main is no older)
 }
 
 interface RunDeps {
@@ -52,6 +53,7 @@ export function launchRun(deps: RunDeps, spec: ProcessSpec): { run: Run } | { er
     endReason: null,
     stopping: false,
     forked: false,
+    firstStartTicks: child.startTicks,
   };
   return { run };
 }
