@@ -54,9 +54,10 @@ export function wire(deps: SupervisorDeps, units: Map<string, Unit>, probeStats:
     changed: dependencies.changed,
     report,
   };
-  // The sampler sleeps while nothing runs; a start wakes it.
+  // The sampler sleeps while nothing runs; a start wakes it, and so does a forking service's
+  // main process taken on (the run had no live leader for a moment: the sampler may have slept).
   bus.subscribe((e) => {
-    if (e.type === "run.started") deps.metrics?.wake();
+    if (e.type === "run.started" || e.type === "run.forked") deps.metrics?.wake();
   });
   return { records, bus, dependencies, unitDeps };
 }

@@ -32,7 +32,7 @@ stop_timeout = "2s"
       try {
         const main = await pidFrom(pidFile);
         mains.push(main);
-        const svc = await waitFor("svc to run in its main process", async () => {
+        await waitFor("svc to run in its main process", async () => {
           const p = await d.process("svc");
           return p.state === "running" && p.pid === main.pid ? p : null;
         });
@@ -45,13 +45,18 @@ stop_timeout = "2s"
         // Its exit ends the run, and the policy restarts it. The pid file still names the dead
         // process until the new daemon writes it: that stale pid is never adopted.
         process.kill(main.pid, "SIGKILL");
-        const again = await waitFor("a new run in a new main process", async () => {
-          const p = await d.process("svc");
-          return p.state === "running" && p.pid !== null && p.pid !== svc.pid ? p : null;
+        const next = await waitFor("the new daemon's pid in the pid file", async () => {
+          const p = await pidFrom(pidFile);
+          return p.pid !== main.pid ? p : null;
         });
-        const next = await pidFrom(pidFile);
         mains.push(next);
-        expect(again.pid, "the main process is the one the pid file names now").toBe(next.pid);
+        // The new run's command shows as its pid until it exits; then the daemon is its main.
+        await waitFor("a new run in the new main process", async () => {
+          const p = await d.process("svc");
+          if (p.state !== "running" || p.pid !== next.pid)
+            throw new Error(`${p.state}, pid ${p.pid} (the pid file names ${next.pid})`);
+          return p;
+        });
         const runs = (await d.history("svc")).sort((a: RunRecord, b: RunRecord) => a.id - b.id);
         expect([runs[0]?.pid, runs[0]?.signal], `the first run: ${JSON.stringify(runs[0])}`).toEqual([
           main.pid,
