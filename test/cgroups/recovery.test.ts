@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { EventRecord } from "../../src/domain/types.ts";
 import { FIXTURES, TestDaemon } from "../helpers/daemon.ts";
 import { type ProcId, procId, stillAlive } from "../helpers/proc-stat.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { expectMode, killEscaped, MODES, pidFrom, requireCgroups, runCgroup } from "./modes.ts";
 
 const COUNT = 20;
@@ -37,6 +38,9 @@ for (const { mode, supervisor } of MODES) {
           leaders.set(n, procId((await d.process(n)).pid as number) as ProcId);
           if (mode === "cgroup") cgroups.set(n, await runCgroup(d, n));
         }
+        // Each leader has printed its last line (one still writing to the dead supervisor's pipe
+        // would die of SIGPIPE, which is not what this test is about).
+        for (const n of names) await waitFor(`${n} to print ready`, () => /^ready \d+$/m.test(d.log(n)));
         d.proc?.kill("SIGKILL");
         await d.proc?.exited;
         const all = [...leaders.values(), ...grandchildren.values()];
