@@ -14,6 +14,7 @@ export type ErrorCode =
   | "SHUTTING_DOWN"
   | "ALREADY_RUNNING"
   | "SPAWN_FAILED"
+  | "NOT_READY"
   | "UNREACHABLE"
   | "USAGE"
   | "INTERNAL";
@@ -32,6 +33,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   SHUTTING_DOWN: 503,
   ALREADY_RUNNING: 409,
   SPAWN_FAILED: 422,
+  NOT_READY: 409, // a rolling restart stopped at a copy that did not become ready
   UNREACHABLE: 503,
   USAGE: 400,
   INTERNAL: 500,

@@ -132,6 +132,14 @@ export const reloadBody = object({ dry_run: optional(boolean) }, "strict");
 export const addBody = object({ name: string() }, "loose") as Check<
   { name: string } & Record<string, unknown>
 >;
+// z.number().refine(…): a number first, then the one custom check.
+const copies: Field<number> = (v) => {
+  if (typeof v !== "number" || !Number.isFinite(v)) return wrongType("number", v);
+  return Number.isInteger(v) && v >= 1 && v <= 1000
+    ? ok(v)
+    : fail("custom", "expected a whole number of copies from 1 to 1000");
+};
+export const scaleBody = object({ instances: copies }, "strict");
 export const progressBody = object(
   {
     progress: fraction(0, 1, "expected a fraction from 0 to 1"),

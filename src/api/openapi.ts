@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { processSchema } from "../config/schema.ts";
 import { VERSION } from "../version.ts";
-import { progressBody, reloadBody, signalBody } from "./schemas.ts";
+import { progressBody, reloadBody, scaleBody, signalBody } from "./schemas.ts";
 
 type Route = [method: string, path: string, summary: string, body?: z.ZodType];
 
@@ -17,6 +17,7 @@ const ROUTES: Route[] = [
   ["post", "/v1/processes/{name}/pause", "SIGSTOP the process group"],
   ["post", "/v1/processes/{name}/resume", "SIGCONT the process group"],
   ["post", "/v1/processes/{name}/signal", "Send a signal to the process group", signalBody],
+  ["post", "/v1/processes/{name}/scale", "Run N copies of a replicated process: {instances}", scaleBody],
   ["get", "/v1/processes/{name}/history", "Runs, newest first (?lines=N)"],
   [
     "post",

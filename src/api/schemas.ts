@@ -9,6 +9,10 @@ export const emptyBody = z.strictObject({});
 export const signalBody = z.strictObject({ signal: z.string().min(1) });
 export const reloadBody = z.strictObject({ dry_run: z.boolean().optional() });
 export const addBody = z.looseObject({ name: z.string() });
+const COPIES = "expected a whole number of copies from 1 to 1000";
+export const scaleBody = z.strictObject({
+  instances: z.number().refine((n) => Number.isInteger(n) && n >= 1 && n <= 1000, COPIES),
+});
 export const progressBody = z.strictObject({
   progress: z.number().min(0, "expected a fraction from 0 to 1").max(1, "expected a fraction from 0 to 1"),
   message: z.string().max(500).optional(),

@@ -35,8 +35,51 @@ export function table(headers: string[], rows: string[][]): string {
   return `${[line(headers), ...rows.map(line)].join("\n")}\n`;
 }
 
+// The rows of `tend ps`: a replicated process as a line of its own (how many copies run, their
+// restarts, cpu and memory summed), its copies indented under it, in order.
 export function psRows(list: ProcessSnapshot[], color: boolean): string {
-  const rows = list.map((p) => [
+  const rows: string[][] = [];
+  const done = new Set<string>();
+  for (const p of list) {
+    if (p.replicaOf === null) {
+      rows.push(psRow(p, color));
+      continue;
+    }
+    if (done.has(p.replicaOf)) continue;
+    done.add(p.replicaOf);
+    const copies = grouped(list, p.replicaOf);
+    rows.push(groupRow(p.replicaOf, copies));
+    for (const c of copies) rows.push([`  ${c.name}`, ...psRow(c, color).slice(1)]);
+  }
+  return table(["NAME", "STATE", "HEALTH", "PID", "UPTIME", "RESTARTS", "CPU", "MEM"], rows);
+}
+
+// The copies of a replicated process in a list, in order.
+export function grouped(list: ProcessSnapshot[], of: string): ProcessSnapshot[] {
+  return list.filter((c) => c.replicaOf === of).sort((a, b) => (a.instance ?? 0) - (b.instance ?? 0));
+}
+
+function groupRow(name: string, copies: ProcessSnapshot[]): string[] {
+  const running = copies.filter((c) => c.state === "running").length;
+  const healthy = copies.filter((c) => c.health === "healthy").length;
+  const sum = (f: (c: ProcessSnapshot) => number | null) =>
+    copies.some((c) => f(c) !== null) ? copies.reduce((n, c) => n + (f(c) ?? 0), 0) : null;
+  const cpu = sum((c) => c.cpu);
+  const mem = sum((c) => c.memory);
+  return [
+    name,
+    `${running}/${copies.length} running`,
+    healthy ? `${healthy}/${copies.length} healthy` : "",
+    "",
+    "",
+    String(copies.reduce((n, c) => n + c.restarts, 0)),
+    cpu === null ? "-" : `${cpu.toFixed(1)}%`,
+    mem === null ? "-" : formatBytes(mem),
+  ];
+}
+
+function psRow(p: ProcessSnapshot, color: boolean): string[] {
+  return [
     p.name,
     paint(p.state, p.state, color) +
       (p.state === "backoff" && p.nextStartInMs !== null ? ` (${formatDuration(p.nextStartInMs)})` : "") +
@@ -48,8 +91,7 @@ export function psRows(list: ProcessSnapshot[], color: boolean): string {
     String(p.restarts),
     p.cpu === null ? "-" : `${p.cpu.toFixed(1)}%`,
     p.memory === null ? "-" : formatBytes(p.memory),
-  ]);
-  return table(["NAME", "STATE", "HEALTH", "PID", "UPTIME", "RESTARTS", "CPU", "MEM"], rows);
+  ];
 }
 
 // "42% eta 1m3s (halfway)": progress, the time left at the pace so far, the last message.

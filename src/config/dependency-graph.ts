@@ -73,6 +73,20 @@ export function dependencyIssues(data: unknown): ConfigIssue[] {
     path: formatPath(["processes", process, "depends_on", dependency]),
     message: `no process named "${dependency}"`,
   }));
+  // A replicated process has no one exit: "completed" and "succeeded" cannot mean anything.
+  for (const [name, p] of Object.entries(processes as Record<string, unknown>)) {
+    const deps = (p as { depends_on?: unknown } | null)?.depends_on;
+    if (deps === null || typeof deps !== "object") continue;
+    for (const [dep, condition] of Object.entries(deps as Record<string, unknown>)) {
+      const target = (processes as Record<string, { instances?: unknown } | null>)[dep];
+      if (target?.instances === undefined || (condition !== "completed" && condition !== "succeeded"))
+        continue;
+      issues.push({
+        path: formatPath(["processes", name, "depends_on", dep]),
+        message: `${dep} is replicated (instances): only "started" or "healthy" (every replica) can be waited for`,
+      });
+    }
+  }
   for (const cycle of findCycles(graph)) {
     issues.push({
       path: formatPath(["processes", cycle[0] as string, "depends_on"]),

@@ -46,6 +46,8 @@ export interface ProcessSpec {
   progressPattern: string | null; // regex; its first group is a percent or a fraction
   probes: ProcessProbes;
   port: number | null; // checked free before each start
+  instances: number | null; // replicated: NAME:0 … NAME:N-1 (replicas.ts); null: one process
+  replica: { of: string; index: number } | null; // one copy of a replicated process
   probeOwnerCheck: boolean; // a TCP probe of a local port must find the listener in the run's tree
   dependsOn: Dependency[];
   preset: PresetExpansion | null;
@@ -107,6 +109,8 @@ export function toProcessSpec(
       liveness: probeOf(p.liveness),
     },
     port: p.port ?? null,
+    instances: p.instances ?? null,
+    replica: null,
     probeOwnerCheck: p.probe_owner_check,
     dependsOn: Object.entries(p.depends_on).map(([dep, condition]) => ({ name: dep, condition })),
     preset,

@@ -116,6 +116,12 @@ export const processSchema = z
       .enum(PRESET_NAMES)
       .optional()
       .meta({ description: "Keys for a common pattern, expanded at load" }),
+    instances: z
+      .number({ error: "expected a whole number of copies, 1 or more" })
+      .int({ error: "expected a whole number of copies, 1 or more" })
+      .min(1, { error: "expected a whole number of copies, 1 or more" })
+      .optional()
+      .meta({ description: "Run N copies named NAME:0 … NAME:N-1 (each its own PORT = port + i)" }),
     port: z.number().int().min(1).max(65_535).optional().meta({
       description: "The port the process listens on: checked free before each start, shown in status",
     }),

@@ -66,18 +66,30 @@ export interface LogEntry {
   text: string;
 }
 
+// A replicated process (instances = N) named as a whole: a verb acted on every copy, and this is
+// what each copy is now.
+export interface ReplicaSet {
+  name: string;
+  instances: number;
+  replicas: ProcessSnapshot[];
+}
+
+// What a verb answers: the process, or the copies of a replicated one named as a whole.
+export type Acted<T extends ProcessSnapshot = ProcessSnapshot> = T | ReplicaSet;
+
 export interface Control {
   info(): SupervisorInfo;
   list(): ProcessSnapshot[];
-  get(name: string): ProcessDetail;
+  get(name: string): ProcessDetail | ReplicaSet;
   add(body: unknown): Promise<ProcessSnapshot>;
   remove(name: string): Promise<void>;
-  start(name: string): Promise<StartResult>;
-  stop(name: string): Promise<ProcessSnapshot>;
-  restart(name: string): Promise<ProcessSnapshot>;
-  pause(name: string): ProcessSnapshot;
-  resume(name: string): ProcessSnapshot;
-  signal(name: string, signal: string): ProcessSnapshot;
+  start(name: string): Promise<Acted<StartResult>>;
+  stop(name: string): Promise<Acted>;
+  restart(name: string): Promise<Acted>;
+  pause(name: string): Acted;
+  resume(name: string): Acted;
+  signal(name: string, signal: string): Acted;
+  scale(name: string, instances: number): Promise<ReplicaSet>;
   progress(name: string, fraction: number, message: string | null): ProcessSnapshot;
   history(name: string, limit?: number): RunRecord[];
   logs(name: string, query: LogQuery): LogEntry[];

@@ -98,4 +98,6 @@ export interface ProcessSnapshot {
   fds: number | null; // open file descriptors of the whole tree
   threads: number | null;
   progress: ProgressInfo | null; // what a long task reported of its current run
+  replicaOf: string | null; // a copy of a replicated process (instances): its name
+  instance: number | null; // and which copy (TEND_INSTANCE)
 }

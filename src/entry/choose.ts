@@ -13,6 +13,7 @@ export const CLIENT_VERBS: readonly string[] = [
   "stop",
   "restart",
   "signal",
+  "scale",
   "pause",
   "resume",
   "wait",

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { fileNameOf } from "../config/names.ts";
 import type { LineListener, LogLine, StreamName } from "./line-stream.ts";
 import { LineStream } from "./line-stream.ts";
 import { type LogSettings, ProcessLogs } from "./process-logs.ts";
@@ -51,12 +52,12 @@ export class LogHub {
     const logs = this.byName.get(name);
     if (logs) return logs.tail(n, stream);
     // Not run since this supervisor started: the files of earlier runs answer.
-    const merged = join(this.o.dir, `${name}.log`);
-    const out = join(this.o.dir, `${name}.out.log`);
+    const merged = join(this.o.dir, `${fileNameOf(name)}.log`);
+    const out = join(this.o.dir, `${fileNameOf(name)}.out.log`);
     const paths =
       existsSync(merged) && !existsSync(out)
         ? { stdout: merged, stderr: merged }
-        : { stdout: out, stderr: join(this.o.dir, `${name}.err.log`) };
+        : { stdout: out, stderr: join(this.o.dir, `${fileNameOf(name)}.err.log`) };
     return tailOnDisk(name, paths, n, stream);
   }
 

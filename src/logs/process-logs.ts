@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { fileNameOf } from "../config/names.ts";
 import type { OutputPipe } from "../proc/output-pipe.ts";
 import type { LineStream, LogLine, StreamName } from "./line-stream.ts";
 import { RingBuffer } from "./ring-buffer.ts";
@@ -48,10 +49,13 @@ export class ProcessLogs {
       return new RotatingFile(path, policy, (error) => o.onRotationFailed?.(o.name, path, error));
     };
     if (o.settings.merge) {
-      const merged = file(`${o.name}.log`);
+      const merged = file(`${fileNameOf(o.name)}.log`);
       this.files = { stdout: merged, stderr: merged };
     } else {
-      this.files = { stdout: file(`${o.name}.out.log`), stderr: file(`${o.name}.err.log`) };
+      this.files = {
+        stdout: file(`${fileNameOf(o.name)}.out.log`),
+        stderr: file(`${fileNameOf(o.name)}.err.log`),
+      };
     }
   }
 

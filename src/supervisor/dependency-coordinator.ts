@@ -1,6 +1,8 @@
-import type { ProcessSpec } from "../config/process-spec.ts";
+import { parseReplicaName } from "../config/names.ts";
+import type { Dependency, ProcessSpec } from "../config/process-spec.ts";
 import { errorMessage, TendError } from "../errors.ts";
 import { evaluateCondition, evaluateDependencies, type GateVerdict } from "./dependencies.ts";
+import { membersOf } from "./replica-sets.ts";
 import type { Unit } from "./unit/unit.ts";
 
 // Runs the dependency rules over the supervisor's units: the gate a unit asks before it spawns,
@@ -20,7 +22,16 @@ export class DependencyCoordinator {
   ) {}
 
   gate(spec: ProcessSpec): GateVerdict {
-    return evaluateDependencies(spec.dependsOn, (name) => this.units.get(name)?.view ?? null);
+    return evaluateDependencies(this.expanded(spec), (name) => this.units.get(name)?.view ?? null);
+  }
+
+  // A dependency on a replicated process is one on each of its copies ("started" and "healthy"
+  // mean every replica); one on nothing stays as written (and is never met).
+  private expanded(spec: ProcessSpec): Dependency[] {
+    return spec.dependsOn.flatMap((d) => {
+      const members = membersOf(this.units, d.name);
+      return members.length === 0 ? [d] : members.map((m) => ({ name: m.name, condition: d.condition }));
+    });
   }
 
   // Starts `u` and, first, whatever it depends on that is neither met nor on its way (and what
@@ -31,7 +42,7 @@ export class DependencyCoordinator {
   }
 
   startDependencies(u: Unit, started: string[] = [], seen = new Set<string>([u.name])): string[] {
-    for (const d of u.spec.dependsOn) {
+    for (const d of this.expanded(u.spec)) {
       const dep = this.units.get(d.name);
       if (!dep || seen.has(d.name) || dep.isActive) continue;
       if (evaluateCondition(d.condition, dep.view) === "met") continue;
@@ -48,14 +59,14 @@ export class DependencyCoordinator {
 
   // Names a run-time process depends on that do not exist.
   unknown(spec: ProcessSpec): string[] {
-    return spec.dependsOn.filter((d) => d.name === spec.name || !this.units.has(d.name)).map((d) => d.name);
+    return spec.dependsOn
+      .filter((d) => d.name === spec.name || membersOf(this.units, d.name).length === 0)
+      .map((d) => d.name);
   }
 
   // The processes that depend on `name`.
   dependentsOf(name: string): string[] {
-    return [...this.units.values()]
-      .filter((u) => u.spec.dependsOn.some((d) => d.name === name))
-      .map((u) => u.name);
+    return [...this.units.values()].filter((u) => dependsOnName(u.spec, name)).map((u) => u.name);
   }
 
   // A process another depends on cannot be removed: it would leave the dependent stranded.
@@ -94,7 +105,7 @@ export class DependencyCoordinator {
     const all = new Map(this.units);
     for (const u of leaving) if (!all.has(u.name)) all.set(u.name, u);
     const dependents = (name: string) =>
-      [...all.values()].filter((u) => u.spec.dependsOn.some((d) => d.name === name)).map((u) => u.name);
+      [...all.values()].filter((u) => dependsOnName(u.spec, name)).map((u) => u.name);
     const order = new Map<string, string[]>();
     const state = new Map<string, "visiting" | "done">();
     const visit = (name: string) => {
@@ -127,4 +138,11 @@ export class DependencyCoordinator {
     turns.set(name, turn);
     return turn;
   };
+}
+
+// Whether `spec` depends on the process `name`: by that name, or, for a copy of a replicated
+// process, by the name of the whole.
+function dependsOnName(spec: ProcessSpec, name: string): boolean {
+  const of = parseReplicaName(name)?.of;
+  return spec.dependsOn.some((d) => d.name === name || d.name === of);
 }

@@ -2,6 +2,7 @@ import type { ProcessSpec } from "../config/process-spec.ts";
 import type { ReloadPlan } from "../domain/control.ts";
 import type { ProcessSource } from "../domain/types.ts";
 import { TendError } from "../errors.ts";
+import { expandReplicas } from "./replicas.ts";
 import type { Unit } from "./unit/unit.ts";
 
 // What a reload will do: processes of the new config that are new, gone, changed or the same.
@@ -86,4 +87,18 @@ export async function applyReload(
   }
   await Promise.all(work);
   plan.applied = true;
+}
+
+// A reload of the units to `next` (replicated processes as their copies, as many as `countOf`
+// says): planned, and unless `dryRun` carried out.
+export async function reloadUnits(
+  target: ReloadTarget,
+  next: ProcessSpec[],
+  dryRun: boolean,
+  countOf: (spec: ProcessSpec) => number,
+): Promise<ReloadPlan> {
+  const specs = expandReplicas(next, countOf);
+  const plan = planReload(target.units, specs);
+  if (!dryRun) await applyReload(plan, specs, target);
+  return plan;
 }

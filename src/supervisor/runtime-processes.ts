@@ -1,8 +1,12 @@
+import type { Clock } from "../clock.ts";
 import type { Config } from "../config/load.ts";
 import { runtimeProcessSpecOnDemand as runtimeProcessSpec } from "../config/on-demand.ts";
 import type { ProcessSpec } from "../config/process-spec.ts";
 import type { ProcessSource } from "../domain/types.ts";
 import { errorMessage, TendError } from "../errors.ts";
+import type { RecordKeeper } from "../store/record-keeper.ts";
+import type { DependencyCoordinator } from "./dependency-coordinator.ts";
+import { Unit, type UnitDeps } from "./unit/unit.ts";
 
 // Processes added at run time (`tend add`) live in the store next to the config's: checked here
 // when added, and brought back here when the supervisor starts.
@@ -41,6 +45,8 @@ export function checkAdded(
   const { name, ...raw } = (body ?? {}) as { name?: unknown };
   if (typeof name !== "string") throw new TendError("BAD_REQUEST", "a process needs a string `name`");
   const spec = runtimeProcessSpec(name, raw);
+  if (spec.instances !== null)
+    throw new TendError("BAD_REQUEST", `tend add starts one process: instances is for the config file`);
   if (exists(name)) throw new TendError("PROCESS_EXISTS", `a process named "${name}" already exists`);
   const unknown = unknownDependencies(spec);
   if (unknown.length)
@@ -49,4 +55,47 @@ export function checkAdded(
       `invalid process "${name}": depends_on names no process: ${unknown.join(", ")}`,
     );
   return { name, raw, spec };
+}
+
+// What adding and removing a run-time process need of the supervisor.
+export interface RuntimeHost {
+  units: Map<string, Unit>;
+  unitDeps: UnitDeps;
+  dependencies: DependencyCoordinator;
+  records: RecordKeeper;
+  clock: Clock;
+  emit(type: string, process: string, details: Record<string, unknown> | null): void;
+  retire(u: Unit): Promise<void>; // stops it for good (shutdown waits for it)
+}
+
+// `tend add`: checked, stored, then started if it autostarts (after what it depends on).
+export async function addRuntimeProcess(host: RuntimeHost, body: unknown): Promise<Unit> {
+  const { name, raw, spec } = checkAdded(
+    body,
+    (n) => host.units.has(n),
+    (p) => host.dependencies.unknown(p),
+  );
+  host.records.saveRuntimeProcess(name, raw, host.clock.wallMs());
+  const unit = new Unit(spec, "runtime", host.unitDeps);
+  host.units.set(name, unit);
+  host.emit("process.added", name, { source: "runtime" });
+  if (spec.autostart) await host.dependencies.start(unit, "requested").done;
+  return unit;
+}
+
+// `tend rm`: only a run-time process, and only one nothing depends on.
+export async function removeRuntimeProcess(host: RuntimeHost, u: Unit): Promise<void> {
+  const name = u.name;
+  if (u.source === "config") {
+    throw new TendError(
+      "PROCESS_FROM_CONFIG",
+      `${name} comes from the config file; remove it there and run tend reload`,
+    );
+  }
+  host.dependencies.refuseRemoving(name);
+  // Out of the map first, so nothing can reach it while its tree is stopped.
+  host.units.delete(name);
+  host.records.deleteRuntimeProcess(name);
+  await host.retire(u);
+  host.emit("process.removed", name, null);
 }

@@ -3,12 +3,14 @@ import type { Config } from "../config/load.ts";
 import { processNotFound } from "../config/names.ts";
 import { loadConfigOnDemand as loadConfig } from "../config/on-demand.ts";
 import type {
+  Acted,
   Control,
   EventFilter,
   LogEntry,
   LogQuery,
   ProcessDetail,
   ReloadPlan,
+  ReplicaSet,
   StartResult,
   SupervisorInfo,
 } from "../domain/control.ts";
@@ -25,12 +27,26 @@ import { VERSION } from "../version.ts";
 import type { DependencyCoordinator } from "./dependency-coordinator.ts";
 import type { EventBus } from "./event-bus.ts";
 import { MemoryGuard } from "./memory-guard.ts";
-import { applyReload, planReload, type ReloadTarget } from "./reload-plan.ts";
-import { checkAdded, startingProcesses } from "./runtime-processes.ts";
+import { clearOf, followOf, historyOf, tailOf } from "./process-output.ts";
+import { reloadUnits } from "./reload-plan.ts";
+import {
+  actOnEach,
+  answerFor,
+  membersOf,
+  onEach,
+  ReplicaCounts,
+  replicaSet,
+  rollingRestart,
+  scale,
+  startEach,
+} from "./replica-sets.ts";
+import { expandReplicas } from "./replicas.ts";
+import { addRuntimeProcess, removeRuntimeProcess, startingProcesses } from "./runtime-processes.ts";
 import { markCleanShutdown, startAsPlanned } from "./startup.ts";
 import type { SupervisorDeps } from "./supervisor-deps.ts";
 import { Unit, type UnitDeps } from "./unit/unit.ts";
 import { detailOf, snapshotOf } from "./unit/view.ts";
+import { type UnitHost, unitHost } from "./unit-host.ts";
 import { noteSample, runningRoots, unitFamilies } from "./unit-metrics.ts";
 import { supervisorEvent, supervisorInfo, wire } from "./wiring.ts";
 
@@ -49,6 +65,7 @@ export class Supervisor implements Control {
   private readonly memoryGuard = new MemoryGuard();
   // Units no longer in the map (tend rm, a reload) while they stop; shutdown waits for them.
   private readonly retiring = new Set<Unit>();
+  private readonly counts: ReplicaCounts;
 
   constructor(
     config: Config,
@@ -61,11 +78,13 @@ export class Supervisor implements Control {
     this.dependencies = wiring.dependencies;
     this.unitDeps = wiring.unitDeps;
     this.started = { at: deps.clock.wallMs(), mono: deps.clock.nowMs() };
+    this.counts = new ReplicaCounts(this.records);
     for (const { spec, source } of startingProcesses(config, deps.store.runtimeProcesses(), (name, error) => {
       deps.report?.(`the stored run-time process ${name} cannot be read; it stays stored: ${error}`);
       this.bus.emit(this.event("supervisor.runtime_process_unreadable", name, { error }));
     }))
-      this.units.set(spec.name, new Unit(spec, source, this.unitDeps));
+      for (const s of expandReplicas([spec], (g) => this.counts.countOf(g)))
+        this.units.set(s.name, new Unit(s, source, this.unitDeps));
   }
 
   // Starts what the config (or, after a crash, the operator's last intent) says should run.
@@ -87,105 +106,85 @@ export class Supervisor implements Control {
     return [...this.units.values()].map(snapshotOf);
   }
 
-  get(name: string): ProcessDetail {
-    return detailOf(this.unit(name), this.records.runs(name, 10), storeWarning(this.records.health()));
+  get(name: string): ProcessDetail | ReplicaSet {
+    const members = this.members(name);
+    if (members[0]?.name !== name) return replicaSet(name, members);
+    return detailOf(members[0], this.records.runs(name, 10), storeWarning(this.records.health()));
   }
 
   async add(body: unknown): Promise<ProcessSnapshot> {
     this.refuseWhileShuttingDown();
-    const { name, raw, spec } = checkAdded(
-      body,
-      (n) => this.units.has(n),
-      (p) => this.dependencies.unknown(p),
-    );
-    this.records.saveRuntimeProcess(name, raw, this.deps.clock.wallMs());
-    const unit = new Unit(spec, "runtime", this.unitDeps);
-    this.units.set(name, unit);
-    this.bus.emit(this.event("process.added", name, { source: "runtime" }));
-    if (spec.autostart) await this.dependencies.start(unit, "requested").done;
-    return snapshotOf(unit);
+    return snapshotOf(await addRuntimeProcess(this.host("removed"), body));
   }
 
   async remove(name: string): Promise<void> {
-    const u = this.unit(name);
-    if (u.source === "config") {
-      throw new TendError(
-        "PROCESS_FROM_CONFIG",
-        `${name} comes from the config file; remove it there and run tend reload`,
-      );
-    }
-    this.dependencies.refuseRemoving(name);
-    // Out of the map first, so nothing can reach it while its tree is stopped.
-    this.units.delete(name);
-    this.records.deleteRuntimeProcess(name);
-    await this.track(u, "removed");
-    this.bus.emit(this.event("process.removed", name, null));
+    await removeRuntimeProcess(this.host("removed"), this.unit(name));
   }
 
-  async start(name: string): Promise<StartResult> {
+  async start(name: string): Promise<Acted<StartResult>> {
     this.refuseWhileShuttingDown();
-    const u = this.unit(name);
-    const { started, done } = this.dependencies.start(u, "requested");
-    await done;
-    return { ...snapshotOf(u), startedDependencies: started };
+    return startEach(this.dependencies, name, this.members(name));
   }
 
-  async stop(name: string): Promise<ProcessSnapshot> {
-    const u = this.unit(name);
-    await u.stop("requested");
-    return snapshotOf(u);
+  async stop(name: string): Promise<Acted> {
+    const members = this.members(name);
+    await onEach(members, (u) => u.stop("requested"));
+    return answerFor(name, members);
   }
 
-  async restart(name: string): Promise<ProcessSnapshot> {
+  // A replicated process named as a whole restarts rolling, one copy at a time.
+  async restart(name: string): Promise<Acted> {
     this.refuseWhileShuttingDown();
-    const u = this.unit(name);
-    this.dependencies.startDependencies(u);
-    await u.restart();
-    return snapshotOf(u);
+    const members = this.members(name);
+    for (const u of members) this.dependencies.startDependencies(u);
+    const one = members[0] as Unit;
+    if (one.name !== name) return rollingRestart(this.host("scaled"), name, members);
+    await one.restart();
+    return snapshotOf(one);
   }
 
-  pause(name: string): ProcessSnapshot {
-    return this.act(name, (u) => u.pause());
+  async scale(name: string, instances: number): Promise<ReplicaSet> {
+    this.refuseWhileShuttingDown();
+    this.members(name);
+    return scale(this.host("scaled"), this.counts, this.config.processes, name, instances);
   }
 
-  resume(name: string): ProcessSnapshot {
-    return this.act(name, (u) => u.resume());
+  pause(name: string): Acted {
+    return actOnEach(name, this.members(name), (u) => u.pause());
   }
 
-  signal(name: string, signal: string): ProcessSnapshot {
+  resume(name: string): Acted {
+    return actOnEach(name, this.members(name), (u) => u.resume());
+  }
+
+  signal(name: string, signal: string): Acted {
     const sig = requireSignal(signal);
-    return this.act(name, (u) => u.signal(sig));
+    return actOnEach(name, this.members(name), (u) => u.signal(sig));
   }
 
   // `tend progress` from inside the child: progress belongs to a run, so there must be one.
   progress(name: string, fraction: number, message: string | null): ProcessSnapshot {
-    return this.act(name, (u) => {
-      if (!u.run) throw new TendError("INVALID_STATE", `${name} is ${u.state}; it has no run to report on`);
-      u.progress.report(fraction, message, "api");
-    });
+    const u = this.unit(name);
+    if (!u.run) throw new TendError("INVALID_STATE", `${name} is ${u.state}; it has no run to report on`);
+    u.progress.report(fraction, message, "api");
+    return snapshotOf(u);
   }
 
   // Also of a process removed since: its runs stay in the store.
   history(name: string, limit = 50): RunRecord[] {
-    const runs = this.records.runs(name, limit);
-    if (runs.length === 0) this.unit(name);
-    return runs;
+    return historyOf(this.records, () => this.members(name), name, limit);
   }
 
   logs(name: string, query: LogQuery): LogEntry[] {
-    this.unit(name);
-    return this.deps.logs.tail(name, query.lines, query.stream);
+    return tailOf(this.deps.logs, this.members(name), query);
   }
 
   followLogs(name: string, stream: LogQuery["stream"], listener: (line: LogEntry) => void): () => void {
-    this.unit(name);
-    return this.deps.logs.follow(name, listener, stream);
+    return followOf(this.deps.logs, this.members(name), stream, listener);
   }
 
   clearLogs(name: string): void {
-    const u = this.unit(name);
-    this.deps.logs.for(name, u.spec.logs).clear();
-    this.bus.emit(this.event("logs.cleared", name, null));
+    clearOf(this.deps.logs, this.members(name), (n) => this.bus.emit(this.event("logs.cleared", n, null)));
   }
 
   events(filter: EventFilter): EventRecord[] {
@@ -226,10 +225,12 @@ export class Supervisor implements Control {
       const next = await (this.deps.loadConfig ?? loadConfig)(this.config.file);
       // Checking the file takes a moment (a child process): a shutdown may have begun meanwhile.
       this.refuseWhileShuttingDown();
-      const plan = planReload(this.units, next.processes);
+      const before = this.config.processes;
+      const plan = await reloadUnits(this.host("reload"), next.processes, dryRun, (g) =>
+        this.counts.afterReload(before, g, membersOf(this.units, g.name), dryRun),
+      );
       if (dryRun) return plan;
       this.config = { ...next, supervisor: this.config.supervisor };
-      await applyReload(plan, next.processes, this.reloadTarget());
       this.bus.emit(this.event("supervisor.reloaded", null, { ...plan }));
       return plan;
     } catch (err) {
@@ -238,19 +239,17 @@ export class Supervisor implements Control {
     }
   }
 
-  private reloadTarget(): ReloadTarget {
-    return {
+  // What reloads, `tend scale` and run-time processes need to make, start and retire units.
+  private host(retireReason: string): UnitHost {
+    return unitHost({
       units: this.units,
-      retire: (u) => this.track(u, "reload"),
-      // A unit made after a shutdown began (a reload that was under way) is retired at once:
-      // the shutdown never saw it, so it must never run.
-      create: (spec) => {
-        const u = new Unit(spec, "config", this.unitDeps);
-        if (this.shuttingDown) void u.shutdown();
-        return u;
-      },
-      start: (u) => this.dependencies.start(u, "reload").done,
-    };
+      unitDeps: this.unitDeps,
+      dependencies: this.dependencies,
+      records: this.records,
+      bus: this.bus,
+      shuttingDown: () => this.shuttingDown !== null,
+      retire: (u) => this.track(u, retireReason),
+    });
   }
 
   shutdown(): Promise<void> {
@@ -282,11 +281,11 @@ export class Supervisor implements Control {
     return u;
   }
 
-  // Does `action` to the named unit and answers with its state after.
-  private act(name: string, action: (u: Unit) => void): ProcessSnapshot {
-    const u = this.unit(name);
-    action(u);
-    return snapshotOf(u);
+  // The named process, or every copy of a replicated one named as a whole.
+  private members(name: string): Unit[] {
+    const members = membersOf(this.units, name);
+    if (members.length === 0) throw processNotFound(name);
+    return members;
   }
 
   private refuseWhileShuttingDown(): void {

@@ -13,6 +13,7 @@ import { TendError } from "../../src/errors.ts";
 const PAIRS = {
   emptyBody: [checks.emptyBody, schemas.emptyBody],
   signalBody: [checks.signalBody, schemas.signalBody],
+  scaleBody: [checks.scaleBody, schemas.scaleBody],
   reloadBody: [checks.reloadBody, schemas.reloadBody],
   addBody: [checks.addBody, schemas.addBody],
   progressBody: [checks.progressBody, schemas.progressBody],
@@ -42,6 +43,21 @@ const BODIES: [Name, unknown[]][] = [
       "SIGHUP",
       7,
       true,
+    ],
+  ],
+  [
+    "scaleBody",
+    [
+      { instances: 3 },
+      { instances: 0 },
+      { instances: -1 },
+      { instances: 2.5 },
+      { instances: 1001 },
+      { instances: "3" },
+      {},
+      { instances: 2, x: 1 },
+      null,
+      [],
     ],
   ],
   [

@@ -69,6 +69,7 @@ describe("the supervisor itself", () => {
         "POST /v1/processes/{name}/progress",
         "POST /v1/processes/{name}/restart",
         "POST /v1/processes/{name}/resume",
+        "POST /v1/processes/{name}/scale",
         "POST /v1/processes/{name}/signal",
         "POST /v1/processes/{name}/start",
         "POST /v1/processes/{name}/stop",

@@ -82,3 +82,41 @@ describe("forking services", () => {
     expect(config.processes.map((p) => [p.type, p.pidFile])).toEqual([["forking", "/etc/tend/run/pg.pid"]]);
   });
 });
+
+describe("replicated processes", () => {
+  test.each([0, -1, 1.5, "3"])("instances = %p is refused, saying what belongs there", (instances) => {
+    expect(issuesOf({ processes: { web: { command: ["w"], instances } } })).toEqual([
+      { path: "processes.web.instances", message: "expected a whole number of copies, 1 or more" },
+    ]);
+  });
+
+  test("a dependency on a replicated process may be started or healthy, not completed or succeeded", () => {
+    const web = { command: ["w"], instances: 2 };
+    for (const condition of ["completed", "succeeded"])
+      expect(
+        issuesOf({ processes: { web, api: { command: ["a"], depends_on: { web: condition } } } }),
+      ).toEqual([
+        {
+          path: "processes.api.depends_on.web",
+          message:
+            'web is replicated (instances): only "started" or "healthy" (every replica) can be waited for',
+        },
+      ]);
+    expect(
+      buildConfig(
+        "/etc/tend/tend.toml",
+        { processes: { web, api: { command: ["a"], depends_on: { web: "healthy" } } } },
+        {},
+      ).processes.map((p) => [p.name, p.instances]),
+    ).toEqual([
+      ["web", 2],
+      ["api", null],
+    ]);
+  });
+
+  test("a written name may not hold ':' (replica names only)", () => {
+    expect(issuesOf({ processes: { "web:0": { command: ["w"] } } })[0]?.message).toMatch(
+      /not a valid process name/,
+    );
+  });
+});

@@ -65,6 +65,8 @@ describe("what a process becomes", () => {
           progressPattern: null,
           probes: { startup: null, readiness: null, liveness: null },
           port: null,
+          instances: null,
+          replica: null,
           probeOwnerCheck: true,
           dependsOn: [],
           preset: null,

@@ -16,7 +16,7 @@ test.each(["start", "restart"] as const)(
     await h.supervisor.add({ name: "extra", command: [SLEEPER], restart: "never" });
     const removing = h.supervisor.remove("extra");
     const racing = h.supervisor[action]("extra").then(
-      (snap) => `${snap.state}`,
+      (snap) => `${"state" in snap ? snap.state : "replicas"}`,
       (err: Error) => `refused: ${err.message}`,
     );
     await Promise.all([removing, racing]);

@@ -34,6 +34,8 @@ function proc(name: string, over: Partial<ProcessSnapshot> = {}): ProcessSnapsho
     fds: 4,
     threads: 1,
     progress: null,
+    replicaOf: null,
+    instance: null,
     ...over,
   };
 }

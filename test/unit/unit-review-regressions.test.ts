@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { systemClock } from "../../src/clock.ts";
 import { loadConfig } from "../../src/config/load.ts";
+import type { ProcessDetail } from "../../src/domain/control.ts";
 import { LogHub } from "../../src/logs/log-hub.ts";
 import { RecordKeeper } from "../../src/store/record-keeper.ts";
 import { Store } from "../../src/store/store.ts";
@@ -86,10 +87,13 @@ test("a reload that drops a waiting unit's dependency lets it start", async () =
   launcher.children.find((c) => c.name === "db")?.exit({ code: 1, signal: null });
   await launcher.settle();
   await h.supervisor.start("api");
-  const before = h.supervisor.get("api").state;
+  const before = (h.supervisor.get("api") as ProcessDetail).state;
   await h.supervisor.reload(false);
-  await waitFor("api running", () => h.supervisor.get("api").state === "running");
-  expect({ before, db: h.supervisor.get("db").state }).toEqual({ before: "waiting", db: "backoff" });
+  await waitFor("api running", () => (h.supervisor.get("api") as ProcessDetail).state === "running");
+  expect({ before, db: (h.supervisor.get("db") as ProcessDetail).state }).toEqual({
+    before: "waiting",
+    db: "backoff",
+  });
 });
 
 // Regression: a reload under way when a shutdown began created and started a process the

@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import type { Control } from "../../domain/control.ts";
 import { readBody } from "../body.ts";
-import { addBody, emptyBody, historyQuery, progressBody, signalBody } from "../checks.ts";
+import { addBody, emptyBody, historyQuery, progressBody, scaleBody, signalBody } from "../checks.ts";
 import { parseQuery } from "../query.ts";
 
 // /v1/processes…: every route is a thin call into Control; no state lives here.
@@ -67,6 +67,14 @@ export function processRoutes(control: Control) {
       async ({ params, request }) => {
         const body = await readBody(request, signalBody);
         return control.signal(params.name, body.signal);
+      },
+      { parse: "none" },
+    )
+    .post(
+      "/:name/scale",
+      async ({ params, request }) => {
+        const body = await readBody(request, scaleBody);
+        return control.scale(params.name, body.instances);
       },
       { parse: "none" },
     )

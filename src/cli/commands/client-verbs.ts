@@ -1,5 +1,5 @@
 import { add, rm } from "./add.ts";
-import { pause, restart, resume, signal, start, stop } from "./control.ts";
+import { pause, restart, resume, scale, signal, start, stop } from "./control.ts";
 import { events, history } from "./history.ts";
 import { logs } from "./logs.ts";
 import { progress } from "./progress.ts";
@@ -19,6 +19,7 @@ export const CLIENT_COMMANDS: readonly Command[] = [
   stop,
   restart,
   signal,
+  scale,
   pause,
   resume,
   wait,

@@ -1,3 +1,4 @@
+import type { Acted, ReplicaSet, StartResult } from "../../domain/control.ts";
 import type { ProcessSnapshot } from "../../domain/types.ts";
 import { bool } from "../args.ts";
 import { CliError, EXIT, usageError } from "../cli-error.ts";
@@ -44,11 +45,13 @@ function action(verb: Action): Command {
       let names = [...new Set(args.positionals)];
       if (all) {
         const skipped = applies ? list.filter((p) => !applies(p.state)) : [];
-        names = list.filter((p) => !skipped.includes(p)).map((p) => p.name);
+        // A restart of everything restarts a replicated process as a whole: rolling.
+        const nameOf = (p: ProcessSnapshot) => (verb === "restart" ? (p.replicaOf ?? p.name) : p.name);
+        names = [...new Set(list.filter((p) => !skipped.includes(p)).map(nameOf))];
         if (skipped.length && !bool(args, "json"))
           io.out(`skipped: ${skipped.map((p) => `${p.name} (${p.state})`).join(", ")}\n`);
       } else {
-        const unknown = names.filter((n) => !list.some((p) => p.name === n));
+        const unknown = names.filter((n) => !list.some((p) => p.name === n || p.replicaOf === n));
         if (unknown.length)
           throw new CliError(
             `tend ${verb}: no process named ${unknown.map((n) => `"${n}"`).join(", ")}; nothing was done (see tend ps)`,
@@ -57,15 +60,17 @@ function action(verb: Action): Command {
       }
       const results = await Promise.allSettled(
         names.map((n) =>
-          client.request<ProcessSnapshot>("POST", `/v1/processes/${encodeURIComponent(n)}/${verb}`),
+          client.request<Acted<StartResult>>("POST", `/v1/processes/${encodeURIComponent(n)}/${verb}`),
         ),
       );
       let failed = 0;
       results.forEach((r, i) => {
         if (r.status === "fulfilled") {
-          const p = r.value;
-          if (bool(args, "json")) io.out(`${JSON.stringify(p)}\n`);
-          else io.out(`${p.name}: ${p.state}${p.pid ? ` (pid ${p.pid})` : ""}${startNote(p)}\n`);
+          const acted = r.value;
+          if (bool(args, "json")) io.out(`${JSON.stringify(acted)}\n`);
+          else
+            for (const p of "replicas" in acted ? acted.replicas : [acted])
+              io.out(`${p.name}: ${p.state}${p.pid ? ` (pid ${p.pid})` : ""}${startNote(p)}\n`);
         } else {
           failed++;
           const err = r.reason;
@@ -103,14 +108,35 @@ export const signal: Command = {
     if (!name || !sig || extra.length)
       throw usageError("tend signal takes a process name and a signal", "signal");
     const client = await clientFor(args, io);
-    const p = await client.request<ProcessSnapshot>(
-      "POST",
-      `/v1/processes/${encodeURIComponent(name)}/signal`,
-      {
-        signal: sig,
-      },
-    );
-    io.out(`${p.name}: sent ${sig.toUpperCase()}${p.pid ? ` to pid ${p.pid}` : ""}\n`);
+    const acted = await client.request<Acted>("POST", `/v1/processes/${encodeURIComponent(name)}/signal`, {
+      signal: sig,
+    });
+    for (const p of "replicas" in acted ? acted.replicas : [acted])
+      io.out(`${p.name}: sent ${sig.toUpperCase()}${p.pid ? ` to pid ${p.pid}` : ""}\n`);
+    return 0;
+  },
+};
+
+export const scale: Command = {
+  name: "scale",
+  usage: "tend scale NAME N",
+  summary: "run N copies of a replicated process (instances); kept until the config's instances change",
+  flags: { ...CLIENT_FLAGS, json: { takes: "bool" } },
+  async run(args, io) {
+    const [name, count, ...extra] = args.positionals;
+    if (!name || !count || extra.length)
+      throw usageError("tend scale takes a process name and a count", "scale");
+    if (!/^\d+$/.test(count) || Number(count) < 1 || Number(count) > 1000)
+      throw usageError(`tend scale ${name} ${count}: the count is a whole number from 1 to 1000`, "scale");
+    const client = await clientFor(args, io);
+    const set = await client.request<ReplicaSet>("POST", `/v1/processes/${encodeURIComponent(name)}/scale`, {
+      instances: Number(count),
+    });
+    if (bool(args, "json")) io.out(`${JSON.stringify(set, null, 2)}\n`);
+    else {
+      io.out(`${set.name}: ${set.instances} ${set.instances === 1 ? "copy" : "copies"}\n`);
+      for (const p of set.replicas) io.out(`  ${p.name}: ${p.state}${p.pid ? ` (pid ${p.pid})` : ""}\n`);
+    }
     return 0;
   },
 };

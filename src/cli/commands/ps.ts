@@ -1,5 +1,5 @@
 import { formatDuration } from "../../config/units.ts";
-import type { ProcessDetail } from "../../domain/control.ts";
+import type { ProcessDetail, ReplicaSet } from "../../domain/control.ts";
 import type { ProcessSnapshot } from "../../domain/types.ts";
 import { bool, type ParsedArgs } from "../args.ts";
 import { usageError } from "../cli-error.ts";
@@ -25,49 +25,66 @@ export const ps: Command = {
 export const status: Command = {
   name: "status",
   usage: "tend status NAME [--json]",
-  summary: "one process in full, with its last runs",
+  summary: "one process in full, with its last runs (each copy of a replicated one)",
   flags: { ...CLIENT_FLAGS, json: { takes: "bool" } },
   async run(args, io) {
     const [name, ...extra] = args.positionals;
     if (!name || extra.length) throw usageError("tend status takes one process name", "status");
     const client = await clientFor(args, io);
-    const p = await client.request<ProcessDetail>("GET", `/v1/processes/${encodeURIComponent(name)}`);
+    const got = await client.request<ProcessDetail | ReplicaSet>(
+      "GET",
+      `/v1/processes/${encodeURIComponent(name)}`,
+    );
+    // A replicated process: each copy in full, under the name of the whole.
+    const details =
+      "replicas" in got
+        ? await Promise.all(
+            got.replicas.map((r) =>
+              client.request<ProcessDetail>("GET", `/v1/processes/${encodeURIComponent(r.name)}`),
+            ),
+          )
+        : [got];
     if (bool(args, "json")) {
-      io.out(`${JSON.stringify(p, null, 2)}\n`);
+      io.out(`${JSON.stringify("replicas" in got ? { ...got, replicas: details } : got, null, 2)}\n`);
       return 0;
     }
     const color = useColor(io);
-    const lines = [
-      `name:      ${p.name} (${p.source})`,
-      `state:     ${paint(p.state, p.state, color)}${p.reason ? ` (${p.reason})` : ""}`,
-      `health:    ${paint(p.health, p.health, color)}`,
-      `pid:       ${p.pid ?? "-"}`,
-      `uptime:    ${p.uptimeMs === null ? "-" : formatDuration(p.uptimeMs)}`,
-      `restarts:  ${p.restarts} (${p.consecutiveRestarts} in a row)`,
-      `command:   ${p.command.join(" ")}`,
-      `cwd:       ${p.cwd ?? "-"}`,
-      ...(p.port === null ? [] : [`port:      ${p.port}`]),
-      `restart:   ${p.restartPolicy}`,
-      `tracking:  ${p.tracking}`,
-    ];
-    if (p.progress) {
-      lines.push(
-        `progress:  ${progressText(p.progress)}`,
-        `runtime:   ${formatDuration(p.progress.runtimeMs)}${p.progress.etaMs === null ? "" : `, about ${formatDuration(p.progress.etaMs)} left`}`,
-      );
-    }
-    if (p.nextStartInMs !== null) lines.push(`next start: in ${formatDuration(p.nextStartInMs)}`);
-    if (p.lastExit) lines.push(`last exit: ${exitText(p.lastExit.code, p.lastExit.signal)}`);
-    if (p.lastError) lines.push(`error:     ${p.lastError}`);
-    if (p.storeWarning) lines.push(`store:     ${p.storeWarning}`);
-    lines.push(...statusLines(p, color));
-    lines.push("", "recent runs:");
-    for (const r of p.runs) {
-      lines.push(
-        `  ${time(r.startedAt)}  ${time(r.endedAt)}  pid ${r.pid}  ${exitText(r.exitCode, r.signal)}  ${r.reason ?? "running"}`,
-      );
-    }
-    io.out(`${lines.join("\n")}\n`);
+    const head = "replicas" in got ? [`${got.name}: ${got.instances} replicas`, ""] : [];
+    io.out(`${[...head, ...details.map((p) => detailLines(p, color).join("\n"))].join("\n\n")}\n`);
     return 0;
   },
 };
+
+function detailLines(p: ProcessDetail, color: boolean): string[] {
+  const lines = [
+    `name:      ${p.name} (${p.source})`,
+    `state:     ${paint(p.state, p.state, color)}${p.reason ? ` (${p.reason})` : ""}`,
+    `health:    ${paint(p.health, p.health, color)}`,
+    `pid:       ${p.pid ?? "-"}`,
+    `uptime:    ${p.uptimeMs === null ? "-" : formatDuration(p.uptimeMs)}`,
+    `restarts:  ${p.restarts} (${p.consecutiveRestarts} in a row)`,
+    `command:   ${p.command.join(" ")}`,
+    `cwd:       ${p.cwd ?? "-"}`,
+    ...(p.port === null ? [] : [`port:      ${p.port}`]),
+    `restart:   ${p.restartPolicy}`,
+    `tracking:  ${p.tracking}`,
+  ];
+  if (p.progress) {
+    lines.push(
+      `progress:  ${progressText(p.progress)}`,
+      `runtime:   ${formatDuration(p.progress.runtimeMs)}${p.progress.etaMs === null ? "" : `, about ${formatDuration(p.progress.etaMs)} left`}`,
+    );
+  }
+  if (p.nextStartInMs !== null) lines.push(`next start: in ${formatDuration(p.nextStartInMs)}`);
+  if (p.lastExit) lines.push(`last exit: ${exitText(p.lastExit.code, p.lastExit.signal)}`);
+  if (p.lastError) lines.push(`error:     ${p.lastError}`);
+  if (p.storeWarning) lines.push(`store:     ${p.storeWarning}`);
+  lines.push(...statusLines(p, color));
+  lines.push("", "recent runs:");
+  for (const r of p.runs) {
+    lines.push(
+      `  ${time(r.startedAt)}  ${time(r.endedAt)}  pid ${r.pid}  ${exitText(r.exitCode, r.signal)}  ${r.reason ?? "running"}`,
+    );
+  }
+  return lines;
+}

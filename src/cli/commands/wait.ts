@@ -89,12 +89,16 @@ async function follow(
     for await (const { event, data } of client.stream("/v1/events?follow=1", ac.signal)) {
       if (event === "snapshot") {
         const list = data as ProcessSnapshot[];
-        const missing = names.filter((n) => !list.some((p) => p.name === n));
+        // A replicated process named as a whole is waited for copy by copy (each must get there).
+        const copiesOf = (n: string) => list.filter((p) => p.replicaOf === n).map((p) => p.name);
+        const missing = names.filter((n) => !list.some((p) => p.name === n) && copiesOf(n).length === 0);
         if (missing.length)
           throw new CliError(
             `tend: no process named ${missing.map((n) => `"${n}"`).join(", ")}`,
             EXIT.failed,
           );
+        const expanded = names.flatMap((n) => (list.some((p) => p.name === n) ? [n] : copiesOf(n)));
+        names.splice(0, names.length, ...new Set(expanded));
         for (const p of list)
           if (names.includes(p.name)) seen.set(p.name, { state: p.state, health: p.health });
       } else if (event === "event") {

@@ -51,7 +51,26 @@ function key(p: ProcessSnapshot, column: SortColumn): string | number | null {
 }
 
 // Rows in display order. Empty cells (no pid, no sample) go last either way; ties go by name.
+// Sorted by the chosen column; the copies of a replicated process stay together, in order,
+// where the first of them falls.
 export function sortedProcesses(s: TopState): ProcessSnapshot[] {
+  const rows = sortedByColumn(s);
+  const out: ProcessSnapshot[] = [];
+  const placed = new Set<string>();
+  for (const p of rows) {
+    if (p.replicaOf === null) out.push(p);
+    else if (!placed.has(p.replicaOf)) {
+      placed.add(p.replicaOf);
+      const of = p.replicaOf;
+      out.push(
+        ...rows.filter((c) => c.replicaOf === of).sort((a, b) => (a.instance ?? 0) - (b.instance ?? 0)),
+      );
+    }
+  }
+  return out;
+}
+
+function sortedByColumn(s: TopState): ProcessSnapshot[] {
   const { column, descending } = s.sort;
   return [...s.processes].sort((a, b) => {
     const ka = key(a, column);

@@ -30,6 +30,8 @@ export function snapshotOf(u: Unit): ProcessSnapshot {
     fds: usage?.fds ?? null,
     threads: usage?.threads ?? null,
     progress: u.progress.info(run !== null),
+    replicaOf: u.spec.replica?.of ?? null,
+    instance: u.spec.replica?.index ?? null,
   };
 }
 

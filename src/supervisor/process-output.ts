@@ -1,0 +1,49 @@
+import type { LogEntry, LogQuery } from "../domain/control.ts";
+import type { RunRecord } from "../domain/types.ts";
+import type { LogHub } from "../logs/log-hub.ts";
+import type { RecordKeeper } from "../store/record-keeper.ts";
+import type { Unit } from "./unit/unit.ts";
+
+// What a process left: its runs and its output. A replicated process named as a whole has its
+// copies' together: runs the latest first, lines in the order they were read.
+
+// The runs of `name`, also of a process removed since (its runs stay in the store).
+export function historyOf(
+  records: RecordKeeper,
+  members: () => Unit[],
+  name: string,
+  limit: number,
+): RunRecord[] {
+  const runs = records.runs(name, limit);
+  if (runs.length > 0) return runs;
+  const units = members();
+  if (units[0]?.name === name) return runs;
+  return units
+    .flatMap((u) => records.runs(u.name, limit))
+    .sort((a, b) => b.startedAt - a.startedAt || b.id - a.id)
+    .slice(0, limit);
+}
+
+export function tailOf(logs: LogHub, members: Unit[], query: LogQuery): LogEntry[] {
+  const all = members.flatMap((u) => logs.tail(u.name, query.lines, query.stream));
+  return members.length === 1 ? all : all.sort((a, b) => a.at - b.at).slice(-query.lines);
+}
+
+export function followOf(
+  logs: LogHub,
+  members: Unit[],
+  stream: LogQuery["stream"],
+  listener: (line: LogEntry) => void,
+): () => void {
+  const stops = members.map((u) => logs.follow(u.name, listener, stream));
+  return () => {
+    for (const stop of stops) stop();
+  };
+}
+
+export function clearOf(logs: LogHub, members: Unit[], cleared: (name: string) => void): void {
+  for (const u of members) {
+    logs.for(u.name, u.spec.logs).clear();
+    cleared(u.name);
+  }
+}
