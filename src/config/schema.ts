@@ -62,6 +62,8 @@ const dependencyCondition = z.enum(["started", "healthy", "completed", "succeede
   error: 'expected "started", "healthy", "completed" (exited) or "succeeded" (exited with a success code)',
 });
 
+const COPIES = "expected a whole number of copies from 1 to 1000";
+
 export const processSchema = z
   .strictObject({
     command,
@@ -117,9 +119,10 @@ export const processSchema = z
       .optional()
       .meta({ description: "Keys for a common pattern, expanded at load" }),
     instances: z
-      .number({ error: "expected a whole number of copies, 1 or more" })
-      .int({ error: "expected a whole number of copies, 1 or more" })
-      .min(1, { error: "expected a whole number of copies, 1 or more" })
+      .number({ error: COPIES })
+      .int({ error: COPIES })
+      .min(1, { error: COPIES })
+      .max(1000, { error: COPIES })
       .optional()
       .meta({ description: "Run N copies named NAME:0 … NAME:N-1 (each its own PORT = port + i)" }),
     port: z.number().int().min(1).max(65_535).optional().meta({
@@ -160,6 +163,12 @@ export const processSchema = z
     { when: () => true },
   )
   .superRefine((p, ctx) => {
+    if (p.instances !== undefined && p.port !== undefined && p.port + p.instances - 1 > 65_535)
+      ctx.addIssue({
+        code: "custom",
+        path: ["instances"],
+        message: `${p.instances} copies from port ${p.port} would go past port 65535 (copy i listens on port + i)`,
+      });
     if (p.pid_file !== undefined && p.type !== "forking")
       ctx.addIssue({
         code: "custom",

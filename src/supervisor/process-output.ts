@@ -14,10 +14,12 @@ export function historyOf(
   name: string,
   limit: number,
 ): RunRecord[] {
-  const runs = records.runs(name, limit);
-  if (runs.length > 0) return runs;
-  const units = members();
-  if (units[0]?.name === name) return runs;
+  const units = membersOrNone(members);
+  if (units === null || units[0]?.name === name) {
+    const runs = records.runs(name, limit);
+    if (runs.length === 0) members(); // neither runs nor a process: not found
+    return runs;
+  }
   return units
     .flatMap((u) => records.runs(u.name, limit))
     .sort((a, b) => b.startedAt - a.startedAt || b.id - a.id)
@@ -45,5 +47,14 @@ export function clearOf(logs: LogHub, members: Unit[], cleared: (name: string) =
   for (const u of members) {
     logs.for(u.name, u.spec.logs).clear();
     cleared(u.name);
+  }
+}
+
+// The members, or null for a name that is no process now (a process removed since).
+function membersOrNone(members: () => Unit[]): Unit[] | null {
+  try {
+    return members();
+  } catch {
+    return null; // not found: its stored runs may still answer (historyOf)
   }
 }

@@ -2,6 +2,7 @@ import type { ProcessSpec } from "../config/process-spec.ts";
 import type { ReloadPlan } from "../domain/control.ts";
 import type { ProcessSource } from "../domain/types.ts";
 import { TendError } from "../errors.ts";
+import { membersOf, type ReplicaCounts } from "./replica-sets.ts";
 import { expandReplicas } from "./replicas.ts";
 import type { Unit } from "./unit/unit.ts";
 
@@ -38,6 +39,12 @@ function refuseOrphaningReload(
   units: Map<string, { source: ProcessSource; spec: ProcessSpec }>,
 ): void {
   const removed = new Set(plan.removed);
+  // A replicated process is removed when its copies are: a dependency names it as a whole.
+  for (const n of plan.removed) {
+    const of = units.get(n)?.spec.replica?.of;
+    if (of && !plan.added.concat(plan.changed, plan.unchanged).some((k) => k.startsWith(`${of}:`)))
+      removed.add(of);
+  }
   for (const [name, u] of units) {
     if (removed.has(name) || u.source !== "runtime" || plan.changed.includes(name)) continue;
     const lost = u.spec.dependsOn.find((d) => removed.has(d.name));
@@ -56,8 +63,8 @@ export interface ReloadTarget {
   retire(unit: Unit): Promise<void>;
   // A unit for a process the config now names, not yet started.
   create(spec: ProcessSpec): Unit;
-  // Starts a new unit once what it depends on is up.
-  start(unit: Unit): Promise<void>;
+  // Starts a new unit once what it depends on is up (reason: "reload", or "scaled").
+  start(unit: Unit, reason?: string): Promise<void>;
 }
 
 // Carries out `plan`: removed processes are stopped first, then changed ones take their new
@@ -89,16 +96,23 @@ export async function applyReload(
   plan.applied = true;
 }
 
-// A reload of the units to `next` (replicated processes as their copies, as many as `countOf`
-// says): planned, and unless `dryRun` carried out.
+// A reload of the units from the processes `before` to `next` (replicated ones as their copies:
+// a `tend scale` count stays while instances do, see ReplicaCounts), planned first: a refused
+// plan changes nothing. Unless `dryRun`, `commit` makes `next` the config, then it is carried out.
 export async function reloadUnits(
   target: ReloadTarget,
+  before: ProcessSpec[],
   next: ProcessSpec[],
+  counts: ReplicaCounts,
   dryRun: boolean,
-  countOf: (spec: ProcessSpec) => number,
+  commit: () => void,
 ): Promise<ReloadPlan> {
-  const specs = expandReplicas(next, countOf);
-  const plan = planReload(target.units, specs);
-  if (!dryRun) await applyReload(plan, specs, target);
+  const specsFor = (real: boolean) =>
+    expandReplicas(next, (g) => counts.afterReload(before, g, membersOf(target.units, g.name), !real));
+  const plan = planReload(target.units, specsFor(false));
+  if (dryRun) return plan;
+  commit();
+  for (const p of next) if (p.instances === null) counts.forget(p.name);
+  await applyReload(plan, specsFor(true), target);
   return plan;
 }

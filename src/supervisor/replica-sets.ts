@@ -84,7 +84,14 @@ export class ReplicaCounts {
   countOf(spec: ProcessSpec): number {
     const configured = spec.instances ?? 1;
     const stored = this.stored(spec.name);
-    return stored && stored.configured === configured ? stored.count : configured;
+    if (stored && stored.configured === configured) return stored.count;
+    if (stored) this.forget(spec.name); // the config changed since: its count wins from now on
+    return configured;
+  }
+
+  // A process no longer replicated, or whose instances changed: its `tend scale` count goes.
+  forget(name: string): void {
+    if (this.stored(name)) this.records.setMeta(`instances:${name}`, "");
   }
 
   // A reload keeps a `tend scale` count while the config's instances stay what they were; a
@@ -93,7 +100,7 @@ export class ReplicaCounts {
     const was = before.find((p) => p.name === next.name);
     const now = members.filter((u) => u.spec.replica).length;
     if (was?.instances === next.instances && now > 0) return now;
-    if (!dryRun) this.save(next.name, next.instances ?? 1, next.instances ?? 1);
+    if (!dryRun) this.forget(next.name);
     return next.instances ?? 1;
   }
 
@@ -119,12 +126,11 @@ export class ReplicaCounts {
 export interface ReplicaHost {
   units: Map<string, Unit>;
   create(spec: ProcessSpec): Unit;
-  start(u: Unit): Promise<void>;
+  start(u: Unit, reason?: string): Promise<void>;
   retire(u: Unit): Promise<void>;
   subscribe(listener: (e: EventRecord) => void): () => void;
   clock: Clock;
   emit(type: string, process: string, details: Record<string, unknown>): void;
-  forget(name: string): void; // a copy scaled away: its intent goes
 }
 
 // `tend scale NAME N`: copies are added (started if the process is running at all) or the last
@@ -141,21 +147,28 @@ export async function scale(
     throw new TendError("BAD_REQUEST", `${name} is not replicated: set instances = N in its config table`);
   if (!Number.isInteger(to) || to < 1 || to > 1000)
     throw new TendError("BAD_REQUEST", `instances must be a whole number from 1 to 1000, not ${to}`);
+  if (group.port !== null && group.port + to - 1 > 65_535)
+    throw new TendError(
+      "BAD_REQUEST",
+      `${to} copies of ${name} from port ${group.port} would go past port 65535`,
+    );
   const members = membersOf(host.units, group.name);
   const from = members.length;
   counts.save(group.name, to, group.instances ?? 1);
   if (to < from) {
     const gone = members.slice(to);
     for (const u of gone) host.units.delete(u.name);
+    // Each one's intent goes with its removal (the table's `forget`).
     await Promise.all(gone.map((u) => host.retire(u)));
-    for (const u of gone) host.forget(u.name);
   } else if (to > from) {
     const running = members.some((u) => u.isActive) || (from === 0 && group.autostart);
     const added = replicaSpecs(group, to)
       .slice(from)
       .map((spec) => host.create(spec));
+    const taken = added.find((u) => host.units.has(u.name));
+    if (taken) throw new TendError("PROCESS_EXISTS", `a process named "${taken.name}" already exists`);
     for (const u of added) host.units.set(u.name, u);
-    if (running) await Promise.all(added.map((u) => host.start(u)));
+    if (running) await Promise.all(added.map((u) => host.start(u, "scaled")));
   }
   host.emit("process.scaled", group.name, { from, to });
   return replicaSet(group.name, membersOf(host.units, group.name));
@@ -167,6 +180,7 @@ export async function scale(
 // as they were, and the restart fails naming it.
 export async function rollingRestart(host: ReplicaHost, name: string, members: Unit[]): Promise<ReplicaSet> {
   for (const [i, u] of members.entries()) {
+    if (host.units.get(u.name) !== u) continue; // scaled away meanwhile: nothing to restart
     await u.restart();
     const why = await notReady(host, u);
     if (why) {

@@ -6,6 +6,7 @@ import type { ProcessSource } from "../domain/types.ts";
 import { errorMessage, TendError } from "../errors.ts";
 import type { RecordKeeper } from "../store/record-keeper.ts";
 import type { DependencyCoordinator } from "./dependency-coordinator.ts";
+import { membersOf } from "./replica-sets.ts";
 import { Unit, type UnitDeps } from "./unit/unit.ts";
 
 // Processes added at run time (`tend add`) live in the store next to the config's: checked here
@@ -72,9 +73,17 @@ export interface RuntimeHost {
 export async function addRuntimeProcess(host: RuntimeHost, body: unknown): Promise<Unit> {
   const { name, raw, spec } = checkAdded(
     body,
-    (n) => host.units.has(n),
+    (n) => membersOf(host.units, n).length > 0, // a unit, or a replicated process's name
     (p) => host.dependencies.unknown(p),
   );
+  for (const d of spec.dependsOn) {
+    const replicated = membersOf(host.units, d.name)[0]?.spec.replica?.of === d.name;
+    if (replicated && (d.condition === "completed" || d.condition === "succeeded"))
+      throw new TendError(
+        "BAD_REQUEST",
+        `invalid process "${name}": depends_on.${d.name}: ${d.name} is replicated (instances): only "started" or "healthy" (every replica) can be waited for`,
+      );
+  }
   host.records.saveRuntimeProcess(name, raw, host.clock.wallMs());
   const unit = new Unit(spec, "runtime", host.unitDeps);
   host.units.set(name, unit);

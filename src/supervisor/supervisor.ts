@@ -27,6 +27,7 @@ import { VERSION } from "../version.ts";
 import type { DependencyCoordinator } from "./dependency-coordinator.ts";
 import type { EventBus } from "./event-bus.ts";
 import { MemoryGuard } from "./memory-guard.ts";
+import { OneAtATime } from "./one-at-a-time.ts";
 import { clearOf, followOf, historyOf, tailOf } from "./process-output.ts";
 import { reloadUnits } from "./reload-plan.ts";
 import {
@@ -66,6 +67,8 @@ export class Supervisor implements Control {
   // Units no longer in the map (tend rm, a reload) while they stop; shutdown waits for them.
   private readonly retiring = new Set<Unit>();
   private readonly counts: ReplicaCounts;
+  // Reloads, scales and rolling restarts change the set of units one at a time.
+  private readonly changes = new OneAtATime();
 
   constructor(
     config: Config,
@@ -138,7 +141,7 @@ export class Supervisor implements Control {
     const members = this.members(name);
     for (const u of members) this.dependencies.startDependencies(u);
     const one = members[0] as Unit;
-    if (one.name !== name) return rollingRestart(this.host("scaled"), name, members);
+    if (one.name !== name) return this.changes.run(() => rollingRestart(this.host("scaled"), name, members));
     await one.restart();
     return snapshotOf(one);
   }
@@ -146,7 +149,9 @@ export class Supervisor implements Control {
   async scale(name: string, instances: number): Promise<ReplicaSet> {
     this.refuseWhileShuttingDown();
     this.members(name);
-    return scale(this.host("scaled"), this.counts, this.config.processes, name, instances);
+    return this.changes.run(() =>
+      scale(this.host("scaled"), this.counts, this.config.processes, name, instances),
+    );
   }
 
   pause(name: string): Acted {
@@ -210,7 +215,7 @@ export class Supervisor implements Control {
 
   metrics(): Family[] {
     const usage = this.unitDeps.usage ?? (() => null);
-    return unitFamilies(this.units, usage, this.uptimeMs());
+    return unitFamilies(this.units, usage, Math.round(this.deps.clock.nowMs() - this.started.mono));
   }
 
   metricsSampler(): SamplerStats | null {
@@ -225,13 +230,12 @@ export class Supervisor implements Control {
       const next = await (this.deps.loadConfig ?? loadConfig)(this.config.file);
       // Checking the file takes a moment (a child process): a shutdown may have begun meanwhile.
       this.refuseWhileShuttingDown();
-      const before = this.config.processes;
-      const plan = await reloadUnits(this.host("reload"), next.processes, dryRun, (g) =>
-        this.counts.afterReload(before, g, membersOf(this.units, g.name), dryRun),
+      const plan = await this.changes.run(() =>
+        reloadUnits(this.host("reload"), this.config.processes, next.processes, this.counts, dryRun, () => {
+          this.config = { ...next, supervisor: this.config.supervisor };
+        }),
       );
-      if (dryRun) return plan;
-      this.config = { ...next, supervisor: this.config.supervisor };
-      this.bus.emit(this.event("supervisor.reloaded", null, { ...plan }));
+      if (!dryRun) this.bus.emit(this.event("supervisor.reloaded", null, { ...plan }));
       return plan;
     } catch (err) {
       if (!dryRun) this.bus.emit(this.event("supervisor.reload_failed", null, { error: errorMessage(err) }));
@@ -264,10 +268,6 @@ export class Supervisor implements Control {
       markCleanShutdown(this.records);
     })();
     return this.shuttingDown;
-  }
-
-  private uptimeMs(): number {
-    return Math.round(this.deps.clock.nowMs() - this.started.mono);
   }
 
   private track(u: Unit, reason: string): Promise<void> {

@@ -35,9 +35,8 @@ export function unitHost(o: {
       if (o.shuttingDown()) void u.shutdown();
       return u;
     },
-    start: (u) => o.dependencies.start(u, "reload").done,
+    start: (u: Unit, reason = "reload") => o.dependencies.start(u, reason).done,
     subscribe: (l) => o.bus.subscribe(l),
     emit: (type, process, details) => o.bus.emit(supervisorEvent({ clock }, type, details, process)),
-    forget: (name) => o.records.deleteIntent(name),
   };
 }

@@ -71,6 +71,23 @@ describe("replicas", () => {
     const before = await allHealthy(d, 3);
     const beforeIds = idsOf(before);
     expect(before.map((p) => p.name)).toEqual(["web:0", "web:1", "web:2"]);
+    // ps: the process on a line of its own, its copies indented under it; status: each copy.
+    const ps = (await d.cli("ps")).stdout.split("\n");
+    const head = ps.findIndex((l) => /^web\s+3\/3 running\s+3\/3 healthy/.test(l));
+    expect(head, `tend ps:\n${ps.join("\n")}`).toBeGreaterThan(0);
+    expect(ps.slice(head + 1, head + 4).map((l) => l.trim().split(/\s+/)[0])).toEqual([
+      "web:0",
+      "web:1",
+      "web:2",
+    ]);
+    expect(ps[head + 1]?.startsWith("  web:0"), "copies indented under it").toBe(true);
+    const status = await d.cli("status", "web");
+    expect(status.stdout).toStartWith("web: 3 replicas");
+    expect(status.stdout.match(/^name: +web:\d/gm)).toEqual([
+      "name:      web:0",
+      "name:      web:1",
+      "name:      web:2",
+    ]);
 
     // Requests to the three ports, one round after another, while the restart rolls.
     let rolling = true;

@@ -84,9 +84,18 @@ describe("forking services", () => {
 });
 
 describe("replicated processes", () => {
-  test.each([0, -1, 1.5, "3"])("instances = %p is refused, saying what belongs there", (instances) => {
+  test.each([0, -1, 1.5, "3", 1001])("instances = %p is refused, saying what belongs there", (instances) => {
     expect(issuesOf({ processes: { web: { command: ["w"], instances } } })).toEqual([
-      { path: "processes.web.instances", message: "expected a whole number of copies, 1 or more" },
+      { path: "processes.web.instances", message: "expected a whole number of copies from 1 to 1000" },
+    ]);
+  });
+
+  test("copies that would listen past port 65535 are refused", () => {
+    expect(issuesOf({ processes: { web: { command: ["w"], instances: 3, port: 65_534 } } })).toEqual([
+      {
+        path: "processes.web.instances",
+        message: "3 copies from port 65534 would go past port 65535 (copy i listens on port + i)",
+      },
     ]);
   });
 
