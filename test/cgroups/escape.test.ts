@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { eventsOf, procsOf } from "../helpers/cgroups.ts";
 import { FIXTURES, TestDaemon } from "../helpers/daemon.ts";
@@ -18,7 +18,7 @@ for (const { mode, supervisor } of MODES) {
       requireCgroups(mode);
       await using d = new TestDaemon("", supervisor);
       const pidFile = join(d.dir.path, "grandchild.pid");
-      writeFileSync(d.configPath, `${await Bun.file(d.configPath).text()}${escaper(pidFile)}`);
+      d.appendConfig(`${escaper(pidFile)}`);
       await d.start();
       await expectMode(d, mode);
       const escaped: ProcId[] = [];
@@ -67,9 +67,7 @@ for (const { mode, supervisor } of MODES) {
       await using d = new TestDaemon("", supervisor);
       const forks = join(d.dir.path, "paused.forks");
       const control = join(d.dir.path, "control.forks");
-      writeFileSync(
-        d.configPath,
-        `${await Bun.file(d.configPath).text()}
+      d.appendConfig(`
 [processes.storm]
 command = ["${FIXTURES}/fork-storm.sh", "${forks}"]
 stop_timeout = "2s"
@@ -77,8 +75,7 @@ stop_timeout = "2s"
 [processes.control]
 command = ["${FIXTURES}/fork-storm.sh", "${control}"]
 stop_timeout = "2s"
-`,
-      );
+`);
       await d.start();
       await expectMode(d, mode);
       const storms: ProcId[] = [];

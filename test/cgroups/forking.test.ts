@@ -14,9 +14,7 @@ for (const { mode, supervisor } of MODES) {
       requireCgroups(mode);
       await using d = new TestDaemon("", supervisor);
       const pidFile = join(d.dir.path, "daemon.pid");
-      writeFileSync(
-        d.configPath,
-        `${await Bun.file(d.configPath).text()}
+      d.appendConfig(`
 [processes.svc]
 command = ["${FIXTURES}/daemonize.sh", "${pidFile}"]
 type = "forking"
@@ -24,8 +22,7 @@ pid_file = "${pidFile}"
 restart = "always"
 backoff = { initial = "0s" }
 stop_timeout = "2s"
-`,
-      );
+`);
       await d.start();
       await expectMode(d, mode);
       const mains: ProcId[] = [];
@@ -85,16 +82,13 @@ stop_timeout = "2s"
           `#!/bin/sh\n(sleep 0.2; exec setsid "${FIXTURES}/daemon-body.sh" "$1") &\nexit 0\n`,
           { mode: 0o755 },
         );
-        writeFileSync(
-          d.configPath,
-          `${await Bun.file(d.configPath).text()}
+        d.appendConfig(`
 [processes.svc]
 command = ["${join(d.dir.path, "slow-daemonize.sh")}", "${pidFile}"]
 type = "forking"
 pid_file = "${pidFile}"
 stop_timeout = "2s"
-`,
-        );
+`);
         await d.start();
         await expectMode(d, mode);
         const p = await waitFor("svc running in a main process of its own", async () => {
@@ -119,15 +113,12 @@ stop_timeout = "2s"
       requireCgroups(mode);
       await using d = new TestDaemon("", supervisor);
       const pidFile = join(d.dir.path, "daemon.pid");
-      writeFileSync(
-        d.configPath,
-        `${await Bun.file(d.configPath).text()}
+      d.appendConfig(`
 [processes.svc]
 command = ["${FIXTURES}/daemonize.sh", "${pidFile}"]
 restart = "never"
 stop_timeout = "2s"
-`,
-      );
+`);
       await d.start();
       await expectMode(d, mode);
       const left: ProcId[] = [];

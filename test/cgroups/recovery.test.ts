@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { EventRecord } from "../../src/domain/types.ts";
 import { FIXTURES, TestDaemon } from "../helpers/daemon.ts";
@@ -16,15 +16,13 @@ for (const { mode, supervisor } of MODES) {
       requireCgroups(mode);
       await using d = new TestDaemon("", supervisor);
       const pidFile = (name: string) => join(d.dir.path, `${name}.pid`);
-      writeFileSync(
-        d.configPath,
-        (await Bun.file(d.configPath).text()) +
-          names
-            .map(
-              (n) =>
-                `\n[processes.${n}]\ncommand = ["${FIXTURES}/escape-env.sh", "${pidFile(n)}"]\nstop_timeout = "2s"\n`,
-            )
-            .join(""),
+      d.appendConfig(
+        names
+          .map(
+            (n) =>
+              `\n[processes.${n}]\ncommand = ["${FIXTURES}/escape-env.sh", "${pidFile(n)}"]\nstop_timeout = "2s"\n`,
+          )
+          .join(""),
       );
       await d.start();
       await expectMode(d, mode);

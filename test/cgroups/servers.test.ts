@@ -143,7 +143,7 @@ for (const { mode, supervisor } of MODES) {
         chmodSync(d.dir.path, 0o755);
         const port = freePort();
         const { toml, pidFile } = s.setup(d.dir.path, port);
-        writeFileSync(d.configPath, (await Bun.file(d.configPath).text()) + toml);
+        d.appendConfig(toml);
         const seen: ProcId[] = [];
         try {
           await d.start();

@@ -125,7 +125,7 @@ describe("replicas", () => {
     await using d = new TestDaemon("");
     const flag = join(d.dir.path, "never-ready");
     const env = `, NEVER_READY_FILE = "${flag}", NEVER_READY_INSTANCE = "1"`;
-    writeFileSync(d.configPath, (await Bun.file(d.configPath).text()) + webToml(port, 4, env));
+    d.appendConfig(webToml(port, 4, env));
     await d.start();
     const before = await allHealthy(d, 4);
     writeFileSync(flag, "");

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ProcessDetail } from "../../src/domain/control.ts";
 import type { ProcessState, RunRecord } from "../../src/domain/types.ts";
@@ -68,6 +68,12 @@ export class TestDaemon {
       this.configPath,
       `[supervisor]\nsocket = "${this.socket}"\nstate_dir = "${this.dir.path}/state"\nlog_dir = "${this.logDir}"\n${supervisorExtra}\n\n${processesToml}`,
     );
+  }
+
+  // More of the config after the [supervisor] table (processes that need the temp dir's path).
+  appendConfig(text: string): this {
+    appendFileSync(this.configPath, text);
+    return this;
   }
 
   get env(): Record<string, string> {
