@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from "node:fs";
 import { release } from "node:os";
-import { CgroupTree } from "../proc/cgroup.ts";
+import { cgroupCpuUsec, cgroupMemoryBytes, cgroupProcs } from "../proc/cgroup.ts";
 import { environHas, type ProcStat, scanProcesses } from "../proc/proc-fs.ts";
 
 export interface TreeUsage {
@@ -55,7 +55,7 @@ export function sampleTrees(roots: TreeRoot[], procs: ProcStat[] = scanProcesses
       if (!inCgroup) for (const c of children.get(pid) ?? []) starts.push(c);
     }
     // Where the memory controller is on, the kernel's count (page cache of the run included).
-    const memory = root.cgroup ? cgroupMemory(root.cgroup) : null;
+    const memory = root.cgroup ? cgroupMemoryBytes(root.cgroup) : null;
     if (memory !== null) usage.rssBytes = memory;
     // The cgroup's cpu.stat counts every process the run ever had, those gone included (it is
     // there without the cpu controller); in ticks of USER_HZ, as /proc counts.
@@ -86,8 +86,4 @@ function countFds(pid: number): number {
   }
 }
 
-const reader = new CgroupTree("", "");
-const cgroupProcs = (path: string) => reader.procs(path);
-const cgroupMemory = (path: string) => reader.memoryBytes(path);
-const cgroupCpuUsec = (path: string) => reader.cpuUsec(path);
 const USER_HZ = 100;

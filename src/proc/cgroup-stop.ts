@@ -1,4 +1,4 @@
-import type { CgroupTree } from "./cgroup.ts";
+import { cgroupEvents, cgroupProcs, freezeCgroup, holdsSelf, killCgroup, removeCgroup } from "./cgroup.ts";
 import type { StopTreeResult } from "./kill-tree.ts";
 import { pidTakenByOther, readStat } from "./proc-fs.ts";
 import { signalNumber } from "./signals.ts";
@@ -15,12 +15,12 @@ export interface CgroupStop {
   pollMs?: number;
 }
 
-export async function stopCgroup(tree: CgroupTree, o: CgroupStop): Promise<StopTreeResult> {
+export async function stopCgroup(o: CgroupStop): Promise<StopTreeResult> {
   const pollMs = o.pollMs ?? 10;
-  const members = tree.procs(o.path);
+  const members = cgroupProcs(o.path);
   const found = members.length;
-  if (!tree.events(o.path).populated) {
-    tree.remove(o.path);
+  if (!cgroupEvents(o.path).populated) {
+    removeCgroup(o.path);
     return { found: 0, killed: false, survivors: [] };
   }
   const sig = signalNumber(o.signal) ?? 15;
@@ -30,23 +30,23 @@ export async function stopCgroup(tree: CgroupTree, o: CgroupStop): Promise<StopT
   for (const pid of members) if (leader === null || groupOf(pid) !== leader) send(pid, sig);
   for (const pid of members) send(pid, 18);
   // Thawed whatever the freeze has reached so far (one still under way reads frozen 0).
-  tree.freeze(o.path, false);
-  if (await emptyBy(tree, o.path, performance.now() + o.timeoutMs, pollMs)) {
-    tree.remove(o.path);
+  freezeCgroup(o.path, false);
+  if (await emptyBy(o.path, performance.now() + o.timeoutMs, pollMs)) {
+    removeCgroup(o.path);
     return { found, killed: false, survivors: [] };
   }
   // tend must never be in a run's cgroup (spawnInside sees to it); if it were, this would kill it.
-  if (tree.holdsSelf(o.path)) throw new Error(`tend itself is in ${o.path}: not killing through it`);
-  tree.kill(o.path);
-  const gone = await emptyBy(tree, o.path, performance.now() + 5000, pollMs);
-  const survivors = gone ? [] : tree.procs(o.path);
-  tree.remove(o.path);
+  if (holdsSelf(o.path)) throw new Error(`tend itself is in ${o.path}: not killing through it`);
+  killCgroup(o.path);
+  const gone = await emptyBy(o.path, performance.now() + 5000, pollMs);
+  const survivors = gone ? [] : cgroupProcs(o.path);
+  removeCgroup(o.path);
   return { found, killed: true, survivors };
 }
 
-async function emptyBy(tree: CgroupTree, path: string, deadline: number, pollMs: number): Promise<boolean> {
+async function emptyBy(path: string, deadline: number, pollMs: number): Promise<boolean> {
   for (;;) {
-    if (!tree.events(path).populated) return true;
+    if (!cgroupEvents(path).populated) return true;
     if (performance.now() >= deadline) return false;
     await Bun.sleep(Math.min(pollMs, Math.max(1, deadline - performance.now())));
   }

@@ -55,7 +55,7 @@ export class CgroupTree {
       mkdirSync(path);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      if (this.events(path).populated)
+      if (cgroupEvents(path).populated)
         throw new Error(`${path} already holds processes of an earlier run; the next tend up stops them`);
     }
   }
@@ -96,69 +96,6 @@ export class CgroupTree {
     }
   }
 
-  // The processes in the cgroup and in any cgroup below it (a run may make its own), tend aside.
-  procs(path: string): number[] {
-    const out: number[] = [];
-    for (const line of readOrEmpty(join(path, "cgroup.procs")).split("\n")) {
-      const pid = Number(line);
-      if (line && pid !== process.pid) out.push(pid);
-    }
-    for (const sub of subdirs(path)) out.push(...this.procs(join(path, sub)));
-    return out;
-  }
-
-  // Whether tend itself is in the cgroup (or below): then it must not be killed through it.
-  holdsSelf(path: string): boolean {
-    const host = findCgroupHost();
-    if (!host) return false;
-    const own = join(host.mount, host.own);
-    return own === path || own.startsWith(`${path}/`);
-  }
-
-  // populated (something lives in it, or below) and frozen, from cgroup.events; a cgroup that
-  // is gone is empty.
-  events(path: string): { populated: boolean; frozen: boolean } {
-    const text = readOrEmpty(join(path, "cgroup.events"));
-    return { populated: /^populated 1$/m.test(text), frozen: /^frozen 1$/m.test(text) };
-  }
-
-  // SIGKILL to every process in the cgroup and below, by the kernel, in one write.
-  kill(path: string): void {
-    writeFileSync(join(path, "cgroup.kill"), "1");
-  }
-
-  freeze(path: string, frozen: boolean): void {
-    writeFileSync(join(path, "cgroup.freeze"), frozen ? "1" : "0");
-  }
-
-  // An empty cgroup is removed, with any empty cgroups the run made below it; null, or why not.
-  remove(path: string): string | null {
-    for (const sub of subdirs(path)) {
-      const why = this.remove(join(path, sub));
-      if (why) return why;
-    }
-    try {
-      rmdirSync(path);
-      return null;
-    } catch (err) {
-      return (err as NodeJS.ErrnoException).code === "ENOENT"
-        ? null
-        : `removing ${path}: ${errorMessage(err)}`;
-    }
-  }
-
-  // memory.current where the memory controller is on; null otherwise (sum /proc instead).
-  memoryBytes(path: string): number | null {
-    const text = readOrEmpty(join(path, "memory.current")).trim();
-    return text ? Number(text) : null;
-  }
-
-  // usage_usec from cpu.stat: CPU time of every process that was ever in the cgroup; null if unread.
-  cpuUsec(path: string): number | null {
-    const m = /^usage_usec (\d+)$/m.exec(readOrEmpty(join(path, "cpu.stat")));
-    return m ? Number(m[1]) : null;
-  }
-
   // The run cgroups under the base, left by this supervisor or an earlier one on the same state dir.
   runCgroups(): string[] {
     try {
@@ -174,7 +111,7 @@ export class CgroupTree {
   // in it (a run cgroup that could not be emptied stays, for the next supervisor's recovery).
   // null, or what is left and why.
   close(): string | null {
-    for (const path of this.runCgroups()) if (!this.events(path).populated) this.remove(path);
+    for (const path of this.runCgroups()) if (!cgroupEvents(path).populated) removeCgroup(path);
     if (this.origin) {
       try {
         writeFileSync(join(this.origin, "cgroup.procs"), String(process.pid));
@@ -182,8 +119,71 @@ export class CgroupTree {
         return `tend could not move back to ${this.origin}: ${errorMessage(err)}`;
       }
     }
-    return this.remove(this.base);
+    return removeCgroup(this.base);
   }
+}
+
+// What a cgroup is, read and changed by path (any run's, this supervisor's or an earlier one's).
+
+// The processes in the cgroup and in any cgroup below it (a run may make its own), tend aside.
+export function cgroupProcs(path: string): number[] {
+  const out: number[] = [];
+  for (const line of readOrEmpty(join(path, "cgroup.procs")).split("\n")) {
+    const pid = Number(line);
+    if (line && pid !== process.pid) out.push(pid);
+  }
+  for (const sub of subdirs(path)) out.push(...cgroupProcs(join(path, sub)));
+  return out;
+}
+
+// Whether tend itself is in the cgroup (or below): then it must not be killed through it.
+export function holdsSelf(path: string): boolean {
+  const host = findCgroupHost();
+  if (!host) return false;
+  const own = join(host.mount, host.own);
+  return own === path || own.startsWith(`${path}/`);
+}
+
+// populated (something lives in it, or below) and frozen, from cgroup.events; a cgroup that
+// is gone is empty.
+export function cgroupEvents(path: string): { populated: boolean; frozen: boolean } {
+  const text = readOrEmpty(join(path, "cgroup.events"));
+  return { populated: /^populated 1$/m.test(text), frozen: /^frozen 1$/m.test(text) };
+}
+
+// SIGKILL to every process in the cgroup and below, by the kernel, in one write.
+export function killCgroup(path: string): void {
+  writeFileSync(join(path, "cgroup.kill"), "1");
+}
+
+export function freezeCgroup(path: string, frozen: boolean): void {
+  writeFileSync(join(path, "cgroup.freeze"), frozen ? "1" : "0");
+}
+
+// An empty cgroup is removed, with any empty cgroups the run made below it; null, or why not.
+export function removeCgroup(path: string): string | null {
+  for (const sub of subdirs(path)) {
+    const why = removeCgroup(join(path, sub));
+    if (why) return why;
+  }
+  try {
+    rmdirSync(path);
+    return null;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ENOENT" ? null : `removing ${path}: ${errorMessage(err)}`;
+  }
+}
+
+// memory.current where the memory controller is on; null otherwise (sum /proc instead).
+export function cgroupMemoryBytes(path: string): number | null {
+  const text = readOrEmpty(join(path, "memory.current")).trim();
+  return text ? Number(text) : null;
+}
+
+// usage_usec from cpu.stat: CPU time of every process that was ever in the cgroup; null if unread.
+export function cgroupCpuUsec(path: string): number | null {
+  const m = /^usage_usec (\d+)$/m.exec(readOrEmpty(join(path, "cpu.stat")));
+  return m ? Number(m[1]) : null;
 }
 
 function subdirs(path: string): string[] {

@@ -1,8 +1,7 @@
-import { dirname } from "node:path";
 import type { Clock } from "../clock.ts";
 import type { ProcessSpec } from "../config/process-spec.ts";
 import { errorMessage } from "../errors.ts";
-import { CgroupTree, cgroupExists } from "../proc/cgroup.ts";
+import { cgroupExists } from "../proc/cgroup.ts";
 import { stopCgroup } from "../proc/cgroup-stop.ts";
 import { type StopTreeResult, stopTree } from "../proc/kill-tree.ts";
 import { isSameProcess } from "../proc/proc-fs.ts";
@@ -45,7 +44,7 @@ export async function recoverOrphans(
       try {
         if (run.cgroup && cgroupExists(run.cgroup)) {
           const leader = leaderAlive ? { pid: run.pid, startTicks: run.pidStartTicks } : null;
-          result = await stopCgroup(new CgroupTree(dirname(run.cgroup), ""), {
+          result = await stopCgroup({
             path: run.cgroup,
             leader,
             signal,
@@ -88,7 +87,7 @@ export async function recoverOrphans(
       .map(async (path) => {
         let details: Record<string, unknown>;
         try {
-          const r = await stopCgroup(new CgroupTree(dirname(path), ""), {
+          const r = await stopCgroup({
             path,
             leader: null,
             signal: "SIGTERM",

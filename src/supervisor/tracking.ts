@@ -1,4 +1,4 @@
-import { type CgroupTree, openCgroupTree } from "../proc/cgroup.ts";
+import { type CgroupTree, cgroupProcs, freezeCgroup, openCgroupTree, removeCgroup } from "../proc/cgroup.ts";
 import { stopCgroup } from "../proc/cgroup-stop.ts";
 import { type StopTreeResult, stopTree } from "../proc/kill-tree.ts";
 import type { ChildHandle } from "../proc/spawn.ts";
@@ -82,22 +82,22 @@ export function cgroupTracking(tree: CgroupTree): Tracking {
         return tree.spawnInside(path, spawn);
       } catch (err) {
         // Nothing was started in it (or what was is killed): the cgroup goes with the start.
-        tree.remove(path);
+        removeCgroup(path);
         throw err;
       }
     },
     cgroupOf: (runId) => tree.runPath(runId),
     stop(child, runId, signal, timeoutMs) {
       const leader = child ? { pid: child.pid, startTicks: child.startTicks } : null;
-      return stopCgroup(tree, { path: tree.runPath(runId), leader, signal, timeoutMs });
+      return stopCgroup({ path: tree.runPath(runId), leader, signal, timeoutMs });
     },
-    leftovers: (runId) => tree.procs(tree.runPath(runId)),
-    members: (_child, runId) => tree.procs(tree.runPath(runId)),
+    leftovers: (runId) => cgroupProcs(tree.runPath(runId)),
+    members: (_child, runId) => cgroupProcs(tree.runPath(runId)),
     freeze(_child, runId, frozen) {
-      tree.freeze(tree.runPath(runId), frozen);
+      freezeCgroup(tree.runPath(runId), frozen);
     },
     runCgroups: () => tree.runCgroups(),
-    release: (runId) => tree.remove(tree.runPath(runId)),
+    release: (runId) => removeCgroup(tree.runPath(runId)),
     close: () => tree.close(),
   };
 }

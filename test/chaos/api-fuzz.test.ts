@@ -2,7 +2,8 @@ import { expect, test } from "bun:test";
 import { connect } from "node:net";
 import type { ProcessSnapshot } from "../../src/domain/types.ts";
 import { FIXTURES, TestDaemon } from "../helpers/daemon.ts";
-import { pick, reportFigures, rng, size } from "./figures.ts";
+import { rng } from "../helpers/random.ts";
+import { pick, reportFigures, size } from "./figures.ts";
 
 // Malformed and invalid requests against a real supervisor: request lines and headers over a
 // raw socket, and requests with bad methods, paths, queries and bodies. None may yield a 5xx,

@@ -3,8 +3,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "../../src/config/issues.ts";
 import { loadConfig } from "../../src/config/load.ts";
+import { rng } from "../helpers/random.ts";
 import { tempDir } from "../helpers/temp.ts";
-import { reportFigures, rng, size } from "./figures.ts";
+import { reportFigures, size } from "./figures.ts";
 
 // Mutations of one valid config in each format, read the way `tend check` and `tend up` read a
 // file: each must load, or fail with a ConfigError that names the file. Any other outcome (a

@@ -14,18 +14,6 @@ export function reportFigures(suite: string, figures: Record<string, number>): v
   if (file) appendFileSync(file, `${JSON.stringify({ suite, ...figures })}\n`);
 }
 
-// A small deterministic generator (mulberry32): a failure names the seed that replays it.
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function pick<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)] as T;
 }

@@ -1,7 +1,14 @@
 import { expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CgroupTree, findCgroupHost, openCgroupTree } from "../../src/proc/cgroup.ts";
+import {
+  CgroupTree,
+  cgroupEvents,
+  cgroupProcs,
+  findCgroupHost,
+  openCgroupTree,
+} from "../../src/proc/cgroup.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 const MOUNTINFO = [
@@ -67,14 +74,14 @@ test("a child is born in the run's cgroup; tend gets back to its leaf even if th
       rmdirSync(tree.home); // tend is in `run` now, so its leaf can go
       return Bun.spawn(["sleep", "1000"], { stdio: ["ignore", "ignore", "ignore"] });
     });
-    expect(tree.procs(run), "the child in the run's cgroup, tend not").toEqual([child.pid]);
+    expect(cgroupProcs(run), "the child in the run's cgroup, tend not").toEqual([child.pid]);
     expect(ownCgroup(), "tend back in its leaf, made anew").toBe(`/tend-${k}/supervisor`);
     // Another start while run-1 holds a process is refused: two runs never share a cgroup.
     expect(() => tree.create(run)).toThrow(/already holds processes of an earlier run/);
   } finally {
     child?.kill("SIGKILL");
     await child?.exited;
-    await waitFor("run-1 to empty", () => !tree.events(run).populated);
+    await waitFor("run-1 to empty", () => !cgroupEvents(run).populated);
     expect(tree.close(), "nothing left at close").toBeNull();
   }
 });
@@ -101,4 +108,17 @@ test("under systemd (Delegate=yes) tend moves into a leaf of its own cgroup and 
 test("a hierarchy tend may not write to: the fallback, naming the mount and the error", () => {
   const tree = openCgroupTree("abc", { mount: "/proc/definitely-not", own: "/", favordynmods: false }, {});
   expect("why" in tree && tree.why).toMatch(/^cgroups under \/proc\/definitely-not cannot be used: .*ENOENT/);
+});
+
+test("a kernel whose cgroup2 has no cgroup.kill (before Linux 5.14): the fallback, saying so", () => {
+  // A plain directory stands in for such a hierarchy: it has none of the interface files.
+  const dir = mkdtempSync(join(tmpdir(), "tend-old-kernel-"));
+  try {
+    expect(openCgroupTree("abc", { mount: dir, own: "/", favordynmods: false }, {})).toEqual({
+      why: "this kernel's cgroup2 has no cgroup.kill (Linux 5.14 or later has it)",
+    });
+    expect(ownCgroup(), "tend stays where it was").not.toContain(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

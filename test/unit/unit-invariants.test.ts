@@ -1,23 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { TendError } from "../../src/errors.ts";
 import { unitHarness } from "../helpers/fake-unit.ts";
+import { rng } from "../helpers/random.ts";
 
 // Random sequences of operator actions, crashes, leftovers, held stops and time, against the
 // fake launcher and a manual clock. After every step: never two live copies (a leader or what it
 // left behind), a stop is never followed by a spawn until something starts the unit again, and
 // a removed or shut down unit never spawns again.
-
-// A small deterministic generator (mulberry32), so a failure names a seed that replays it.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const OPS = [
   "start",
