@@ -78,3 +78,25 @@ test("the history of a replicated process is its copies' runs; of one copy, its 
   const set = h.supervisor.get("web") as ReplicaSet;
   expect([set.name, set.instances]).toEqual(["web", 2]);
 });
+
+test("names and counts a replicated process refuses: tend add with instances, an unknown copy, a bad scale", async () => {
+  await using h = await InProcess.start({
+    web: { ...web(2), port: 65_534 },
+    one: { command: ["sleep", "1000"] },
+  });
+  const add = await h.request("POST", "/v1/processes", { name: "more", command: ["true"], instances: 2 });
+  expect(add).toMatchObject({ status: 400 });
+  expect(JSON.stringify(add.body)).toContain("instances is for the config file");
+  // web:7 is a well-formed replica name that names nothing: not found, not a bad name.
+  expect(await h.request("GET", "/v1/processes/web:7")).toMatchObject({
+    status: 404,
+    body: { error: { code: "PROCESS_NOT_FOUND" } },
+  });
+  const past = await h.request("POST", "/v1/processes/web/scale", { instances: 3 });
+  expect(past.status).toBe(400);
+  expect(JSON.stringify(past.body)).toContain("would go past port 65535");
+  const plain = await h.request("POST", "/v1/processes/one/scale", { instances: 3 });
+  expect(plain.status).toBe(400);
+  expect(JSON.stringify(plain.body)).toContain("one is not replicated");
+  expect(h.supervisor.list().map((p) => p.name)).toEqual(["web:0", "web:1", "one"]);
+});

@@ -140,3 +140,21 @@ describe("tend top: keys", () => {
     ]);
   });
 });
+
+describe("replicas in tend top", () => {
+  test("the copies of a replicated process stay together, in order, where the first of them sorts", () => {
+    const copy = (i: number, cpu: number) => proc(`web:${i}`, { replicaOf: "web", instance: i, cpu });
+    const state = sortBy(
+      {
+        ...initialState(),
+        processes: [copy(2, 9), proc("api", { cpu: 5 }), copy(0, 1), copy(1, 3), proc("db", { cpu: 2 })],
+      },
+      "cpu",
+    );
+    const names = sortedProcesses(state).map((p) => p.name);
+    expect(names.filter((n) => n.startsWith("web:"))).toEqual(["web:0", "web:1", "web:2"]);
+    const at = names.indexOf("web:0");
+    expect(names.slice(at, at + 3)).toEqual(["web:0", "web:1", "web:2"]);
+    expect(names).toHaveLength(5);
+  });
+});
