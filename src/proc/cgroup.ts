@@ -278,5 +278,3 @@ function readOrEmpty(path: string): string {
 function unescapeMount(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
 }
-
-export const cgroupExists = (path: string): boolean => existsSync(path);

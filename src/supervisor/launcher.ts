@@ -8,8 +8,6 @@ import { type ChildHandle, spawnChild } from "../proc/spawn.ts";
 import { requireSpawnPlan, type SpawnPlan } from "./spawn-plan.ts";
 import { type Tracking, treeTracking } from "./tracking.ts";
 
-export { runMarker } from "./tracking.ts";
-
 // How a unit starts and stops OS processes; the seam between the state machine and the OS.
 export interface Launcher {
   spawn(spec: ProcessSpec, runId: number): ChildHandle;

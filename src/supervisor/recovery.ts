@@ -1,7 +1,7 @@
+import { existsSync } from "node:fs";
 import type { Clock } from "../clock.ts";
 import type { ProcessSpec } from "../config/process-spec.ts";
 import { errorMessage } from "../errors.ts";
-import { cgroupExists } from "../proc/cgroup.ts";
 import { stopCgroup } from "../proc/cgroup-stop.ts";
 import { type StopTreeResult, stopTree } from "../proc/kill-tree.ts";
 import { isSameProcess } from "../proc/proc-fs.ts";
@@ -42,7 +42,7 @@ export async function recoverOrphans(
       let result: StopTreeResult;
       let error: string | null = null;
       try {
-        if (run.cgroup && cgroupExists(run.cgroup)) {
+        if (run.cgroup && existsSync(run.cgroup)) {
           const leader = leaderAlive ? { pid: run.pid, startTicks: run.pidStartTicks } : null;
           result = await stopCgroup({
             path: run.cgroup,
