@@ -140,6 +140,24 @@ const copies: Field<number> = (v) => {
     : fail("custom", "expected a whole number of copies from 1 to 1000");
 };
 export const scaleBody = object({ instances: copies }, "strict");
+export const stopBody = object({ force: optional(boolean) }, "strict");
+// z.number({ error }).refine(ok, message): one message whatever is wrong.
+const wholeNumber = (within: (n: number) => boolean, message: string): Field<number> => {
+  return (v) => {
+    if (typeof v !== "number" || !Number.isFinite(v)) return fail("invalid_type", message);
+    return Number.isInteger(v) && within(v) ? ok(v) : fail("custom", message);
+  };
+};
+const BYTES = "expected a whole number of bytes, or null for no limit";
+export const setBody = object(
+  {
+    restart: optional(oneOf(["always", "on-failure", "never"], 'expected "always", "on-failure" or "never"')),
+    max_restarts: optional(wholeNumber((n) => n >= 0, "expected a whole number from 0")),
+    max_memory: optional((v) => (v === null ? ok(null) : wholeNumber((n) => n > 0, BYTES)(v))),
+    clear: optional(boolean),
+  },
+  "strict",
+);
 export const progressBody = object(
   {
     progress: fraction(0, 1, "expected a fraction from 0 to 1"),

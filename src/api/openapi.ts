@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { processSchema } from "../config/schema.ts";
 import { VERSION } from "../version.ts";
-import { progressBody, reloadBody, scaleBody, signalBody } from "./schemas.ts";
+import { progressBody, reloadBody, scaleBody, setBody, signalBody, stopBody } from "./schemas.ts";
 
 type Route = [method: string, path: string, summary: string, body?: z.ZodType];
 
@@ -12,7 +12,19 @@ const ROUTES: Route[] = [
   ["get", "/v1/processes/{name}", "One process in full, with its last runs"],
   ["delete", "/v1/processes/{name}", "Remove a run-time process (409 for one from the config)"],
   ["post", "/v1/processes/{name}/start", "Start a process"],
-  ["post", "/v1/processes/{name}/stop", "Stop a process and its whole tree"],
+  [
+    "post",
+    "/v1/processes/{name}/stop",
+    "Stop a process and its whole tree; {force: true}: SIGKILL now",
+    stopBody,
+  ],
+  ["post", "/v1/processes/{name}/reset", "Counters to zero; a failed process back to stopped"],
+  [
+    "post",
+    "/v1/processes/{name}/set",
+    "Override restart, max_restarts, max_memory until a reload; {clear: true} ends it",
+    setBody,
+  ],
   ["post", "/v1/processes/{name}/restart", "Restart, skipping backoff; concurrent restarts coalesce"],
   ["post", "/v1/processes/{name}/pause", "SIGSTOP the process group"],
   ["post", "/v1/processes/{name}/resume", "SIGCONT the process group"],

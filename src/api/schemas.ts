@@ -13,6 +13,24 @@ const COPIES = "expected a whole number of copies from 1 to 1000";
 export const scaleBody = z.strictObject({
   instances: z.number().refine((n) => Number.isInteger(n) && n >= 1 && n <= 1000, COPIES),
 });
+export const stopBody = z.strictObject({ force: z.boolean().optional() });
+const RESTART_POLICY = 'expected "always", "on-failure" or "never"';
+const WHOLE_COUNT = "expected a whole number from 0";
+const BYTES = "expected a whole number of bytes, or null for no limit";
+// `tend set`: config-shaped keys over the process's policy, or `clear` for none.
+export const setBody = z.strictObject({
+  restart: z.enum(["always", "on-failure", "never"], { error: RESTART_POLICY }).optional(),
+  max_restarts: z
+    .number({ error: WHOLE_COUNT })
+    .refine((n) => Number.isInteger(n) && n >= 0, WHOLE_COUNT)
+    .optional(),
+  max_memory: z
+    .number({ error: BYTES })
+    .refine((n) => Number.isInteger(n) && n > 0, BYTES)
+    .nullable()
+    .optional(),
+  clear: z.boolean().optional(),
+});
 export const progressBody = z.strictObject({
   progress: z.number().min(0, "expected a fraction from 0 to 1").max(1, "expected a fraction from 0 to 1"),
   message: z.string().max(500).optional(),

@@ -33,16 +33,20 @@ const CHECK_TIMEOUT_MS = 30_000;
 export async function loadConfigIsolated(
   path: string,
   env: Record<string, string | undefined> = process.env,
+  environment: string | null = null,
 ): Promise<Config> {
   const file = resolve(path);
   // Read here, sent on the child's stdin: /dev/stdin, a FIFO or <(…) as the config still work.
   const text = readConfigText(file);
   let child: ReturnType<typeof Bun.spawn>;
   try {
-    child = Bun.spawn([...selfCommand("/proc/self/exe").exec, LOAD_CONFIG_VERB, file], {
-      env: env as Record<string, string>,
-      stdio: [new TextEncoder().encode(text), "pipe", "pipe"],
-    });
+    child = Bun.spawn(
+      [...selfCommand("/proc/self/exe").exec, LOAD_CONFIG_VERB, file, ...(environment ? [environment] : [])],
+      {
+        env: env as Record<string, string>,
+        stdio: [new TextEncoder().encode(text), "pipe", "pipe"],
+      },
+    );
   } catch (err) {
     throw new Error(`checking ${file}: cannot start the check (${errorMessage(err)})`);
   }

@@ -28,6 +28,7 @@ export interface Config {
   supervisor: SupervisorSettings;
   processes: ProcessSpec[];
   alerts: AlertRule[];
+  environment: string | null; // `tend up --env NAME`: kept by every reload
 }
 
 export function parseConfigText(file: string, text: string): unknown {
@@ -50,15 +51,17 @@ export function loadConfig(
   path: string,
   env: Record<string, string | undefined> = process.env,
   text?: string,
+  environment: string | null = null,
 ): Config {
   const file = resolve(path);
-  return buildConfig(file, parseConfigText(file, text ?? readConfigText(file)), env);
+  return buildConfig(file, parseConfigText(file, text ?? readConfigText(file)), env, environment);
 }
 
 export function buildConfig(
   file: string,
   data: unknown,
   env: Record<string, string | undefined> = process.env,
+  environment: string | null = null,
 ): Config {
   const parsed = configSchema.safeParse(data ?? {});
   // Unknown dependencies and cycles come with the schema's errors: every error at once.
@@ -66,6 +69,7 @@ export function buildConfig(
     ...(parsed.success ? [] : issuesFromZod(parsed.error)),
     ...dependencyIssues(data),
     ...alertProcessIssues(data),
+    ...(parsed.success ? environmentIssues(parsed.data.processes, environment) : []),
   ];
   if (!parsed.success || issues.length) throw new ConfigError(file, issues);
   const s = parsed.data.supervisor;
@@ -91,10 +95,23 @@ export function buildConfig(
       logBufferLines: s.log_buffer_lines,
     },
     processes: Object.entries(parsed.data.processes).map(([name, p]) =>
-      toProcessSpec(name, p, rawProcesses[name], baseDir),
+      toProcessSpec(name, p, rawProcesses[name], baseDir, environment),
     ),
     alerts: parsed.data.alerts.map(toAlertRule),
+    environment,
   };
+}
+
+// `--env NAME` that no process declares is a typo, not a choice: say which environments there are.
+function environmentIssues(
+  processes: Record<string, { environments: Record<string, unknown> }>,
+  environment: string | null,
+): ConfigIssue[] {
+  if (environment === null) return [];
+  const known = new Set(Object.values(processes).flatMap((p) => Object.keys(p.environments)));
+  if (known.has(environment)) return [];
+  const have = known.size ? `the config's environments: ${[...known].sort().join(", ")}` : "it has none";
+  return [{ path: "(--env)", message: `no process has environments.${environment}; ${have}` }];
 }
 
 // An alert naming a process the config does not have would never fire: say so at load.

@@ -8,8 +8,8 @@ function checks(): typeof import("./runtime-spec.ts") & typeof import("./load.ts
   return { ...require("./runtime-spec.ts"), ...require("./load.ts") };
 }
 
-export function loadConfigOnDemand(path: string): Config {
-  return checks().loadConfig(path);
+export function loadConfigOnDemand(path: string, environment: string | null = null): Config {
+  return checks().loadConfig(path, process.env, undefined, environment);
 }
 
 export function runtimeProcessSpecOnDemand(name: string, raw: unknown): ProcessSpec {

@@ -22,12 +22,24 @@ export interface BackoffPolicy {
   resetAfterMs: number;
 }
 
+export interface Schedule {
+  expression: string; // 5-field cron or a nickname (schedule-expression.ts)
+  timezone: string | null; // null: the host's
+}
+
+export interface WatchSpec {
+  patterns: string[]; // globs relative to cwd
+  ignore: string[];
+  debounceMs: number;
+}
+
 // A process as the supervisor runs it: resolved, with units in the names.
 export interface ProcessSpec {
   name: string;
   type: "simple" | "forking"; // forking: the program daemonizes; the run is its main process
   pidFile: string | null;
-  argv: string[];
+  argv: string[]; // empty with `script`: the command line is package.json's, read at each start
+  script: string | null; // a script of package.json in cwd, run as its package manager would
   cwd: string | null;
   env: Record<string, string>;
   envFile: string | null;
@@ -42,6 +54,11 @@ export interface ProcessSpec {
   stopSignal: string;
   stopTimeoutMs: number;
   maxMemoryBytes: number | null; // restart when the tree's RSS stays above this
+  timeoutMs: number | null; // a run still going after this is stopped (reason timeout)
+  schedule: Schedule | null; // start at these times (a task)
+  restartSchedule: Schedule | null; // restart at these times (a service)
+  watch: WatchSpec | null; // restart when a matching file changes
+  environment: string | null; // the `tend up --env` selection applied to this spec
   logs: LogSettings;
   progressPattern: string | null; // regex; its first group is a percent or a fraction
   probes: ProcessProbes;
@@ -55,32 +72,45 @@ export interface ProcessSpec {
   raw: unknown;
 }
 
+// `environment`: the `tend up --env` selection; a process without that environment runs as written.
 export function toProcessSpec(
   name: string,
   written: ParsedProcess,
   raw: unknown,
   baseDir: string | null,
+  environment: string | null = null,
 ): ProcessSpec {
   const { p, preset } = applyPreset(written, raw);
-  const argv = typeof p.command === "string" ? ["/bin/sh", "-c", p.command] : [...p.command];
+  const chosen = environment === null ? undefined : p.environments[environment];
+  const argv =
+    p.command === undefined
+      ? []
+      : typeof p.command === "string"
+        ? ["/bin/sh", "-c", p.command]
+        : [...p.command];
   // Paths in the config file mean what they say wherever tend was started: a relative program
   // or cwd is relative to the file's directory, and without cwd a process runs there. A bare
   // program name is looked up on the process's PATH when it starts.
-  const program = argv[0] as string;
-  if (baseDir !== null && program.includes("/") && !program.startsWith("/"))
+  const program = argv[0];
+  if (program !== undefined && baseDir !== null && program.includes("/") && !program.startsWith("/"))
     argv[0] = resolve(baseDir, program);
+  const envFile = chosen?.env_file ?? p.env_file;
+  const scheduleOf = (expression: string | undefined): Schedule | null =>
+    expression === undefined ? null : { expression, timezone: p.timezone ?? null };
   return {
     name,
     type: p.type,
     pidFile: p.pid_file ? resolveFrom(baseDir, p.pid_file) : null,
     argv,
+    script: p.script ?? null,
     cwd: p.cwd ? resolveFrom(baseDir, p.cwd) : baseDir,
-    env: p.env,
-    envFile: p.env_file ? resolveFrom(baseDir, p.env_file) : null,
+    env: { ...p.env, ...chosen?.env },
+    envFile: envFile ? resolveFrom(baseDir, envFile) : null,
     expandEnv: p.expand_env,
     user: p.user ?? null,
     group: p.group ?? null,
-    autostart: p.autostart,
+    // A scheduled task waits for its time unless it says autostart = true.
+    autostart: chosen?.autostart ?? p.autostart ?? p.schedule === undefined,
     restart: p.restart,
     backoff: {
       initialMs: p.backoff.initial,
@@ -94,6 +124,13 @@ export function toProcessSpec(
     stopSignal: normalizeSignal(p.stop_signal) ?? "SIGTERM",
     stopTimeoutMs: p.stop_timeout,
     maxMemoryBytes: p.max_memory ?? null,
+    timeoutMs: p.timeout ?? null,
+    schedule: scheduleOf(p.schedule),
+    restartSchedule: scheduleOf(p.restart_schedule),
+    watch: p.watch.length
+      ? { patterns: p.watch, ignore: p.watch_ignore, debounceMs: p.watch_debounce }
+      : null,
+    environment: chosen ? environment : null,
     logs: {
       maxBytes: p.log_max_size,
       keep: p.log_keep,
@@ -109,7 +146,7 @@ export function toProcessSpec(
       liveness: probeOf(p.liveness),
     },
     port: p.port ?? null,
-    instances: p.instances ?? null,
+    instances: chosen?.instances ?? p.instances ?? null,
     replica: null,
     probeOwnerCheck: p.probe_owner_check,
     dependsOn: Object.entries(p.depends_on).map(([dep, condition]) => ({ name: dep, condition })),

@@ -6,6 +6,7 @@ import { parseListenAddress } from "./listen-address.ts";
 import { NAME_PATTERN, nameProblem } from "./names.ts";
 import { PRESET_NAMES, presetIssues } from "./presets.ts";
 import { probeSchemas } from "./probe-schema.ts";
+import { cronProblem, timezoneProblem } from "./schedule-expression.ts";
 import { parseDurationMs, parseSizeBytes } from "./units.ts";
 
 // The single source of truth for the config file and the API's process bodies. The JSON Schema
@@ -64,9 +65,49 @@ const dependencyCondition = z.enum(["started", "healthy", "completed", "succeede
 
 const COPIES = "expected a whole number of copies from 1 to 1000";
 
+const instances = z
+  .number({ error: COPIES })
+  .int({ error: COPIES })
+  .min(1, { error: COPIES })
+  .max(1000, { error: COPIES });
+
+const cron = (description: string) =>
+  z
+    .string()
+    .superRefine((text, ctx) => {
+      const problem = cronProblem(text);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .optional()
+    .meta({ description });
+
+const globs = (description: string) =>
+  z
+    .array(z.string().min(1, "a glob must not be empty"), {
+      error: 'expected a list of globs like ["src/**/*.ts"]',
+    })
+    .default([])
+    .meta({ description });
+
+// What `tend up --env NAME` changes of a process: [processes.NAME.environments.NAME].
+export const environmentSchema = z.strictObject({
+  env: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
+    .optional()
+    .meta({ description: "Merged over the process's env" }),
+  env_file: z.string().optional().meta({ description: "Read instead of the process's env_file" }),
+  instances: instances.optional(),
+  autostart: z.boolean().optional(),
+});
+
 export const processSchema = z
   .strictObject({
-    command,
+    command: command.optional(),
+    script: z
+      .string()
+      .min(1, "script must name a script of package.json")
+      .optional()
+      .meta({ description: "Instead of command: run this package.json script as its package manager would" }),
     type: z
       .enum(["simple", "forking"], {
         error: 'expected "simple" or "forking" (a program that daemonizes itself)',
@@ -81,7 +122,10 @@ export const processSchema = z
     cwd: z.string().optional(),
     env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
     env_file: z.string().optional(),
-    autostart: z.boolean().default(true),
+    autostart: z
+      .boolean()
+      .optional()
+      .meta({ description: "Start at `tend up` (default: true; false with a schedule)" }),
     restart: z.enum(["always", "on-failure", "never"]).default("on-failure"),
     backoff: backoffSchema.default(backoffSchema.parse({})),
     max_restarts: z.number().int().nonnegative().default(0),
@@ -118,11 +162,7 @@ export const processSchema = z
       .enum(PRESET_NAMES)
       .optional()
       .meta({ description: "Keys for a common pattern, expanded at load" }),
-    instances: z
-      .number({ error: COPIES })
-      .int({ error: COPIES })
-      .min(1, { error: COPIES })
-      .max(1000, { error: COPIES })
+    instances: instances
       .optional()
       .meta({ description: "Run N copies named NAME:0 … NAME:N-1 (each its own PORT = port + i)" }),
     port: z.number().int().min(1).max(65_535).optional().meta({
@@ -143,6 +183,38 @@ export const processSchema = z
       .min(1)
       .optional()
       .meta({ description: "Run with this group (default: the user's group)" }),
+    schedule: cron('Start the process at these times (5-field cron, "0 3 * * *"); never two runs at once'),
+    restart_schedule: cron("Restart the running process at these times (5-field cron)"),
+    timezone: z
+      .string()
+      .superRefine((tz, ctx) => {
+        const problem = timezoneProblem(tz);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      })
+      .optional()
+      .meta({
+        description: 'The time zone of schedule and restart_schedule (default: the host\'s), "Europe/Paris"',
+      }),
+    timeout: duration
+      .refine((ms) => ms > 0, { message: "timeout must be longer than 0" })
+      .optional()
+      .meta({
+        description: "A run still going after this is stopped (reason timeout) and counts as a failure",
+      }),
+    watch: globs("Restart when a file matching these globs (relative to cwd) changes"),
+    watch_ignore: globs(
+      "Changes to files matching these globs never restart (node_modules and .git never do)",
+    ),
+    watch_debounce: duration
+      .default(300)
+      .meta({ description: "Wait this long after the last change before restarting" }),
+    environments: z
+      .record(
+        z.string().regex(NAME_PATTERN, "expected an environment name like production"),
+        environmentSchema,
+      )
+      .default({})
+      .meta({ description: "Keys that `tend up --env NAME` changes: env, env_file, instances, autostart" }),
     expand_env: z
       .boolean()
       .default(false)
@@ -163,11 +235,38 @@ export const processSchema = z
     { when: () => true },
   )
   .superRefine((p, ctx) => {
-    if (p.instances !== undefined && p.port !== undefined && p.port + p.instances - 1 > 65_535)
+    const tooMany = (n: number | undefined, path: string[]) => {
+      if (n !== undefined && p.port !== undefined && p.port + n - 1 > 65_535)
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `${n} copies from port ${p.port} would go past port 65535 (copy i listens on port + i)`,
+        });
+    };
+    tooMany(p.instances, ["instances"]);
+    for (const [name, e] of Object.entries(p.environments))
+      tooMany(e.instances, ["environments", name, "instances"]);
+    if ((p.command === undefined) === (p.script === undefined))
       ctx.addIssue({
         code: "custom",
-        path: ["instances"],
-        message: `${p.instances} copies from port ${p.port} would go past port 65535 (copy i listens on port + i)`,
+        path: [p.command === undefined ? "command" : "script"],
+        message:
+          p.command === undefined
+            ? 'expected a command (["bun", "server.ts"] or a shell line) or a script of package.json (script = "start")'
+            : "command and script both say what to run: keep one",
+      });
+    if (p.timezone !== undefined && p.schedule === undefined && p.restart_schedule === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["timezone"],
+        message: "timezone applies to schedule and restart_schedule: add one, or remove timezone",
+      });
+    if (p.schedule !== undefined && p.restart_schedule !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["restart_schedule"],
+        message:
+          "schedule starts a task, restart_schedule restarts a service: a process has one or the other",
       });
     if (p.pid_file !== undefined && p.type !== "forking")
       ctx.addIssue({
@@ -239,5 +338,13 @@ export type ParsedProcess = z.output<typeof processSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 
 export function configJsonSchema(): unknown {
-  return z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" });
+  const schema = z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" }) as unknown as {
+    properties: { processes: { additionalProperties: Record<string, unknown> } };
+  };
+  // What the refinement says in words, for editors: a process has a command or a script.
+  schema.properties.processes.additionalProperties.oneOf = [
+    { required: ["command"] },
+    { required: ["script"] },
+  ];
+  return schema;
 }

@@ -21,6 +21,7 @@ import { recoverOrphans } from "../supervisor/recovery.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
 import { chooseTracking } from "../supervisor/tracking.ts";
 import { linkSystemd, type SystemdLink } from "../systemd/notify-link.ts";
+import { FileWatcher } from "../watch/file-watcher.ts";
 import { HeapKeeper } from "./heap-keeper.ts";
 import { lockStateDir } from "./lock.ts";
 import type { Logger } from "./logger.ts";
@@ -96,8 +97,22 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       logs,
       metrics,
       // A reload checks the file in a child too (load-isolated.ts).
-      loadConfig: (path) => loadConfigIsolated(path),
+      loadConfig: (path, environment) => loadConfigIsolated(path, process.env, environment),
       report: (message) => log.error(message),
+      watch: (spec, onChange, onProblem) => {
+        const { patterns, ignore, debounceMs, cwd } = spec;
+        const w = new FileWatcher({
+          cwd,
+          patterns,
+          ignore,
+          debounceMs,
+          clock: systemClock,
+          onChange,
+          onProblem,
+        });
+        w.start();
+        return w;
+      },
     });
     // Rebuilt when a reload changes [[alerts]].
     const alerter = new LiveAlerts(config.alerts, {

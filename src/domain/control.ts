@@ -1,6 +1,8 @@
 import type { Family } from "../metrics/prometheus.ts";
 import type { SamplerStats } from "../metrics/sampler.ts";
 import type { StoreHealth } from "../store/record-keeper.ts";
+import type { TriggerInfo } from "../supervisor/triggers.ts";
+import type { OverrideChange, Overrides } from "../supervisor/unit/overrides.ts";
 import type { ProbeReport, ProbeScheduleReport } from "./probes.ts";
 import type { EventRecord, ProcessSnapshot, RunRecord } from "./types.ts";
 
@@ -17,6 +19,7 @@ export interface SupervisorInfo {
   processes: number;
   store: StoreHealth;
   tracking: string; // how runs are told apart: cgroups (where), or the process tree and why
+  environment: string | null; // `tend up --env NAME`
 }
 
 export interface ProcessDetail extends ProcessSnapshot {
@@ -32,6 +35,10 @@ export interface ProcessDetail extends ProcessSnapshot {
   preset: { name: string; applied: Record<string, unknown> } | null; // the keys a preset filled in
   storeWarning: string | null; // while writes to the store fail: how many wait, and why
   tracking: string; // "cgroup PATH" of the current run, or how runs are found without cgroups
+  timeoutMs: number | null;
+  environment: string | null; // the `tend up --env` selection this process runs with
+  overrides: Overrides | null; // `tend set`, until --clear or a reload
+  triggers: TriggerInfo | null; // schedule, restart_schedule, watch
 }
 
 // A start also starts what the process depends on; those are named here.
@@ -72,6 +79,7 @@ export interface ReplicaSet {
   name: string;
   instances: number;
   replicas: ProcessSnapshot[];
+  triggers?: TriggerInfo | null; // in `tend status` of the set
 }
 
 // What a verb answers: the process, or the copies of a replicated one named as a whole.
@@ -84,7 +92,9 @@ export interface Control {
   add(body: unknown): Promise<ProcessSnapshot>;
   remove(name: string): Promise<void>;
   start(name: string): Promise<Acted<StartResult>>;
-  stop(name: string): Promise<Acted>;
+  stop(name: string, force?: boolean): Promise<Acted>;
+  reset(name: string): Acted;
+  set(name: string, change: OverrideChange): Acted;
   restart(name: string): Promise<Acted>;
   pause(name: string): Acted;
   resume(name: string): Acted;

@@ -16,6 +16,8 @@ export const CLIENT_VERBS: readonly string[] = [
   "scale",
   "pause",
   "resume",
+  "reset",
+  "set",
   "wait",
   "logs",
   "add",

@@ -35,6 +35,17 @@ export async function onEach(members: Unit[], act: (u: Unit) => Promise<void> | 
 }
 
 // What a verb answers: the process, or the set when a replicated process was named as a whole.
+// Whether any copy of `name` (or the process itself) is active, and the state of the first;
+// null when there is no such process.
+export function groupState(
+  units: Map<string, Unit>,
+  name: string,
+): { active: boolean; state: string } | null {
+  const members = membersOf(units, name);
+  const first = members[0];
+  return first ? { active: members.some((u) => u.isActive), state: first.state } : null;
+}
+
 export function answerFor(name: string, members: Unit[]): Acted {
   const one = members[0] as Unit;
   return one.name === name ? snapshotOf(one) : replicaSet(name, members);
@@ -64,10 +75,11 @@ export async function startEach(
   dependencies: DependencyCoordinator,
   name: string,
   members: Unit[],
+  reason = "requested",
 ): Promise<Acted<StartResult>> {
   const started: string[] = [];
   await onEach(members, async (u) => {
-    const r = dependencies.start(u, "requested");
+    const r = dependencies.start(u, reason);
     started.push(...r.started);
     await r.done;
   });
@@ -178,10 +190,15 @@ export async function scale(
 // one is ready (healthy by its readiness probe, or running without one). A copy that is not
 // ready within its readiness budget, or that ends instead, stops the roll: the rest are left
 // as they were, and the restart fails naming it.
-export async function rollingRestart(host: ReplicaHost, name: string, members: Unit[]): Promise<ReplicaSet> {
+export async function rollingRestart(
+  host: ReplicaHost,
+  name: string,
+  members: Unit[],
+  reason = "restart",
+): Promise<ReplicaSet> {
   for (const [i, u] of members.entries()) {
     if (host.units.get(u.name) !== u) continue; // scaled away meanwhile: nothing to restart
-    await u.restart();
+    await u.restart(reason);
     const why = await notReady(host, u);
     if (why) {
       const rest = members.slice(i + 1).map((m) => m.name);

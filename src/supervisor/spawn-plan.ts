@@ -42,7 +42,7 @@ export function planSpawn(
   }
   const cwd = spec.cwd ?? process.cwd();
   problem("cwd", directoryProblem(cwd));
-  let command: { argv: string[]; env: Record<string, string> } | null = null;
+  let command: ReturnType<typeof childCommand> | null = null;
   try {
     command = childCommand(spec, baseEnv, account?.env ?? {}, markers);
   } catch (err) {
@@ -56,7 +56,7 @@ export function planSpawn(
   if ("problem" in program) problem("command", program.problem);
   if (issues.length) return { issues };
   const path = "path" in program ? program.path : (command.argv[0] as string);
-  return { plan: { argv: command.argv, program: path, env: command.env, cwd, account } };
+  return { plan: { argv: command.argv, program: path, env: command.env, cwd: command.cwd ?? cwd, account } };
 }
 
 // planSpawn for a start: its issues become one SPAWN_FAILED naming them all.

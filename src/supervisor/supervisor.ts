@@ -33,6 +33,7 @@ import { reloadUnits } from "./reload-plan.ts";
 import {
   actOnEach,
   answerFor,
+  groupState,
   membersOf,
   onEach,
   ReplicaCounts,
@@ -45,6 +46,8 @@ import { expandReplicas } from "./replicas.ts";
 import { addRuntimeProcess, removeRuntimeProcess, startingProcesses } from "./runtime-processes.ts";
 import { markCleanShutdown, startAsPlanned } from "./startup.ts";
 import type { SupervisorDeps } from "./supervisor-deps.ts";
+import { Triggers } from "./triggers.ts";
+import { type OverrideChange, setOverrides } from "./unit/overrides.ts";
 import { Unit, type UnitDeps } from "./unit/unit.ts";
 import { detailOf, snapshotOf } from "./unit/view.ts";
 import { type UnitHost, unitHost } from "./unit-host.ts";
@@ -69,6 +72,7 @@ export class Supervisor implements Control {
   private readonly counts: ReplicaCounts;
   // Reloads, scales and rolling restarts change the set of units one at a time.
   private readonly changes = new OneAtATime();
+  private readonly triggers: Triggers;
 
   constructor(
     config: Config,
@@ -82,6 +86,15 @@ export class Supervisor implements Control {
     this.unitDeps = wiring.unitDeps;
     this.started = { at: deps.clock.wallMs(), mono: deps.clock.nowMs() };
     this.counts = new ReplicaCounts(this.records);
+    this.triggers = new Triggers({
+      clock: deps.clock,
+      state: (n) => groupState(this.units, n),
+      start: (n, reason) => this.start(n, reason),
+      restart: (n, reason) => this.restart(n, reason),
+      emit: (type, n, details) => this.bus.emit(this.event(type, n, details)),
+      report: (m) => deps.report?.(m),
+      watch: deps.watch,
+    });
     for (const { spec, source } of startingProcesses(config, deps.store.runtimeProcesses(), (name, error) => {
       deps.report?.(`the stored run-time process ${name} cannot be read; it stays stored: ${error}`);
       this.bus.emit(this.event("supervisor.runtime_process_unreadable", name, { error }));
@@ -93,6 +106,7 @@ export class Supervisor implements Control {
   // Starts what the config (or, after a crash, the operator's last intent) says should run.
   async startAll(): Promise<void> {
     this.bus.emit(this.event("supervisor.started", null, { pid: process.pid, version: VERSION }));
+    this.syncTriggers();
     await startAsPlanned(this.units.values(), this.records, this.dependencies);
   }
 
@@ -111,47 +125,58 @@ export class Supervisor implements Control {
 
   get(name: string): ProcessDetail | ReplicaSet {
     const members = this.members(name);
-    if (members[0]?.name !== name) return replicaSet(name, members);
-    return detailOf(members[0], this.records.runs(name, 10), storeWarning(this.records.health()));
+    const triggers = this.triggers.info(members[0]?.spec.replica?.of ?? name);
+    if (members[0]?.name !== name) return { ...replicaSet(name, members), triggers };
+    return detailOf(members[0], this.records.runs(name, 10), storeWarning(this.records.health()), triggers);
   }
 
   async add(body: unknown): Promise<ProcessSnapshot> {
     this.refuseWhileShuttingDown();
-    return snapshotOf(await addRuntimeProcess(this.host("removed"), body));
+    return snapshotOf(await addRuntimeProcess(this.host("removed"), body).finally(() => this.syncTriggers()));
   }
 
   async remove(name: string): Promise<void> {
-    await removeRuntimeProcess(this.host("removed"), this.unit(name));
+    await removeRuntimeProcess(this.host("removed"), this.unit(name)).finally(() => this.syncTriggers());
   }
 
-  async start(name: string): Promise<Acted<StartResult>> {
+  async start(name: string, reason = "requested"): Promise<Acted<StartResult>> {
     this.refuseWhileShuttingDown();
-    return startEach(this.dependencies, name, this.members(name));
+    return startEach(this.dependencies, name, this.members(name), reason);
   }
 
-  async stop(name: string): Promise<Acted> {
+  // force: SIGKILL to every process of the run at once, also during a stop already under way.
+  async stop(name: string, force = false): Promise<Acted> {
     const members = this.members(name);
-    await onEach(members, (u) => u.stop("requested"));
+    await onEach(members, (u) => u.stop("requested", force));
     return answerFor(name, members);
   }
 
   // A replicated process named as a whole restarts rolling, one copy at a time.
-  async restart(name: string): Promise<Acted> {
+  async restart(name: string, reason = "restart"): Promise<Acted> {
     this.refuseWhileShuttingDown();
     const members = this.members(name);
     for (const u of members) this.dependencies.startDependencies(u);
     const one = members[0] as Unit;
-    if (one.name !== name) return this.changes.run(() => rollingRestart(this.host("scaled"), name, members));
-    await one.restart();
+    if (one.name !== name)
+      return this.changes.run(() => rollingRestart(this.host("scaled"), name, members, reason));
+    await one.restart(reason);
     return snapshotOf(one);
+  }
+
+  reset(name: string): Acted {
+    return actOnEach(name, this.members(name), (u) => u.reset());
+  }
+
+  set(name: string, change: OverrideChange): Acted {
+    return actOnEach(name, this.members(name), (u) => setOverrides(u, change));
   }
 
   async scale(name: string, instances: number): Promise<ReplicaSet> {
     this.refuseWhileShuttingDown();
     this.members(name);
-    return this.changes.run(() =>
-      scale(this.host("scaled"), this.counts, this.config.processes, name, instances),
-    );
+    return this.changes
+      .run(() => scale(this.host("scaled"), this.counts, this.config.processes, name, instances))
+      .finally(() => this.syncTriggers());
   }
 
   pause(name: string): Acted {
@@ -227,7 +252,7 @@ export class Supervisor implements Control {
     try {
       if (!this.config.file)
         throw new TendError("INVALID_STATE", "the supervisor was started without a config file");
-      const next = await (this.deps.loadConfig ?? loadConfig)(this.config.file);
+      const next = await (this.deps.loadConfig ?? loadConfig)(this.config.file, this.config.environment);
       // Checking the file takes a moment (a child process): a shutdown may have begun meanwhile.
       this.refuseWhileShuttingDown();
       const plan = await this.changes.run(() =>
@@ -235,6 +260,7 @@ export class Supervisor implements Control {
           this.config = { ...next, supervisor: this.config.supervisor };
         }),
       );
+      if (!dryRun) this.syncTriggers();
       if (!dryRun) this.bus.emit(this.event("supervisor.reloaded", null, { ...plan }));
       return plan;
     } catch (err) {
@@ -259,6 +285,7 @@ export class Supervisor implements Control {
   shutdown(): Promise<void> {
     this.shuttingDown ??= (async () => {
       this.bus.emit(this.event("supervisor.stopping", null, null));
+      this.triggers.close();
       // Nothing starts from now on; each run stops once its dependents' runs are gone.
       this.dependencies.beginShutdown(this.retiring);
       await Promise.all([...this.units.values()].map((u) => u.shutdown()));
@@ -268,6 +295,10 @@ export class Supervisor implements Control {
       markCleanShutdown(this.records);
     })();
     return this.shuttingDown;
+  }
+
+  private syncTriggers(): void {
+    if (!this.shuttingDown) this.triggers.sync([...this.units.values()].map((u) => u.spec));
   }
 
   private track(u: Unit, reason: string): Promise<void> {

@@ -27,7 +27,7 @@ export function runningRoots(
 export function noteSample(guard: MemoryGuard, u: Unit | undefined, m: ProcessMetrics): void {
   const runId = u?.runId ?? null;
   if (!u || runId === null) return;
-  if (guard.note(u.name, runId, m.rssBytes, u.spec.maxMemoryBytes)) u.memoryExceeded(runId, m.rssBytes);
+  if (guard.note(u.name, runId, m.rssBytes, u.policy.maxMemoryBytes)) u.memoryExceeded(runId, m.rssBytes);
 }
 
 export function unitFamilies(

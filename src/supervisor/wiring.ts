@@ -92,5 +92,6 @@ export function supervisorInfo(
     processes,
     store,
     tracking: deps.launcher.tracking.describe,
+    environment: config.environment,
   };
 }

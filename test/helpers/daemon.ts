@@ -54,6 +54,8 @@ export class TestDaemon {
   stderr = "";
   // Added to the environment of `tend up` only (e.g. NOTIFY_SOCKET), not of client verbs.
   upEnv: Record<string, string> = {};
+  // Added to the command line of `tend up` (e.g. --env production).
+  upArgs: string[] = [];
   // Every `tend up` this test spawned, so dispose can end the ones still running.
   private readonly ups: Subprocess[] = [];
   private readonly untrack: () => void;
@@ -108,7 +110,7 @@ export class TestDaemon {
     configPath = this.configPath,
     timeoutMs = 10_000,
   ): Promise<CliResult & { timedOut: boolean }> {
-    const p = Bun.spawn([...TEND_CMD, "up", "-c", configPath], {
+    const p = Bun.spawn([...TEND_CMD, "up", "-c", configPath, ...this.upArgs], {
       env: this.env,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -210,7 +212,7 @@ export class TestDaemon {
   }
 
   private spawnUp(configPath: string): Subprocess {
-    const proc = Bun.spawn([...TEND_CMD, "up", "-c", configPath], {
+    const proc = Bun.spawn([...TEND_CMD, "up", "-c", configPath, ...this.upArgs], {
       env: { ...this.env, ...this.upEnv },
       stdio: ["ignore", "ignore", "pipe"],
     });

@@ -17,6 +17,8 @@ const PAIRS = {
   reloadBody: [checks.reloadBody, schemas.reloadBody],
   addBody: [checks.addBody, schemas.addBody],
   progressBody: [checks.progressBody, schemas.progressBody],
+  stopBody: [checks.stopBody, schemas.stopBody],
+  setBody: [checks.setBody, schemas.setBody],
   eventsQuery: [checks.eventsQuery, schemas.eventsQuery],
   historyQuery: [checks.historyQuery, schemas.historyQuery],
   logsQuery: [checks.logsQuery, schemas.logsQuery],
@@ -25,6 +27,31 @@ const PAIRS = {
 type Name = keyof typeof PAIRS;
 
 const BODIES: [Name, unknown[]][] = [
+  ["stopBody", [{}, { force: true }, { force: false }, { force: "yes" }, { force: 1, x: 2 }, null, []]],
+  [
+    "setBody",
+    [
+      {},
+      { restart: "never" },
+      { restart: "sometimes" },
+      { restart: 1 },
+      { max_restarts: 3 },
+      { max_restarts: -1 },
+      { max_restarts: 2.5 },
+      { max_restarts: "3" },
+      { max_restarts: Number.NaN },
+      { max_memory: 1024 },
+      { max_memory: null },
+      { max_memory: 0 },
+      { max_memory: "512MiB" },
+      { clear: true },
+      { clear: "yes" },
+      { restart: "always", max_restarts: 1, max_memory: 2048, clear: false },
+      { restart: "x", max_restarts: -2, bogus: 1 },
+      null,
+      [],
+    ],
+  ],
   ["emptyBody", [{}, { bogus: true }, null, [], "x", 1]],
   [
     "signalBody",

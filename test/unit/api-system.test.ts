@@ -27,6 +27,7 @@ describe("the supervisor itself", () => {
         processes: 1,
         store: { pendingWrites: 0, droppedEvents: 0, error: null, failingSince: null },
         tracking: expect.any(String),
+        environment: null,
       },
     });
   });
@@ -67,9 +68,11 @@ describe("the supervisor itself", () => {
         "POST /v1/processes",
         "POST /v1/processes/{name}/pause",
         "POST /v1/processes/{name}/progress",
+        "POST /v1/processes/{name}/reset",
         "POST /v1/processes/{name}/restart",
         "POST /v1/processes/{name}/resume",
         "POST /v1/processes/{name}/scale",
+        "POST /v1/processes/{name}/set",
         "POST /v1/processes/{name}/signal",
         "POST /v1/processes/{name}/start",
         "POST /v1/processes/{name}/stop",

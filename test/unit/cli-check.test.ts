@@ -129,7 +129,7 @@ describe("tend schema", () => {
           propertyNames: { pattern: string };
           additionalProperties: {
             additionalProperties: unknown;
-            required: string[];
+            oneOf: unknown[];
             properties: { backoff: { additionalProperties: unknown }; restart: { enum: string[] } };
           };
         };
@@ -143,7 +143,7 @@ describe("tend schema", () => {
       supervisor: schema.properties.supervisor.additionalProperties,
       process: proc.additionalProperties,
       backoff: proc.properties.backoff.additionalProperties,
-      required: proc.required,
+      required: proc.oneOf,
       restart: proc.properties.restart.enum,
       namePattern: schema.properties.processes.propertyNames.pattern,
     }).toEqual({
@@ -153,7 +153,7 @@ describe("tend schema", () => {
       supervisor: false,
       process: false,
       backoff: false,
-      required: ["command"],
+      required: [{ required: ["command"] }, { required: ["script"] }],
       restart: ["always", "on-failure", "never"],
       namePattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
     });

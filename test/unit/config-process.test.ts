@@ -34,12 +34,14 @@ describe("what a process becomes", () => {
         logBufferLines: 1000,
       },
       alerts: [],
+      environment: null,
       processes: [
         {
           name: "api",
           type: "simple",
           pidFile: null,
           argv: ["bun", "server.ts"],
+          script: null,
           cwd: dirname(config?.file ?? ""),
           env: {},
           envFile: null,
@@ -54,6 +56,11 @@ describe("what a process becomes", () => {
           stopSignal: "SIGTERM",
           stopTimeoutMs: 10_000,
           maxMemoryBytes: null,
+          timeoutMs: null,
+          schedule: null,
+          restartSchedule: null,
+          watch: null,
+          environment: null,
           logs: {
             maxBytes: 10 * 1024 * 1024,
             keep: 5,

@@ -20,7 +20,8 @@ const GAVE_UP: Outcome = { kind: "failed", reason: "max_restarts" };
 const TYPICAL: { [T in InputType]: Extract<Input, { type: T }> } = {
   start: { type: "start", reason: "requested", gate: MET },
   restart: { type: "restart", reason: "restart", gate: MET },
-  stop: { type: "stop", reason: "requested" },
+  stop: { type: "stop", reason: "requested", force: false },
+  reset: { type: "reset" },
   pause: { type: "pause" },
   resume: { type: "resume" },
   signal: { type: "signal", signal: "SIGHUP" },
@@ -37,12 +38,14 @@ const TYPICAL: { [T in InputType]: Extract<Input, { type: T }> } = {
   health: { type: "health", health: "healthy", reason: "readiness" },
   probe_failed: { type: "probe_failed", probe: "liveness", message: "connection refused" },
   memory_exceeded: { type: "memory_exceeded", rssBytes: 2048, limitBytes: 1024 },
+  timeout_reached: { type: "timeout_reached", timeoutMs: 1000 },
 };
 
 const COLUMNS: InputType[] = [
   "start",
   "restart",
   "stop",
+  "reset",
   "pause",
   "resume",
   "signal",
@@ -59,25 +62,27 @@ const COLUMNS: InputType[] = [
   "health",
   "probe_failed",
   "memory_exceeded",
+  "timeout_reached",
 ];
 
 // biome-ignore format: a matrix reads as one
 const MATRIX: Record<Phase, string[]> = {
-  // columns: start restart stop pause resume signal remove shutdown restore deps_changed spawned
+  // columns: start restart stop reset pause resume signal remove shutdown restore deps_changed spawned
   //          spawn_failed leader_exited tree_gone main_forked backoff_due health probe_failed memory_exceeded
-  stopped:    ["starting +", "starting +", "-", "!", "!", "!", "retired", "retired", "exited", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"],
-  exited:     ["starting +", "starting +", "-", "!", "!", "!", "retired", "retired", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"],
-  failed:     ["starting +", "starting +", "-", "!", "!", "!", "retired", "retired", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"],
-  waiting:    ["starting +", "starting +", "stopped", "!", "!", "!", "retired", "retired", "-", "starting +", "-", "-", "-", "-", "-", "-", "-", "-", "-"],
-  starting:   ["-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "running", "backoff t", "-", "-", "-", "-", "-", "-", "-"],
-  running:    ["-", "restarting k", "stopping k", "paused", "!", "=", "retiring k", "retiring k", "-", "-", "-", "-", "backoff t", "-", "=", "-", "=", "ending k", "ending k"],
-  paused:     ["-", "restarting k", "stopping k", "!", "running", "=", "retiring k", "retiring k", "-", "-", "-", "-", "backoff t", "-", "=", "-", "=", "-", "-"],
-  stopping:   ["restarting", "restarting", "-", "!", "!", "=", "retiring", "retiring", "-", "-", "-", "-", "=", "stopped", "-", "-", "-", "-", "-"],
-  restarting: ["-", "-", "stopping", "!", "!", "=", "retiring", "retiring", "-", "-", "-", "-", "=", "starting +", "-", "-", "-", "-", "-"],
-  ending:     ["restarting", "restarting", "stopping", "!", "!", "=", "retiring", "retiring", "-", "-", "-", "-", "=", "backoff t", "-", "-", "-", "-", "-"],
-  retiring:   ["!", "!", "-", "!", "!", "=", "-", "-", "-", "-", "-", "-", "=", "retired", "-", "-", "-", "-", "-"],
-  backoff:    ["starting +c", "starting +c", "stopped c", "!", "!", "!", "retired c", "retired c", "-", "-", "-", "-", "-", "-", "-", "starting +", "-", "-", "-"],
-  retired:    ["!", "!", "-", "!", "!", "!", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"],
+  //          timeout_reached
+  stopped:    ["starting +", "starting +", "-", "=", "!", "!", "!", "retired", "retired", "exited", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"],
+  exited:     ["starting +", "starting +", "-", "=", "!", "!", "!", "retired", "retired", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"],
+  failed:     ["starting +", "starting +", "-", "stopped", "!", "!", "!", "retired", "retired", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"],
+  waiting:    ["starting +", "starting +", "stopped", "=", "!", "!", "!", "retired", "retired", "-", "starting +", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"],
+  starting:   ["-", "-", "-", "=", "-", "-", "-", "-", "-", "-", "-", "running", "backoff t", "-", "-", "-", "-", "-", "-", "-", "-"],
+  running:    ["-", "restarting k", "stopping k", "=", "paused", "!", "=", "retiring k", "retiring k", "-", "-", "-", "-", "backoff t", "-", "=", "-", "=", "ending k", "ending k", "ending k"],
+  paused:     ["-", "restarting k", "stopping k", "=", "!", "running", "=", "retiring k", "retiring k", "-", "-", "-", "-", "backoff t", "-", "=", "-", "=", "-", "-", "ending k"],
+  stopping:   ["restarting", "restarting", "-", "=", "!", "!", "=", "retiring", "retiring", "-", "-", "-", "-", "=", "stopped", "-", "-", "-", "-", "-", "-"],
+  restarting: ["-", "-", "stopping", "=", "!", "!", "=", "retiring", "retiring", "-", "-", "-", "-", "=", "starting +", "-", "-", "-", "-", "-", "-"],
+  ending:     ["restarting", "restarting", "stopping", "=", "!", "!", "=", "retiring", "retiring", "-", "-", "-", "-", "=", "backoff t", "-", "-", "-", "-", "-", "-"],
+  retiring:   ["!", "!", "-", "!", "!", "!", "=", "-", "-", "-", "-", "-", "-", "=", "retired", "-", "-", "-", "-", "-", "-"],
+  backoff:    ["starting +c", "starting +c", "stopped c", "=", "!", "!", "!", "retired c", "retired c", "-", "-", "-", "-", "-", "-", "-", "starting +", "-", "-", "-", "-"],
+  retired:    ["!", "!", "-", "!", "!", "!", "!", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"],
 };
 
 function cell(phase: Phase, v: Verdict): string {
@@ -89,6 +94,7 @@ function cell(phase: Phase, v: Verdict): string {
     kinds.has("stop_tree") ? "k" : "",
     kinds.has("arm_backoff") ? "t" : "",
     kinds.has("cancel_backoff") ? "c" : "",
+    kinds.has("kill_now") || v.effects.some((e) => e.kind === "stop_tree" && e.force) ? "f" : "",
   ].join("");
   const next = v.next === undefined || v.next === phase ? "=" : v.next;
   return flags ? `${next} ${flags}` : next;
@@ -106,6 +112,25 @@ describe("the unit's transition table", () => {
     expect({ columns: [...COLUMNS].sort(), rows: Object.keys(MATRIX).sort() }).toEqual({
       columns: [...INPUT_TYPES].sort(),
       rows: [...PHASES].sort(),
+    });
+  });
+
+  test("a forced stop kills at once, also a stop already waiting out stop_timeout", () => {
+    const force: Input = { type: "stop", reason: "requested", force: true };
+    expect(Object.fromEntries(PHASES.map((p) => [p, cell(p, decide(p, force))]))).toEqual({
+      stopped: "-",
+      exited: "-",
+      failed: "-",
+      waiting: "stopped",
+      starting: "-",
+      running: "stopping kf",
+      paused: "stopping kf",
+      stopping: "= f",
+      restarting: "stopping f",
+      ending: "stopping f",
+      retiring: "= f",
+      backoff: "stopped c",
+      retired: "-",
     });
   });
 

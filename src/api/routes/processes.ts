@@ -1,7 +1,18 @@
 import { Elysia } from "elysia";
 import type { Control } from "../../domain/control.ts";
+import { TendError } from "../../errors.ts";
+import type { OverrideChange } from "../../supervisor/unit/overrides.ts";
 import { readBody } from "../body.ts";
-import { addBody, emptyBody, historyQuery, progressBody, scaleBody, signalBody } from "../checks.ts";
+import {
+  addBody,
+  emptyBody,
+  historyQuery,
+  progressBody,
+  scaleBody,
+  setBody,
+  signalBody,
+  stopBody,
+} from "../checks.ts";
 import { parseQuery } from "../query.ts";
 
 // /v1/processes…: every route is a thin call into Control; no state lives here.
@@ -33,9 +44,23 @@ export function processRoutes(control: Control) {
     .post(
       "/:name/stop",
       async ({ params, request }) => {
-        await readBody(request, emptyBody);
-        return control.stop(params.name);
+        const body = await readBody(request, stopBody);
+        return control.stop(params.name, body.force === true);
       },
+      { parse: "none" },
+    )
+    .post(
+      "/:name/reset",
+      async ({ params, request }) => {
+        await readBody(request, emptyBody);
+        return control.reset(params.name);
+      },
+      { parse: "none" },
+    )
+    .post(
+      "/:name/set",
+      async ({ params, request }) =>
+        control.set(params.name, overrideChange(await readBody(request, setBody))),
       { parse: "none" },
     )
     .post(
@@ -90,4 +115,23 @@ export function processRoutes(control: Control) {
       const q = parseQuery(request, historyQuery);
       return control.history(params.name, q.lines ?? 50);
     });
+}
+
+// A set body as the change it asks for: `clear` alone, or at least one key to set.
+function overrideChange(body: {
+  restart?: "always" | "on-failure" | "never";
+  max_restarts?: number;
+  max_memory?: number | null;
+  clear?: boolean;
+}): OverrideChange {
+  const { clear, restart, max_restarts: maxRestarts, max_memory: maxMemoryBytes } = body;
+  const overrides = Object.fromEntries(
+    Object.entries({ restart, maxRestarts, maxMemoryBytes }).filter(([, v]) => v !== undefined),
+  );
+  const count = Object.keys(overrides).length;
+  if (clear && count)
+    throw new TendError("BAD_REQUEST", "clear takes the overrides away: send it alone, without keys to set");
+  if (clear) return { clear: true };
+  if (!count) throw new TendError("BAD_REQUEST", "nothing to set: give restart, max_restarts or max_memory");
+  return { overrides };
 }

@@ -1,5 +1,5 @@
 import { add, rm } from "./add.ts";
-import { pause, restart, resume, scale, signal, start, stop } from "./control.ts";
+import { pause, reset, restart, resume, scale, set, signal, start, stop } from "./control.ts";
 import { events, history } from "./history.ts";
 import { logs } from "./logs.ts";
 import { progress } from "./progress.ts";
@@ -22,6 +22,8 @@ export const CLIENT_COMMANDS: readonly Command[] = [
   scale,
   pause,
   resume,
+  reset,
+  set,
   wait,
   logs,
   add,

@@ -6,12 +6,13 @@ import type { Command } from "./types.ts";
 // Verbs that read a config file locally; zod and the loaders are imported only here.
 export const check: Command = {
   name: "check",
-  usage: "tend check [-c FILE] [--schema-only] [--json]",
+  usage: "tend check [-c FILE] [--env NAME] [--schema-only] [--json]",
   summary: "validate a config file, and that this host can start it; exit 1 listing every error",
   noArguments: "use -c FILE",
   flags: {
     config: { takes: "value", alias: "-c" },
     json: { takes: "bool" },
+    env: { takes: "value" },
     "schema-only": { takes: "bool" },
   },
   async run(args, io) {
@@ -20,7 +21,7 @@ export const check: Command = {
     const { hostIssues } = await import("../../supervisor/host-check.ts");
     const file = str(args, "config") ?? defaultConfigFile(io.env);
     try {
-      const config = loadConfig(file, io.env);
+      const config = loadConfig(file, io.env, undefined, str(args, "env") ?? null);
       // --schema-only: the file alone, for a config meant for another machine.
       const issues = bool(args, "schema-only") ? [] : hostIssues(config, io.env);
       if (issues.length) throw new ConfigError(config.file ?? file, issues);
@@ -59,10 +60,14 @@ export function defaultConfigFile(env: Record<string, string | undefined>): stri
 
 export const up: Command = {
   name: "up",
-  usage: "tend up [-c FILE] [--log-format text|json]",
+  usage: "tend up [-c FILE] [--env NAME] [--log-format text|json]",
   summary: "run the supervisor in the foreground (what systemd runs)",
   noArguments: "use -c FILE",
-  flags: { config: { takes: "value", alias: "-c" }, "log-format": { takes: "value" } },
+  flags: {
+    config: { takes: "value", alias: "-c" },
+    env: { takes: "value" },
+    "log-format": { takes: "value" },
+  },
   async run(args, io) {
     const format = str(args, "log-format") ?? "text";
     if (format !== "text" && format !== "json")
@@ -73,7 +78,8 @@ export const up: Command = {
     const { runDaemon } = await import("../../daemon/run.ts");
     let config: import("../../config/load.ts").Config;
     try {
-      config = await loadConfigIsolated(str(args, "config") ?? defaultConfigFile(io.env), io.env);
+      const file = str(args, "config") ?? defaultConfigFile(io.env);
+      config = await loadConfigIsolated(file, io.env, str(args, "env") ?? null);
     } catch (err) {
       if (err instanceof ConfigError) throw new CliError(err.message, EXIT.failed);
       throw err;
@@ -88,13 +94,13 @@ export async function loadConfigChild(argv: string[], io: Io): Promise<number> {
   const { loadConfig } = await import("../../config/load.ts");
   const { ConfigError } = await import("../../config/issues.ts");
   const { configErrorToJson, configToJson } = await import("../../config/load-isolated.ts");
-  const [file] = argv;
-  if (file === undefined || argv.length !== 1) throw usageError("usage: tend __load-config FILE < TEXT");
+  const [file, environment = null] = argv;
+  if (file === undefined || argv.length > 2) throw usageError("usage: tend __load-config FILE [ENV] < TEXT");
   // The supervisor read the file and sends its text: /dev/stdin or a FIFO as the config works,
   // and this child can never hang on the file itself.
   const text = await Bun.stdin.text();
   try {
-    io.out(`${configToJson(loadConfig(file, io.env, text))}\n`);
+    io.out(`${configToJson(loadConfig(file, io.env, text, environment))}\n`);
     return EXIT.ok;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;

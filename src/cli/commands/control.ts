@@ -1,3 +1,4 @@
+import { parseSizeBytes } from "../../config/units.ts";
 import type { Acted, ReplicaSet, StartResult } from "../../domain/control.ts";
 import type { ProcessSnapshot } from "../../domain/types.ts";
 import { bool } from "../args.ts";
@@ -5,7 +6,7 @@ import { CliError, EXIT, usageError } from "../cli-error.ts";
 import { CLIENT_FLAGS, clientFor } from "../context.ts";
 import type { Command } from "./types.ts";
 
-type Action = "start" | "stop" | "restart" | "pause" | "resume";
+type Action = "start" | "stop" | "restart" | "pause" | "resume" | "reset";
 
 const SUMMARY: Record<Action, string> = {
   start: "start processes (skips any backoff)",
@@ -13,6 +14,7 @@ const SUMMARY: Record<Action, string> = {
   restart: "restart processes now, skipping backoff and resetting the restart count",
   pause: "pause processes (SIGSTOP to the process group)",
   resume: "resume paused processes (SIGCONT)",
+  reset: "restart counters to zero; a failed process back to stopped, startable again",
 };
 
 // The states each action applies to. With --all, a process in another state is skipped and
@@ -23,6 +25,7 @@ const APPLIES: Record<Action, ((state: string) => boolean) | null> = {
   restart: null,
   pause: (s) => s === "running",
   resume: (s) => s === "paused",
+  reset: null,
 };
 
 // start/stop/restart/pause/resume NAME… | --all: every name is checked first (one unknown name
@@ -31,9 +34,14 @@ const APPLIES: Record<Action, ((state: string) => boolean) | null> = {
 function action(verb: Action): Command {
   return {
     name: verb,
-    usage: `tend ${verb} NAME… | --all`,
+    usage: `tend ${verb}${verb === "stop" ? " [--force]" : ""} NAME… | --all`,
     summary: SUMMARY[verb],
-    flags: { ...CLIENT_FLAGS, all: { takes: "bool" }, json: { takes: "bool" } },
+    flags: {
+      ...CLIENT_FLAGS,
+      all: { takes: "bool" },
+      json: { takes: "bool" },
+      ...(verb === "stop" ? { force: { takes: "bool" as const } } : {}),
+    },
     async run(args, io) {
       const all = bool(args, "all");
       if (all === args.positionals.length > 0) {
@@ -60,7 +68,11 @@ function action(verb: Action): Command {
       }
       const results = await Promise.allSettled(
         names.map((n) =>
-          client.request<Acted<StartResult>>("POST", `/v1/processes/${encodeURIComponent(n)}/${verb}`),
+          client.request<Acted<StartResult>>(
+            "POST",
+            `/v1/processes/${encodeURIComponent(n)}/${verb}`,
+            verb === "stop" && bool(args, "force") ? { force: true } : undefined,
+          ),
         ),
       );
       let failed = 0;
@@ -95,6 +107,7 @@ function startNote(p: ProcessSnapshot & { startedDependencies?: string[] }): str
 export const start = action("start");
 export const stop = action("stop");
 export const restart = action("restart");
+export const reset = action("reset");
 export const pause = action("pause");
 export const resume = action("resume");
 
@@ -140,3 +153,48 @@ export const scale: Command = {
     return 0;
   },
 };
+
+const SET_KEYS = ["restart", "max_restarts", "max_memory"] as const;
+
+// `tend set NAME restart=never max_restarts=3 max_memory=512MiB | --clear`: overrides of the
+// restart policy and limits, read at each decision, until --clear or the next reload.
+export const set: Command = {
+  name: "set",
+  usage: "tend set NAME KEY=VALUE… | tend set NAME --clear",
+  summary: "override restart, max_restarts or max_memory (none: no limit) until --clear or a reload",
+  flags: { ...CLIENT_FLAGS, clear: { takes: "bool" }, json: { takes: "bool" } },
+  async run(args, io) {
+    const [name, ...pairs] = args.positionals;
+    const clear = bool(args, "clear");
+    if (!name || clear === pairs.length > 0)
+      throw usageError("tend set takes a process name and KEY=VALUE pairs, or --clear", "set");
+    const body: Record<string, unknown> = clear ? { clear: true } : {};
+    for (const pair of pairs) {
+      const [key, value] = [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)];
+      if (!pair.includes("=") || !SET_KEYS.includes(key as (typeof SET_KEYS)[number]))
+        throw usageError(`tend set: "${pair}": expected ${SET_KEYS.map((k) => `${k}=…`).join(", ")}`, "set");
+      body[key] = setValue(key, value);
+    }
+    const client = await clientFor(args, io);
+    const acted = await client.request<Acted>("POST", `/v1/processes/${encodeURIComponent(name)}/set`, body);
+    if (bool(args, "json")) io.out(`${JSON.stringify(acted, null, 2)}\n`);
+    else
+      for (const p of "replicas" in acted ? acted.replicas : [acted])
+        io.out(`${p.name}: ${clear ? "overrides cleared" : pairs.join(" ")}\n`);
+    return 0;
+  },
+};
+
+function setValue(key: string, value: string): unknown {
+  if (key === "restart") return value;
+  if (key === "max_restarts") {
+    if (!/^\d+$/.test(value))
+      throw usageError(`tend set: max_restarts=${value}: expected a whole number`, "set");
+    return Number(value);
+  }
+  if (value === "none") return null;
+  const bytes = parseSizeBytes(value);
+  if (bytes === null || bytes <= 0)
+    throw usageError(`tend set: max_memory=${value}: expected a size like 512MiB, or none`, "set");
+  return bytes;
+}

@@ -63,11 +63,17 @@ function detailLines(p: ProcessDetail, color: boolean): string[] {
     `pid:       ${p.pid ?? "-"}`,
     `uptime:    ${p.uptimeMs === null ? "-" : formatDuration(p.uptimeMs)}`,
     `restarts:  ${p.restarts} (${p.consecutiveRestarts} in a row)`,
-    `command:   ${p.command.join(" ")}`,
+    p.command.length
+      ? `command:   ${p.command.join(" ")}`
+      : `script:    ${(p.spec as { script?: string } | null)?.script ?? "-"} (package.json)`,
     `cwd:       ${p.cwd ?? "-"}`,
     ...(p.port === null ? [] : [`port:      ${p.port}`]),
     `restart:   ${p.restartPolicy}`,
     `tracking:  ${p.tracking}`,
+    ...(p.environment === null ? [] : [`env:       ${p.environment} (tend up --env)`]),
+    ...(p.timeoutMs === null ? [] : [`timeout:   ${formatDuration(p.timeoutMs)}`]),
+    ...overrideLines(p),
+    ...triggerLines(p.triggers),
   ];
   if (p.progress) {
     lines.push(
@@ -85,6 +91,38 @@ function detailLines(p: ProcessDetail, color: boolean): string[] {
     lines.push(
       `  ${time(r.startedAt)}  ${time(r.endedAt)}  pid ${r.pid}  ${exitText(r.exitCode, r.signal)}  ${r.reason ?? "running"}`,
     );
+  }
+  return lines;
+}
+
+function overrideLines(p: ProcessDetail): string[] {
+  const o = p.overrides;
+  if (!o) return [];
+  const parts = [
+    o.restart === undefined ? null : `restart=${o.restart}`,
+    o.maxRestarts === undefined ? null : `max_restarts=${o.maxRestarts}`,
+    o.maxMemoryBytes === undefined ? null : `max_memory=${o.maxMemoryBytes ?? "none"}`,
+  ].filter((x) => x !== null);
+  return [`set:       ${parts.join(" ") || "-"} (tend set; until --clear or a reload)`];
+}
+
+function triggerLines(t: ProcessDetail["triggers"]): string[] {
+  if (!t) return [];
+  const lines: string[] = [];
+  const at = (ms: number | null) => (ms === null ? "-" : new Date(ms).toISOString());
+  for (const [label, s] of [
+    ["schedule:  ", t.schedule],
+    ["restarts:  ", t.restartSchedule],
+  ] as const) {
+    if (!s) continue;
+    const zone = s.timezone ? ` (${s.timezone})` : "";
+    const skipped = s.skipped ? `; skipped ${s.skipped}, last due ${at(s.lastSkippedAt)}` : "";
+    lines.push(`${label}${s.expression}${zone}, next ${at(s.nextAt)}, last ${at(s.lastAt)}${skipped}`);
+  }
+  if (t.watch) {
+    const last = t.watch.lastChange;
+    const change = last ? `; last restart by ${last.file} at ${at(last.at)}` : "";
+    lines.push(`watch:     ${t.watch.patterns.join(" ")}${change}`);
   }
   return lines;
 }

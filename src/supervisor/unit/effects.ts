@@ -43,7 +43,14 @@ export function performEffect(u: Unit, e: Effect): void {
       spawn(u);
       return;
     case "stop_tree":
-      stopTree(u, e.ordered);
+      stopTree(u, e.ordered, e.force === true);
+      return;
+    case "kill_now":
+      killNow(u);
+      return;
+    case "reset_counts":
+      u.restarts = 0;
+      u.restartsInRow = 0;
       return;
     case "signal":
       sendToRun(liveRun(u), e.signal);
@@ -63,6 +70,7 @@ export function performEffect(u: Unit, e: Effect): void {
       const run = u.run;
       if (!run) return;
       recordExit(u);
+      run.deadline?.cancel();
       deps.records.endRun(run.id, deps.clock.wallMs(), run.exit, run.endReason ?? "stopped");
       const left = deps.launcher.release(run.id);
       if (left) u.report(`run ${run.id} is over, but ${left}`);
@@ -145,6 +153,11 @@ function spawn(u: Unit): void {
   }
   const run = launched.run;
   u.run = run;
+  const timeoutMs = spec.timeoutMs;
+  if (timeoutMs !== null)
+    run.deadline = u.deps.clock.after(timeoutMs, () => {
+      if (u.run === run) u.feed({ type: "timeout_reached", timeoutMs });
+    });
   run.child.exited.then(
     (exit) => leaderExited(u, run, exit),
     (err) => {
@@ -157,15 +170,16 @@ function spawn(u: Unit): void {
 
 // One stop per run: a second stop, restart or removal while it is under way only changes what
 // follows it. The tree_gone it ends with carries what the rows decide on.
-function stopTree(u: Unit, ordered: boolean): void {
+function stopTree(u: Unit, ordered: boolean, force: boolean): void {
   const run = u.run;
   if (!run || run.stopping) return;
   run.stopping = true;
+  run.deadline?.cancel();
   void (async () => {
     let survivors: string | null;
     try {
       if (ordered) await u.deps.stopTurn?.(u.name);
-      const stopped = await stopRunTree(u.deps.launcher, run);
+      const stopped = await stopRunTree(u.deps.launcher, run, force);
       run.exit ??= stopped.exit;
       survivors = stopped.survivors;
     } catch (err) {
@@ -176,6 +190,16 @@ function stopTree(u: Unit, ordered: boolean): void {
     }
     u.feed({ type: "tree_gone", survivors, outcome: outcomeOf(u, run), gate: u.gate() });
   })();
+}
+
+// `tend stop --force` while a stop waits out stop_timeout: SIGKILL to the tree now; the stop
+// under way sees the tree gone and ends as usual.
+function killNow(u: Unit): void {
+  const run = u.run;
+  if (!run) return;
+  void u.deps.launcher.stop(run.child, run.id, "SIGKILL", 0).catch((err: unknown) => {
+    u.report(`killing run ${run.id} at once failed: ${errorMessage(err)}`);
+  });
 }
 
 function recordExit(u: Unit): void {
@@ -250,14 +274,20 @@ async function forked(u: Unit, run: Run): Promise<void> {
 // A spawn that failed counts as a run that crashed at once: restarted through the backoff as the
 // policy says (and max_restarts); where the policy would not restart, the process has failed.
 export function spawnFailedOutcome(u: Unit): Outcome {
-  const o = outcomeAfter(u.spec, { exit: { code: null, signal: null } }, u.restartsInRow, 0, u.deps.random);
+  const o = outcomeAfter(u.policy, { exit: { code: null, signal: null } }, u.restartsInRow, 0, u.deps.random);
   if (o.kind === "exited") return { kind: "failed", reason: "spawn_failed" };
   return o.kind === "restart" ? { ...o, reason: "spawn_failed" } : o;
 }
 
-const TEND_ENDED: ReadonlySet<string> = new Set<TendRestartReason>(["liveness", "startup", "memory"]);
+const TEND_ENDED: ReadonlySet<string> = new Set<TendRestartReason>([
+  "liveness",
+  "startup",
+  "memory",
+  "timeout",
+]);
 
-// What follows `run`'s end, decided by the unit's spec of now (the next run's).
+// What follows `run`'s end, decided by the unit's spec of now (the next run's) with the
+// overrides of `tend set`.
 function outcomeOf(u: Unit, run: Run): Outcome {
   const upMs = u.deps.clock.nowMs() - run.startedAtMs;
   const reason = run.endReason;
@@ -265,5 +295,5 @@ function outcomeOf(u: Unit, run: Run): Outcome {
     reason !== null && TEND_ENDED.has(reason)
       ? { tend: reason as TendRestartReason }
       : { exit: run.exit ?? { code: null, signal: null } };
-  return outcomeAfter(u.spec, cause, u.restartsInRow, upMs, u.deps.random);
+  return outcomeAfter(u.policy, cause, u.restartsInRow, upMs, u.deps.random);
 }

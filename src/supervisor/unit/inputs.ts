@@ -16,7 +16,8 @@ export type Input =
   // operator actions (and the supervisor acting for one: autostart, dependencies, reload)
   | { type: "start"; reason: string; gate: GateVerdict }
   | { type: "restart"; reason: string; gate: GateVerdict }
-  | { type: "stop"; reason: string }
+  | { type: "stop"; reason: string; force: boolean } // force: SIGKILL to the tree at once
+  | { type: "reset" } // `tend reset`: the counters to zero, a failed process back to stopped
   | { type: "pause" }
   | { type: "resume" }
   | { type: "signal"; signal: string }
@@ -38,7 +39,8 @@ export type Input =
   // probe verdicts and limits
   | { type: "health"; health: Health; reason: string }
   | { type: "probe_failed"; probe: "liveness" | "startup"; message: string }
-  | { type: "memory_exceeded"; rssBytes: number; limitBytes: number };
+  | { type: "memory_exceeded"; rssBytes: number; limitBytes: number }
+  | { type: "timeout_reached"; timeoutMs: number };
 
 export type InputType = Input["type"];
 export type InputOf<T extends InputType> = Extract<Input, { type: T }>;
@@ -47,6 +49,7 @@ export const INPUT_TYPES: readonly InputType[] = [
   "start",
   "restart",
   "stop",
+  "reset",
   "pause",
   "resume",
   "signal",
@@ -63,6 +66,7 @@ export const INPUT_TYPES: readonly InputType[] = [
   "health",
   "probe_failed",
   "memory_exceeded",
+  "timeout_reached",
 ];
 
 // What the interpreter carries out, in order. Only `signal` and `freeze` may refuse the step
@@ -70,7 +74,10 @@ export const INPUT_TYPES: readonly InputType[] = [
 // is recorded and the machine goes on.
 export type Effect =
   | { kind: "spawn" }
-  | { kind: "stop_tree"; ordered: boolean } // ordered: only after every dependent is gone (shutdown)
+  // ordered: only after every dependent is gone (shutdown); force: SIGKILL at once, no stop_signal
+  | { kind: "stop_tree"; ordered: boolean; force?: true }
+  | { kind: "kill_now" } // a stop under way: SIGKILL to the tree now (tend stop --force)
+  | { kind: "reset_counts" }
   | { kind: "signal"; signal: string }
   | { kind: "freeze"; frozen: boolean } // pause (every process of the run) or resume
   | { kind: "mark_run"; reason: string } // why the current run ends; fixed once its leader exited

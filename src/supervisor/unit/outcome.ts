@@ -10,8 +10,9 @@ export type ExitOutcome =
 
 // A run ended by tend because its liveness (or startup) probe failed.
 export type ProbeRestartReason = "liveness" | "startup";
-// Every reason tend ends a run by itself: a failed probe, or the tree's RSS above max_memory.
-export type TendRestartReason = ProbeRestartReason | "memory";
+// Every reason tend ends a run by itself: a failed probe, the tree's RSS above max_memory, or a
+// run longer than its timeout.
+export type TendRestartReason = ProbeRestartReason | "memory" | "timeout";
 
 export function isSuccess(spec: Pick<ProcessSpec, "successExitCodes">, exit: ExitInfo): boolean {
   return exit.signal === null && exit.code !== null && spec.successExitCodes.includes(exit.code);

@@ -1,4 +1,4 @@
-import type { Clock } from "../../clock.ts";
+import type { Clock, TimerHandle } from "../../clock.ts";
 import type { ProcessSpec } from "../../config/process-spec.ts";
 import type { ExitInfo } from "../../domain/types.ts";
 import { errorMessage } from "../../errors.ts";
@@ -22,6 +22,7 @@ export interface Run {
   stopping: boolean; // a stop of its tree is under way
   forked: boolean; // a forking service whose main process was adopted: its exit ends the run
   firstStartTicks: number | null; // when the run's first process started (its main is no older)
+  deadline: TimerHandle | null; // timeout: ends the run when it fires
 }
 
 interface RunDeps {
@@ -54,18 +55,21 @@ export function launchRun(deps: RunDeps, spec: ProcessSpec): { run: Run } | { er
     stopping: false,
     forked: false,
     firstStartTicks: child.startTicks,
+    deadline: null,
   };
   return { run };
 }
 
 // stop_signal to the run's whole tree, SIGKILL after stop_timeout (both from the run's own
 // spec); resolves once the tree is gone and the leader's exit is known. `survivors` says what
-// went wrong: processes that outlived SIGKILL, or a tree that could not be read.
+// went wrong: processes that outlived SIGKILL, or a tree that could not be read. `force`:
+// SIGKILL at once (tend stop --force).
 export async function stopRunTree(
   launcher: Launcher,
   run: Run,
+  force = false,
 ): Promise<{ exit: ExitInfo; survivors: string | null }> {
-  const { stopSignal, stopTimeoutMs } = run.spec;
+  const { stopSignal, stopTimeoutMs } = force ? { stopSignal: "SIGKILL", stopTimeoutMs: 0 } : run.spec;
   try {
     const result = await launcher.stop(run.child, run.id, stopSignal, stopTimeoutMs);
     if (result.survivors.length === 0) return { exit: await run.child.exited, survivors: null };

@@ -81,11 +81,17 @@ export const restartEffects: Effect[] = [
   { kind: "count", restartsInRow: 0, restart: true },
   { kind: "intent", intent: "up" },
 ];
-export const endRun = (why: string, ordered = false): Effect[] => [
+export const endRun = (why: string, ordered = false, force = false): Effect[] => [
   { kind: "mark_run", reason: why },
   { kind: "probes", action: "end" },
-  { kind: "stop_tree", ordered },
+  force ? { kind: "stop_tree", ordered, force } : { kind: "stop_tree", ordered },
 ];
+// `tend stop --force` while a stop is under way: it is finished with SIGKILL now.
+export const forceStop = (i: InputOf<"stop">): Verdict =>
+  i.force ? { effects: [{ kind: "kill_now" }] } : null;
+// `tend reset`: counters to zero; a failed process is stopped, startable again.
+export const resetCounts: Effect = { kind: "reset_counts" };
+export const reset = (): Verdict => ({ effects: [resetCounts] });
 export const toStopping = (i: InputOf<"stop">, effects: Effect[]): Step => ({
   next: "stopping",
   reason: i.reason,

@@ -5,10 +5,13 @@ import {
   conclude,
   endRun,
   exitNoted,
+  forceStop,
   forget,
   ignore,
   recheck,
   refuse,
+  reset,
+  resetCounts,
   restartEffects,
   signal,
   startEffects,
@@ -37,6 +40,7 @@ const atRest: Rows = {
   signal: refuse("signal"),
   remove: (i) => ({ ...toRetired([forget]), reason: i.reason }),
   shutdown: () => ({ ...toRetired([]), reason: "shutdown" }),
+  reset,
 };
 
 // A run is live (running or paused): every way it can end.
@@ -46,7 +50,8 @@ const live: Rows = {
     reason: i.reason,
     effects: [...endRun("restart"), ...restartEffects],
   }),
-  stop: (i) => toStopping(i, endRun("stopped")),
+  stop: (i) => toStopping(i, endRun("stopped", false, i.force)),
+  reset,
   signal,
   remove: (i) => ({
     next: "retiring",
@@ -74,6 +79,15 @@ const live: Rows = {
     return conclude(i.outcome, [...noted, { kind: "record_end" }]);
   },
   health: (i) => ({ effects: [{ kind: "health", health: i.health, reason: i.reason }] }),
+  timeout_reached: (i) => ({
+    next: "ending",
+    reason: "timeout",
+    details: { timeoutMs: i.timeoutMs },
+    effects: [
+      { kind: "error", error: `ran longer than its timeout of ${i.timeoutMs} ms` },
+      ...endRun("timeout"),
+    ],
+  }),
   main_forked: (i) => ({
     effects: [
       { kind: "adopt_main", pid: i.pid, startTicks: i.startTicks },
@@ -86,7 +100,8 @@ const live: Rows = {
 const ending: Rows = {
   start: () => ({ next: "restarting", reason: "requested", effects: startEffects }),
   restart: (i) => ({ next: "restarting", reason: i.reason, effects: restartEffects }),
-  stop: (i) => toStopping(i, [{ kind: "mark_run", reason: "stopped" }]),
+  stop: (i) => toStopping(i, [{ kind: "mark_run", reason: "stopped" }, ...(i.force ? [killNow] : [])]),
+  reset,
   pause: refuse("pause"),
   resume: refuse("resume"),
   signal,
@@ -94,6 +109,8 @@ const ending: Rows = {
   shutdown: () => ({ next: "retiring", reason: "shutdown", effects: [{ kind: "close_progress" }] }),
   leader_exited: exitNoted,
 };
+
+const killNow: Effect = { kind: "kill_now" };
 
 export const TABLE: Record<Phase, Rows> = {
   stopped: {
@@ -109,12 +126,20 @@ export const TABLE: Record<Phase, Rows> = {
     }),
   },
   exited: atRest,
-  failed: atRest,
+  failed: {
+    ...atRest,
+    reset: () => ({
+      next: "stopped",
+      reason: "reset",
+      effects: [resetCounts, { kind: "error", error: null }, { kind: "intent", intent: "stopped" }],
+    }),
+  },
   // Every start of a waiting unit looks at its dependencies again: a reload may have changed them.
   waiting: {
     start: (i) => recheck(i.gate),
     restart: (i) => recheck(i.gate),
     stop: (i) => ({ next: "stopped", reason: i.reason, effects: [{ kind: "intent", intent: "stopped" }] }),
+    reset,
     pause: refuse("pause"),
     resume: refuse("resume"),
     signal: refuse("signal"),
@@ -124,6 +149,7 @@ export const TABLE: Record<Phase, Rows> = {
   },
   // Left in the same turn: the spawn effect answers with spawned or spawn_failed at once.
   starting: {
+    reset,
     spawned: (i) => ({
       next: "running",
       details: { pid: i.pid, runId: i.runId },
@@ -184,7 +210,7 @@ export const TABLE: Record<Phase, Rows> = {
   },
   stopping: {
     ...ending,
-    stop: ignore,
+    stop: forceStop,
     tree_gone: (i) => ({
       next: "stopped",
       effects: [
@@ -206,6 +232,8 @@ export const TABLE: Record<Phase, Rows> = {
   },
   retiring: {
     start: refuse("start"),
+    reset: refuse("reset"),
+    stop: forceStop,
     restart: refuse("restart"),
     pause: refuse("pause"),
     resume: refuse("resume"),
@@ -216,6 +244,7 @@ export const TABLE: Record<Phase, Rows> = {
   backoff: {
     start: (i) => begin(i.gate, i.reason, [{ kind: "cancel_backoff" }, ...startEffects]),
     restart: (i) => begin(i.gate, i.reason, [{ kind: "cancel_backoff" }, ...restartEffects]),
+    reset,
     stop: (i) => ({
       next: "stopped",
       reason: i.reason,
@@ -230,6 +259,7 @@ export const TABLE: Record<Phase, Rows> = {
   },
   retired: {
     start: refuse("start"),
+    reset: refuse("reset"),
     restart: refuse("restart"),
     pause: refuse("pause"),
     resume: refuse("resume"),

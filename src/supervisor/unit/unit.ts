@@ -8,6 +8,7 @@ import type { DependencyView, GateVerdict } from "../dependencies.ts";
 import { performEffect, spawnFailedOutcome, type UnitDeps } from "./effects.ts";
 import type { Input } from "./inputs.ts";
 import { isSuccess } from "./outcome.ts";
+import { type Overrides, type Policy, policyOf } from "./overrides.ts";
 import { type Phase, PUBLIC_STATE, SETTLED } from "./phases.ts";
 import { type ProbeHost, UnitProbes } from "./probes.ts";
 import { UnitProgress } from "./progress.ts";
@@ -39,6 +40,7 @@ export class Unit implements ProbeHost {
   run: Run | null = null;
   backoff: { timer: TimerHandle; atMs: number } | null = null;
   intent: string | null = null; // the last one written, so an unchanged intent is not written again
+  overrides: Overrides | null = null; // tend set: over the spec's policy until --clear or a reload
   private readonly queue: Input[] = [];
   private busy = false;
   private settled: { promise: Promise<void>; resolve: () => void } | null = null;
@@ -58,6 +60,11 @@ export class Unit implements ProbeHost {
 
   get name(): string {
     return this.spec.name;
+  }
+
+  // What decisions read: the spec's restart policy and limits, with `tend set`'s overrides.
+  get policy(): Policy {
+    return policyOf(this.spec, this.overrides);
   }
 
   get state(): ProcessState {
@@ -97,8 +104,12 @@ export class Unit implements ProbeHost {
     return this.acting(() => ({ type: "restart", reason, gate: this.gate() }));
   }
 
-  stop(reason = "requested"): Promise<void> {
-    return this.acting(() => ({ type: "stop", reason }));
+  stop(reason = "requested", force = false): Promise<void> {
+    return this.acting(() => ({ type: "stop", reason, force }));
+  }
+
+  reset(): void {
+    this.act({ type: "reset" }, true);
   }
 
   pause(): void {
@@ -144,7 +155,7 @@ export class Unit implements ProbeHost {
   }
 
   memoryExceeded(runId: number, rssBytes: number): void {
-    const limitBytes = this.spec.maxMemoryBytes;
+    const limitBytes = this.policy.maxMemoryBytes;
     if (this.run?.id === runId && limitBytes !== null)
       this.act({ type: "memory_exceeded", rssBytes, limitBytes }, false);
   }

@@ -1,6 +1,7 @@
 import type { ProcessDetail } from "../../domain/control.ts";
 import type { ProcessSnapshot, RunRecord } from "../../domain/types.ts";
 import { TendError } from "../../errors.ts";
+import type { TriggerInfo } from "../triggers.ts";
 import type { Unit } from "./unit.ts";
 
 // What `tend ps` and `tend status` show of a unit. Everything about a run (pid, uptime, cpu,
@@ -36,13 +37,18 @@ export function snapshotOf(u: Unit): ProcessSnapshot {
 }
 
 // `tend status`: the snapshot, with the spec and `runs` (the latest first).
-export function detailOf(u: Unit, runs: RunRecord[], storeWarning: string | null): ProcessDetail {
+export function detailOf(
+  u: Unit,
+  runs: RunRecord[],
+  storeWarning: string | null,
+  triggers: TriggerInfo | null = null,
+): ProcessDetail {
   return {
     ...snapshotOf(u),
     command: u.spec.argv,
     cwd: u.spec.cwd,
     port: u.spec.port,
-    restartPolicy: u.spec.restart,
+    restartPolicy: u.policy.restart,
     lastError: u.lastError,
     spec: u.spec.raw,
     runs,
@@ -51,6 +57,10 @@ export function detailOf(u: Unit, runs: RunRecord[], storeWarning: string | null
     preset: u.spec.preset,
     storeWarning,
     tracking: trackingOf(u),
+    timeoutMs: u.spec.timeoutMs,
+    environment: u.spec.environment,
+    overrides: u.overrides,
+    triggers,
   };
 }
 

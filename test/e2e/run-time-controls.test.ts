@@ -1,0 +1,295 @@
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ProcessDetail } from "../../src/domain/control.ts";
+import type { EventRecord } from "../../src/domain/types.ts";
+import { FIXTURES, TestDaemon } from "../helpers/daemon.ts";
+import { procId, stillAlive } from "../helpers/proc-stat.ts";
+import { waitFor } from "../helpers/wait.ts";
+
+const SLEEPER = `${FIXTURES}/ready-then-sleep.sh`;
+
+async function events(d: TestDaemon, name: string): Promise<EventRecord[]> {
+  return d.json<EventRecord[]>("GET", `/v1/events?process=${name}&lines=1000`);
+}
+
+describe("timeout", () => {
+  test('timeout = "1s" on a sleeping task: stopped with reason timeout, then restarted or failed per policy', async () => {
+    await using d = await new TestDaemon(`
+[processes.again]
+command = ["${SLEEPER}"]
+timeout = "1s"
+restart = "on-failure"
+backoff = { initial = "10m", jitter = 0 }
+
+[processes.once]
+command = ["${SLEEPER}"]
+timeout = "1s"
+restart = "never"
+`).start();
+    const failed = await d.waitState("once", "failed", 20_000);
+    const backoff = await d.waitState("again", "backoff", 20_000);
+    const [onceRun] = await d.history("once");
+    const onceEvents = await events(d, "once");
+    const status = await d.cli("status", "once");
+    expect({
+      failed: [failed.reason, failed.lastError],
+      backoff: backoff.reason,
+      run: onceRun?.reason,
+      timeoutEvent: onceEvents
+        .filter((e) => e.reason === "timeout" && e.details !== null && "timeoutMs" in e.details)
+        .map((e) => [e.type, e.details]),
+      statusLine: status.stdout.split("\n").find((l) => l.startsWith("timeout:")),
+    }).toEqual({
+      failed: ["timeout", "ran longer than its timeout of 1000 ms"],
+      backoff: "timeout",
+      run: "timeout",
+      timeoutEvent: [["process.stopping", { timeoutMs: 1000 }]],
+      statusLine: "timeout:   1s",
+    });
+  });
+});
+
+describe("tend set, reset and stop --force", () => {
+  test("tend set api restart=never, then a crash: not restarted; --clear gives the config back", async () => {
+    await using d = await new TestDaemon(`
+[processes.api]
+command = ["${SLEEPER}"]
+restart = "always"
+backoff = { initial = "10ms", jitter = 0 }
+`).start();
+    const first = await d.waitState("api", "running");
+    const set = await d.cli("set", "api", "restart=never", "max_restarts=3", "max_memory=512MiB");
+    const shown = await d.process("api");
+    const statusLine = (await d.cli("status", "api")).stdout.split("\n").find((l) => l.startsWith("set:"));
+    process.kill(first.pid as number, "SIGKILL");
+    const after = await d.waitState("api", "exited");
+    const runs = await d.history("api");
+    const clear = await d.cli("set", "api", "--clear");
+    const cleared = await d.process("api");
+    expect({
+      set: [set.code, set.stdout, set.stderr],
+      overrides: shown.overrides,
+      restartPolicy: shown.restartPolicy,
+      statusLine,
+      after: [after.state, after.reason, after.restarts],
+      runs: runs.length,
+      clear: [clear.code, clear.stdout],
+      cleared: [cleared.overrides, cleared.restartPolicy],
+    }).toEqual({
+      set: [0, "api: restart=never max_restarts=3 max_memory=512MiB\n", ""],
+      overrides: { restart: "never", maxRestarts: 3, maxMemoryBytes: 512 * 1024 * 1024 },
+      restartPolicy: "never",
+      statusLine:
+        "set:       restart=never max_restarts=3 max_memory=536870912 (tend set; until --clear or a reload)",
+      after: ["exited", "crashed", 0],
+      runs: 1,
+      clear: [0, "api: overrides cleared\n"],
+      cleared: [null, "always"],
+    });
+  });
+
+  test("bad tend set input is refused and changes nothing", async () => {
+    await using d = await new TestDaemon(`
+[processes.api]
+command = ["${SLEEPER}"]
+`).start();
+    const results = await Promise.all([
+      d.cli("set", "api", "restart=sometimes"),
+      d.cli("set", "api", "max_restarts=-1"),
+      d.cli("set", "api", "max_memory=lots"),
+      d.cli("set", "api", "colour=blue"),
+      d.cli("set", "api"),
+      d.cli("set", "nope", "restart=never"),
+      d
+        .json("POST", "/v1/processes/api/set", { clear: true, restart: "never" })
+        .catch((e: Error) => e.message),
+      d.json("POST", "/v1/processes/api/set", {}).catch((e: Error) => e.message),
+    ]);
+    const [sometimes, negative, lots, colour, bare, nope, both, empty] = results as [
+      { code: number; stderr: string },
+      { code: number; stderr: string },
+      { code: number; stderr: string },
+      { code: number; stderr: string },
+      { code: number; stderr: string },
+      { code: number; stderr: string },
+      unknown,
+      unknown,
+    ];
+    expect({
+      sometimes: [sometimes.code, sometimes.stderr.trim()],
+      negative: negative.code,
+      lots: lots.stderr.trim(),
+      colour: colour.stderr.split("\n")[0],
+      bare: bare.code,
+      nope: nope.code,
+      both,
+      empty,
+      unchanged: (await d.process("api")).overrides,
+    }).toEqual({
+      sometimes: [1, 'tend: restart: expected "always", "on-failure" or "never"'],
+      negative: 2,
+      lots: expect.stringContaining("max_memory=lots: expected a size like 512MiB, or none"),
+      colour: 'tend set: "colour=blue": expected restart=…, max_restarts=…, max_memory=…',
+      bare: 2,
+      nope: 1,
+      both: {
+        error: {
+          code: "BAD_REQUEST",
+          message: "clear takes the overrides away: send it alone, without keys to set",
+        },
+      },
+      empty: {
+        error: { code: "BAD_REQUEST", message: "nothing to set: give restart, max_restarts or max_memory" },
+      },
+      unchanged: null,
+    });
+  });
+
+  test("tend reset of a failed process makes it startable with counters at zero", async () => {
+    await using d = await new TestDaemon(`
+[processes.flaky]
+command = ["/bin/false"]
+max_restarts = 2
+backoff = { initial = "10ms", jitter = 0 }
+autostart = true
+`).start();
+    const failed = await d.waitState("flaky", "failed", 20_000);
+    const reset = await d.cli("reset", "flaky");
+    const after = await d.process("flaky");
+    await d.cli("set", "flaky", "restart=never");
+    const start = await d.cli("start", "flaky");
+    const again = await d.waitState("flaky", "exited");
+    expect({
+      failed: [failed.reason, failed.restarts],
+      reset: [reset.code, reset.stdout],
+      after: [after.state, after.reason, after.restarts, after.consecutiveRestarts, after.lastError],
+      start: start.code,
+      again: [again.state, again.restarts],
+    }).toEqual({
+      failed: ["max_restarts", 2],
+      reset: [0, "flaky: stopped\n"],
+      after: ["stopped", "reset", 0, 0, null],
+      start: 0,
+      again: ["exited", 0],
+    });
+  });
+
+  test("stop --force of a TERM-ignoring tree with stop_timeout 1h returns without waiting for it", async () => {
+    await using d = await new TestDaemon(`
+[processes.stubborn]
+command = ["${FIXTURES}/ignore-sigterm.sh"]
+stop_timeout = "1h"
+`).start();
+    const running = await d.waitState("stubborn", "running");
+    const tree = await waitFor("the stubborn tree (leader and grandchild)", () => {
+      const ids = d.processPids("stubborn").flatMap((pid) => procId(pid) ?? []);
+      return ids.length >= 3 ? ids : null;
+    });
+    // A plain stop first: it would wait an hour. The forced one ends it now.
+    const plain = d.json("POST", "/v1/processes/stubborn/stop");
+    await d.waitState("stubborn", "stopping");
+    const forced = await d.cli("stop", "--force", "stubborn");
+    await plain;
+    const after = await d.process("stubborn");
+    const [run] = await d.history("stubborn");
+    expect({
+      pid: running.pid !== null,
+      forced: [forced.code, forced.stdout],
+      state: after.state,
+      alive: tree.filter((id) => stillAlive(id)),
+      signal: run?.signal,
+    }).toEqual({
+      pid: true,
+      forced: [0, "stubborn: stopped\n"],
+      state: "stopped",
+      alive: [],
+      signal: "SIGKILL",
+    });
+  });
+});
+
+describe("environments", () => {
+  test("tend up --env production: env, instances and autostart of the environment; a reload keeps it", async () => {
+    const d = new TestDaemon(`
+[processes.web]
+command = ["${SLEEPER}"]
+env = { MODE = "dev", KEEP = "yes" }
+[processes.web.environments.production]
+env = { MODE = "prod" }
+instances = 2
+
+[processes.worker]
+command = ["${SLEEPER}"]
+autostart = false
+[processes.worker.environments.production]
+autostart = true
+env_file = "prod.env"
+`);
+    writeFileSync(join(d.dir.path, "prod.env"), "WORKER_MODE=prod\n");
+    d.upArgs = ["--env", "production"];
+    await using _ = await d.start();
+    await waitFor("two copies of web and the worker running", async () => {
+      const list = await d.json<{ name: string; state: string }[]>("GET", "/v1/processes");
+      return list.filter((p) => p.state === "running").length === 3;
+    });
+    const envOf = (name: string) => {
+      const pid = d.processPids(name)[0] as number;
+      const text = require("node:fs").readFileSync(`/proc/${pid}/environ`, "utf8") as string;
+      return Object.fromEntries(
+        text
+          .split("\0")
+          .filter(Boolean)
+          .map((kv) => kv.split(/=(.*)/s).slice(0, 2)),
+      );
+    };
+    const web0 = envOf("web:0");
+    const worker = envOf("worker");
+    const health = await d.json<{ environment: string | null }>("GET", "/v1/health");
+    const reload = await d.cli("reload");
+    const afterReload = await d.json<{ environment: string | null }>("GET", "/v1/health");
+    const status = (await d.cli("status", "worker")).stdout.split("\n").find((l) => l.startsWith("env:"));
+    const detail = await d.process<ProcessDetail>("worker");
+    expect({
+      web: [web0.MODE, web0.KEEP],
+      worker: worker.WORKER_MODE,
+      health: health.environment,
+      reload: reload.code,
+      afterReload: afterReload.environment,
+      status,
+      detail: detail.environment,
+    }).toEqual({
+      web: ["prod", "yes"],
+      worker: "prod",
+      health: "production",
+      reload: 0,
+      afterReload: "production",
+      status: "env:       production (tend up --env)",
+      detail: "production",
+    });
+  });
+
+  test("an environment no process declares is refused by tend up and tend check", async () => {
+    const d = new TestDaemon(`
+[processes.web]
+command = ["${SLEEPER}"]
+[processes.web.environments.production]
+instances = 2
+`);
+    await using _d = d;
+    d.upArgs = ["--env", "prodution"];
+    const up = await d.upExpectingExit();
+    const check = await d.cli("check", "-c", d.configPath, "--env", "prodution");
+    expect({
+      up: up.code,
+      upErr: up.stderr.includes(
+        "(--env): no process has environments.prodution; the config's environments: production",
+      ),
+      check: check.code,
+    }).toEqual({
+      up: 1,
+      upErr: true,
+      check: 1,
+    });
+  });
+});

@@ -1,0 +1,133 @@
+import { describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ProcessDetail } from "../../src/domain/control.ts";
+import type { EventRecord, ProcessSnapshot } from "../../src/domain/types.ts";
+import { FIXTURES, TestDaemon } from "../helpers/daemon.ts";
+import { waitFor } from "../helpers/wait.ts";
+
+const SLEEPER = `${FIXTURES}/ready-then-sleep.sh`;
+
+async function watchEvents(d: TestDaemon, name: string): Promise<EventRecord[]> {
+  const all = await d.json<EventRecord[]>("GET", `/v1/events?process=${name}&type=watch&lines=1000`);
+  return all.filter((e) => e.type === "watch.changed");
+}
+
+describe("watch", () => {
+  test("ten quick edits of a watched file restart every copy once, rolling; status names the file", async () => {
+    const d = new TestDaemon("");
+    await using _d = d;
+    const app = join(d.dir.path, "app");
+    mkdirSync(join(app, "src", "lib"), { recursive: true });
+    mkdirSync(join(app, "node_modules", "dep"), { recursive: true });
+    writeFileSync(join(app, "src", "main.ts"), "1");
+    d.appendConfig(`
+[processes.web]
+command = ["${SLEEPER}"]
+cwd = "${app}"
+instances = 2
+watch = ["src/**/*.ts"]
+watch_ignore = ["src/generated/**"]
+watch_debounce = "1s"
+`);
+    await d.start();
+    const copies = async () =>
+      (await d.json<ProcessSnapshot[]>("GET", "/v1/processes")).filter((p) => p.replicaOf === "web");
+    const first = await waitFor("both copies running", async () => {
+      const c = await copies();
+      return c.length === 2 && c.every((p) => p.state === "running" && p.pid) ? c.map((p) => p.pid) : null;
+    });
+    // Not watched: another extension, node_modules, an ignored directory.
+    mkdirSync(join(app, "src", "generated"));
+    writeFileSync(join(app, "src", "notes.md"), "x");
+    writeFileSync(join(app, "node_modules", "dep", "index.ts"), "x");
+    writeFileSync(join(app, "src", "generated", "api.ts"), "x");
+    for (let i = 0; i < 10; i++) writeFileSync(join(app, "src", "lib", "util.ts"), String(i));
+    const second = await waitFor("both copies restarted", async () => {
+      const c = await copies();
+      const pids = c.map((p) => p.pid);
+      return c.every((p) => p.state === "running") && pids.every((p, i) => p !== null && p !== first[i])
+        ? pids
+        : null;
+    });
+    // A later edit: the events up to it show what the ten edits caused.
+    writeFileSync(join(app, "src", "main.ts"), "2");
+    const changes = await waitFor("the second change", async () => {
+      const e = await watchEvents(d, "web");
+      return e.length >= 2 ? e : null;
+    });
+    const status = await d.process<ProcessDetail>("web:0");
+    const statusText = await d.cli("status", "web:1");
+    expect({
+      restarted: second.length,
+      changes: changes.map((e) => e.details),
+      lastChange: status.triggers?.watch?.lastChange?.file,
+      statusLine: statusText.stdout
+        .split("\n")
+        .find((l) => l.startsWith("watch:"))
+        ?.split("; ")[1]
+        ?.split(" at ")[0],
+    }).toEqual({
+      restarted: 2,
+      changes: [
+        { file: "src/lib/util.ts", restarted: true },
+        { file: "src/main.ts", restarted: true },
+      ],
+      lastChange: "src/main.ts",
+      statusLine: "last restart by src/main.ts",
+    });
+  });
+
+  test("a change does not start a process the operator stopped", async () => {
+    const d = new TestDaemon("");
+    await using _d = d;
+    const app = join(d.dir.path, "app");
+    mkdirSync(app);
+    d.appendConfig(`
+[processes.api]
+command = ["${SLEEPER}"]
+cwd = "${app}"
+watch = ["*.js"]
+watch_debounce = "50ms"
+`);
+    await d.start();
+    await d.waitState("api", "running");
+    await d.cli("stop", "api");
+    writeFileSync(join(app, "server.js"), "x");
+    const [change] = await waitFor("the change to be seen", async () => {
+      const e = await watchEvents(d, "api");
+      return e.length ? e : null;
+    });
+    expect({ change: change?.details, state: (await d.process("api")).state }).toEqual({
+      change: { file: "server.js", restarted: false },
+      state: "stopped",
+    });
+  });
+
+  test("a change restarts a crash-looping process out of its backoff at once", async () => {
+    const d = new TestDaemon("");
+    await using _d = d;
+    const app = join(d.dir.path, "app");
+    mkdirSync(app);
+    d.appendConfig(`
+[processes.api]
+command = ["${FIXTURES}/exit-with.sh", "3"]
+cwd = "${app}"
+watch = ["*.js"]
+watch_debounce = "50ms"
+backoff = { initial = "1h", jitter = 0 }
+`);
+    await d.start();
+    const waiting = await d.waitState("api", "backoff");
+    writeFileSync(join(app, "server.js"), "fixed");
+    const runs = await waitFor("a second run before the hour of backoff is over", async () => {
+      const h = await d.history("api");
+      return h.length >= 2 ? h : null;
+    });
+    expect({ waited: waiting.nextStartInMs !== null, runs: runs.length, reason: runs[1]?.reason }).toEqual({
+      waited: true,
+      runs: 2,
+      reason: "crashed",
+    });
+  });
+});
