@@ -6,6 +6,7 @@ import { probeCpu, probeLateness } from "./measurements/probe-load.ts";
 import { psRoundTrip } from "./measurements/ps-round-trip.ts";
 import { restartLatency } from "./measurements/restart-latency.ts";
 import { trackingModes } from "./measurements/tracking-modes.ts";
+import { watchDaemon, watchIdle } from "./measurements/watch-idle.ts";
 import type { Measurement } from "./types.ts";
 
 // Every measurement, in report order. A new row: one module in measurements/, one line here.
@@ -20,4 +21,6 @@ export const MEASUREMENTS: Measurement[] = [
   probeLateness,
   metricsTick,
   metricsCpu,
+  watchIdle,
+  watchDaemon,
 ];
