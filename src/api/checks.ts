@@ -1,4 +1,5 @@
-import { parseDurationMs } from "../config/units.ts";
+import { RESTART_POLICIES, RESTART_POLICY_HINT } from "../config/policies.ts";
+import { parseDurationMs, parseSizeBytes } from "../config/units.ts";
 
 // The API's body and query checks, written by hand so that the supervisor answering requests
 // never loads zod (several MiB that stay once loaded). They answer exactly as the zod schemas
@@ -145,19 +146,26 @@ export const stopBody = object({ force: optional(boolean) }, "strict");
 const wholeNumber = (within: (n: number) => boolean, message: string): Field<number> => {
   return (v) => {
     if (typeof v !== "number" || !Number.isFinite(v)) return fail("invalid_type", message);
-    return Number.isInteger(v) && within(v) ? ok(v) : fail("custom", message);
+    return Number.isSafeInteger(v) && within(v) ? ok(v) : fail("custom", message);
   };
 };
-const BYTES = "expected a whole number of bytes, or null for no limit";
+const BYTES = 'expected a size like "512MiB" or a whole number of bytes, or null for no limit';
+const bytes: Field<number | null> = (v) => {
+  if (v === null) return ok(null);
+  if (typeof v !== "number" && typeof v !== "string") return fail("invalid_union", BYTES);
+  const n = typeof v === "number" ? v : parseSizeBytes(v);
+  return n !== null && Number.isSafeInteger(n) && n > 0 ? ok(n) : fail("custom", BYTES);
+};
 export const setBody = object(
   {
-    restart: optional(oneOf(["always", "on-failure", "never"], 'expected "always", "on-failure" or "never"')),
+    restart: optional(oneOf(RESTART_POLICIES, RESTART_POLICY_HINT)),
     max_restarts: optional(wholeNumber((n) => n >= 0, "expected a whole number from 0")),
-    max_memory: optional((v) => (v === null ? ok(null) : wholeNumber((n) => n > 0, BYTES)(v))),
+    max_memory: optional(bytes),
     clear: optional(boolean),
   },
   "strict",
 );
+export type SetBody = typeof setBody extends Check<infer T> ? T : never;
 export const progressBody = object(
   {
     progress: fraction(0, 1, "expected a fraction from 0 to 1"),

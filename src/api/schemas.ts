@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { parseDurationMs } from "../config/units.ts";
+import { RESTART_POLICIES, RESTART_POLICY_HINT } from "../config/policies.ts";
+import { parseDurationMs, parseSizeBytes } from "../config/units.ts";
 
 // API bodies and queries as zod schemas: what /openapi.json documents, and the reference that the
 // hand-written checks the routes use (checks.ts, which keep zod out of the supervisor) are tested
@@ -14,19 +15,26 @@ export const scaleBody = z.strictObject({
   instances: z.number().refine((n) => Number.isInteger(n) && n >= 1 && n <= 1000, COPIES),
 });
 export const stopBody = z.strictObject({ force: z.boolean().optional() });
-const RESTART_POLICY = 'expected "always", "on-failure" or "never"';
 const WHOLE_COUNT = "expected a whole number from 0";
-const BYTES = "expected a whole number of bytes, or null for no limit";
+const BYTES = 'expected a size like "512MiB" or a whole number of bytes, or null for no limit';
+const whole = (n: number) => Number.isSafeInteger(n);
 // `tend set`: config-shaped keys over the process's policy, or `clear` for none.
 export const setBody = z.strictObject({
-  restart: z.enum(["always", "on-failure", "never"], { error: RESTART_POLICY }).optional(),
+  restart: z.enum(RESTART_POLICIES, { error: RESTART_POLICY_HINT }).optional(),
   max_restarts: z
     .number({ error: WHOLE_COUNT })
-    .refine((n) => Number.isInteger(n) && n >= 0, WHOLE_COUNT)
+    .refine((n) => whole(n) && n >= 0, WHOLE_COUNT)
     .optional(),
   max_memory: z
-    .number({ error: BYTES })
-    .refine((n) => Number.isInteger(n) && n > 0, BYTES)
+    .union([z.number(), z.string()], { error: BYTES })
+    .transform((v, ctx) => {
+      const n = typeof v === "number" ? v : parseSizeBytes(v);
+      if (n === null || !whole(n) || n <= 0) {
+        ctx.addIssue({ code: "custom", message: BYTES });
+        return z.NEVER;
+      }
+      return n;
+    })
     .nullable()
     .optional(),
   clear: z.boolean().optional(),

@@ -1,11 +1,12 @@
 import { resolve } from "node:path";
 import type { LogSettings } from "../logs/process-logs.ts";
 import { normalizeSignal } from "../proc/signals.ts";
+import type { RestartPolicy } from "./policies.ts";
 import { expandPreset, type PresetExpansion } from "./presets.ts";
 import { type ParsedProbe, type ProcessProbes, toProbeSpec } from "./probe-spec.ts";
 import { type ParsedProcess, processSchema } from "./schema.ts";
 
-export type RestartPolicy = "always" | "on-failure" | "never";
+export type { RestartPolicy } from "./policies.ts";
 
 export type DependencyCondition = "started" | "healthy" | "completed" | "succeeded";
 

@@ -21,7 +21,9 @@ export function cronProblem(text: string): string | null {
   if (!nickname && fields.length !== 5)
     return `expected 5 fields (minute hour day-of-month month day-of-week) like "0 3 * * *", got ${fields.length}`;
   try {
-    new Cron(text, { paused: true });
+    // A day that never comes ("0 3 31 2 *") would make a schedule that never fires.
+    if (new Cron(text, { paused: true }).nextRun() === null)
+      return "this expression names no time that ever comes";
     return null;
   } catch (err) {
     return `not a cron expression: ${err instanceof Error ? err.message : String(err)}`;

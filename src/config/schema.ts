@@ -4,6 +4,7 @@ import { alertSchema, validRegex } from "./alert-schema.ts";
 import { expandEnvIssues } from "./expand-vars.ts";
 import { parseListenAddress } from "./listen-address.ts";
 import { NAME_PATTERN, nameProblem } from "./names.ts";
+import { RESTART_POLICIES, RESTART_POLICY_HINT } from "./policies.ts";
 import { PRESET_NAMES, presetIssues } from "./presets.ts";
 import { probeSchemas } from "./probe-schema.ts";
 import { cronProblem, timezoneProblem } from "./schedule-expression.ts";
@@ -89,12 +90,16 @@ const globs = (description: string) =>
     .default([])
     .meta({ description });
 
+const envTable = z.record(
+  z.string(),
+  z
+    .union([z.string(), z.number(), z.boolean()], { error: "expected a string, a number or a boolean" })
+    .transform(String),
+);
+
 // What `tend up --env NAME` changes of a process: [processes.NAME.environments.NAME].
 export const environmentSchema = z.strictObject({
-  env: z
-    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
-    .optional()
-    .meta({ description: "Merged over the process's env" }),
+  env: envTable.optional().meta({ description: "Merged over the process's env" }),
   env_file: z.string().optional().meta({ description: "Read instead of the process's env_file" }),
   instances: instances.optional(),
   autostart: z.boolean().optional(),
@@ -120,13 +125,13 @@ export const processSchema = z
       .optional()
       .meta({ description: "With type = forking: the file the daemon writes its pid to" }),
     cwd: z.string().optional(),
-    env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+    env: envTable.default({}),
     env_file: z.string().optional(),
     autostart: z
       .boolean()
       .optional()
       .meta({ description: "Start at `tend up` (default: true; false with a schedule)" }),
-    restart: z.enum(["always", "on-failure", "never"]).default("on-failure"),
+    restart: z.enum(RESTART_POLICIES, { error: RESTART_POLICY_HINT }).default("on-failure"),
     backoff: backoffSchema.default(backoffSchema.parse({})),
     max_restarts: z.number().int().nonnegative().default(0),
     success_exit_codes: z.array(z.number().int().min(0).max(255)).default([0]),
@@ -246,35 +251,42 @@ export const processSchema = z
     tooMany(p.instances, ["instances"]);
     for (const [name, e] of Object.entries(p.environments))
       tooMany(e.instances, ["environments", name, "instances"]);
-    if ((p.command === undefined) === (p.script === undefined))
-      ctx.addIssue({
-        code: "custom",
-        path: [p.command === undefined ? "command" : "script"],
-        message:
-          p.command === undefined
-            ? 'expected a command (["bun", "server.ts"] or a shell line) or a script of package.json (script = "start")'
-            : "command and script both say what to run: keep one",
-      });
-    if (p.timezone !== undefined && p.schedule === undefined && p.restart_schedule === undefined)
-      ctx.addIssue({
-        code: "custom",
-        path: ["timezone"],
-        message: "timezone applies to schedule and restart_schedule: add one, or remove timezone",
-      });
-    if (p.schedule !== undefined && p.restart_schedule !== undefined)
-      ctx.addIssue({
-        code: "custom",
-        path: ["restart_schedule"],
-        message:
-          "schedule starts a task, restart_schedule restarts a service: a process has one or the other",
-      });
-    if (p.pid_file !== undefined && p.type !== "forking")
-      ctx.addIssue({
-        code: "custom",
-        path: ["pid_file"],
-        message: 'pid_file names the main process of a forking service: add type = "forking", or remove it',
-      });
-  });
+  })
+  // Keys that only make sense together: also said when other keys are wrong.
+  .superRefine(
+    (p, ctx) => {
+      for (const { path, message } of combinationIssues(p as unknown))
+        ctx.addIssue({ code: "custom", path, message });
+    },
+    { when: () => true },
+  );
+
+function combinationIssues(value: unknown): { path: string[]; message: string }[] {
+  if (typeof value !== "object" || value === null) return [];
+  const p = value as Record<string, unknown>;
+  const issues: { path: string[]; message: string }[] = [];
+  const has = (k: string) => p[k] !== undefined;
+  const add = (key: string, message: string) => issues.push({ path: [key], message });
+  if (!has("command") && !has("script"))
+    add(
+      "command",
+      'expected a command (["bun", "server.ts"] or a shell line) or a script of package.json (script = "start")',
+    );
+  if (has("command") && has("script")) add("script", "command and script both say what to run: keep one");
+  if (has("timezone") && !has("schedule") && !has("restart_schedule"))
+    add("timezone", "timezone applies to schedule and restart_schedule: add one, or remove timezone");
+  if (has("schedule") && has("restart_schedule"))
+    add(
+      "restart_schedule",
+      "schedule starts a task, restart_schedule restarts a service: a process has one or the other",
+    );
+  if (has("pid_file") && p.type !== "forking")
+    add(
+      "pid_file",
+      'pid_file names the main process of a forking service: add type = "forking", or remove it',
+    );
+  return issues;
+}
 
 export const supervisorSchema = z.strictObject({
   socket: z.string().optional(),

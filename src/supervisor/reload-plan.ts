@@ -112,8 +112,6 @@ export async function reloadUnits(
   const plan = planReload(target.units, specsFor(false));
   if (dryRun) return plan;
   commit();
-  // `tend set` lasts until a reload: the config's policy again.
-  for (const u of target.units.values()) u.overrides = null;
   for (const p of next) if (p.instances === null) counts.forget(p.name);
   await applyReload(plan, specsFor(true), target);
   return plan;

@@ -47,7 +47,7 @@ import { addRuntimeProcess, removeRuntimeProcess, startingProcesses } from "./ru
 import { markCleanShutdown, startAsPlanned } from "./startup.ts";
 import type { SupervisorDeps } from "./supervisor-deps.ts";
 import { Triggers } from "./triggers.ts";
-import { type OverrideChange, setOverrides } from "./unit/overrides.ts";
+import { type OverrideChange, OverrideTable } from "./unit/overrides.ts";
 import { Unit, type UnitDeps } from "./unit/unit.ts";
 import { detailOf, snapshotOf } from "./unit/view.ts";
 import { type UnitHost, unitHost } from "./unit-host.ts";
@@ -73,6 +73,7 @@ export class Supervisor implements Control {
   // Reloads, scales and rolling restarts change the set of units one at a time.
   private readonly changes = new OneAtATime();
   private readonly triggers: Triggers;
+  private readonly overrides = new OverrideTable();
 
   constructor(
     config: Config,
@@ -83,14 +84,14 @@ export class Supervisor implements Control {
     this.records = wiring.records;
     this.bus = wiring.bus;
     this.dependencies = wiring.dependencies;
-    this.unitDeps = wiring.unitDeps;
+    this.unitDeps = { ...wiring.unitDeps, overrides: (spec) => this.overrides.of(spec) };
     this.started = { at: deps.clock.wallMs(), mono: deps.clock.nowMs() };
     this.counts = new ReplicaCounts(this.records);
     this.triggers = new Triggers({
       clock: deps.clock,
       state: (n) => groupState(this.units, n),
       start: (n, reason) => this.start(n, reason),
-      restart: (n, reason) => this.restart(n, reason),
+      restart: (n, reason, which) => this.restartWhere(n, reason, which),
       emit: (type, n, details) => this.bus.emit(this.event(type, n, details)),
       report: (m) => deps.report?.(m),
       watch: deps.watch,
@@ -163,12 +164,26 @@ export class Supervisor implements Control {
     return snapshotOf(one);
   }
 
+  // A trigger's restart: only the copies `which` accepts, rolling when there are several.
+  private restartWhere(name: string, reason: string, which: (state: string) => boolean) {
+    const members = membersOf(this.units, name).filter((u) => which(u.state));
+    if (!members.length || this.shuttingDown) return { acted: 0, done: Promise.resolve() };
+    const replicated = members[0]?.spec.replica?.of === name;
+    const done = replicated
+      ? this.changes.run(() => rollingRestart(this.host("scaled"), name, members, reason))
+      : (members[0] as Unit).restart(reason);
+    return { acted: members.length, done };
+  }
+
   reset(name: string): Acted {
     return actOnEach(name, this.members(name), (u) => u.reset());
   }
 
   set(name: string, change: OverrideChange): Acted {
-    return actOnEach(name, this.members(name), (u) => setOverrides(u, change));
+    const members = this.members(name);
+    const overrides = this.overrides.change(name, change);
+    this.bus.emit(this.event("process.overridden", name, { overrides }));
+    return answerFor(name, members);
   }
 
   async scale(name: string, instances: number): Promise<ReplicaSet> {
@@ -258,6 +273,7 @@ export class Supervisor implements Control {
       const plan = await this.changes.run(() =>
         reloadUnits(this.host("reload"), this.config.processes, next.processes, this.counts, dryRun, () => {
           this.config = { ...next, supervisor: this.config.supervisor };
+          this.overrides.clear(); // `tend set` lasts until a reload
         }),
       );
       if (!dryRun) this.syncTriggers();

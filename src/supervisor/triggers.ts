@@ -12,7 +12,13 @@ export interface TriggerHost {
   clock: Clock;
   state(name: string): { active: boolean; state: string } | null; // null: no such process any more
   start(name: string, reason: string): Promise<unknown>;
-  restart(name: string, reason: string): Promise<unknown>;
+  // Restarts the copies (or the process) whose public state `which` accepts, rolling for copies;
+  // `acted` says how many there were (0: nothing was done).
+  restart(
+    name: string,
+    reason: string,
+    which: (state: string) => boolean,
+  ): { acted: number; done: Promise<unknown> };
   emit(type: string, process: string, details: Record<string, unknown>): void;
   report(message: string): void;
   watch?: WatchFactory; // absent: watch keys are not acted on (the supervisor's tests)
@@ -42,6 +48,19 @@ export interface TriggerInfo {
   restartSchedule: ScheduleInfo | null;
   watch: { patterns: string[]; lastChange: { file: string; at: number } | null } | null;
 }
+
+// A watch restarts what runs or would run again by itself (a backoff, a wait for dependencies)
+// and what ended by itself (a crash fixed by the next save); never what the operator stopped,
+// a stop under way, or a process being removed.
+const WATCH_RESTARTS: ReadonlySet<string> = new Set([
+  "running",
+  "paused",
+  "backoff",
+  "waiting",
+  "exited",
+  "failed",
+]);
+const RUNNING = (state: string) => state === "running";
 
 // One cron schedule: calls `due` at each time it names, never before it.
 export class ScheduleTimer {
@@ -187,8 +206,13 @@ export class Triggers {
   private scheduled(name: string, timer: ScheduleTimer, at: number, action: "start" | "restart"): void {
     const now = this.host.state(name);
     if (!now) return;
-    const skip = action === "start" ? now.active : now.state !== "running";
-    if (skip) {
+    let done: Promise<unknown> | null = null;
+    if (action === "start") done = now.active ? null : this.host.start(name, "schedule");
+    else {
+      const restart = this.host.restart(name, "schedule", RUNNING);
+      done = restart.acted ? restart.done : null;
+    }
+    if (done === null) {
       timer.skipped++;
       timer.lastSkippedAt = at;
       const why = action === "start" ? "a run is still going" : `it is ${now.state}`;
@@ -196,25 +220,23 @@ export class Triggers {
       return;
     }
     timer.lastAt = at;
-    this.act(name, action, "schedule");
+    this.settle(name, "schedule", action, done);
   }
 
   // A change restarts the process (out of a backoff at once), unless the operator stopped it.
   private changed(name: string, entry: Entry, file: string): void {
-    const now = this.host.state(name);
-    if (!now) return;
-    entry.lastChange = { file, at: this.host.clock.wallMs() };
-    const acts = now.state !== "stopped";
-    this.host.emit("watch.changed", name, { file, restarted: acts });
-    if (acts) this.act(name, "restart", "watch");
+    if (!this.host.state(name)) return;
+    const { acted, done } = this.host.restart(name, "watch", (s) => WATCH_RESTARTS.has(s));
+    if (acted) entry.lastChange = { file, at: this.host.clock.wallMs() };
+    this.host.emit("watch.changed", name, { file, restarted: acted > 0 });
+    this.settle(name, "watch", "restart", done);
   }
 
-  private act(name: string, action: "start" | "restart", reason: string): void {
-    const done = action === "start" ? this.host.start(name, reason) : this.host.restart(name, reason);
+  private settle(name: string, trigger: string, action: string, done: Promise<unknown>): void {
     done.catch((err: unknown) => {
       const error = errorMessage(err);
-      this.host.report(`${name}: ${reason} ${action} failed: ${error}`);
-      this.host.emit(`${reason}.failed`, name, { action, error });
+      this.host.report(`${name}: ${action} by ${trigger} failed: ${error}`);
+      this.host.emit("trigger.failed", name, { trigger, action, error });
     });
   }
 }

@@ -7,6 +7,7 @@ export interface UnitInput {
   fromSources: boolean;
   configPath: string; // absolute
   configFound: boolean;
+  environment: string | null; // `tend up --env NAME`
   socketPath: string;
   socketGroup: string | null;
   stateDir: string;
@@ -46,7 +47,7 @@ export function renderUnit(u: UnitInput): string {
     "# STOPPING=1 around reloads and shutdown; only the supervisor itself may notify.",
     "Type=notify",
     "NotifyAccess=main",
-    `ExecStart=${tend} up -c ${quoteArg(u.configPath)}`,
+    `ExecStart=${tend} up -c ${quoteArg(u.configPath)}${u.environment ? ` --env ${quoteArg(u.environment)}` : ""}`,
     "# Synchronous: `systemctl reload tend` returns once the new config is applied, and fails",
     "# listing every error when it is invalid (nothing changes then).",
     `ExecReload=${tend} reload --socket ${quoteArg(u.socketPath)}`,

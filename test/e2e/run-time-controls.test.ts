@@ -67,6 +67,9 @@ backoff = { initial = "10ms", jitter = 0 }
     const runs = await d.history("api");
     const clear = await d.cli("set", "api", "--clear");
     const cleared = await d.process("api");
+    await d.cli("set", "api", "restart=on-failure");
+    const reload = await d.cli("reload");
+    const afterReload = await d.process("api");
     expect({
       set: [set.code, set.stdout, set.stderr],
       overrides: shown.overrides,
@@ -76,16 +79,18 @@ backoff = { initial = "10ms", jitter = 0 }
       runs: runs.length,
       clear: [clear.code, clear.stdout],
       cleared: [cleared.overrides, cleared.restartPolicy],
+      afterReload: [reload.code, afterReload.overrides, afterReload.restartPolicy],
     }).toEqual({
       set: [0, "api: restart=never max_restarts=3 max_memory=512MiB\n", ""],
       overrides: { restart: "never", maxRestarts: 3, maxMemoryBytes: 512 * 1024 * 1024 },
       restartPolicy: "never",
       statusLine:
-        "set:       restart=never max_restarts=3 max_memory=536870912 (tend set; until --clear or a reload)",
+        "set:       restart=never max_restarts=3 max_memory=512.0MiB (tend set; until --clear or a reload)",
       after: ["exited", "crashed", 0],
       runs: 1,
       clear: [0, "api: overrides cleared\n"],
       cleared: [null, "always"],
+      afterReload: [0, null, "always"],
     });
   });
 
@@ -94,28 +99,23 @@ backoff = { initial = "10ms", jitter = 0 }
 [processes.api]
 command = ["${SLEEPER}"]
 `).start();
-    const results = await Promise.all([
-      d.cli("set", "api", "restart=sometimes"),
-      d.cli("set", "api", "max_restarts=-1"),
-      d.cli("set", "api", "max_memory=lots"),
-      d.cli("set", "api", "colour=blue"),
-      d.cli("set", "api"),
-      d.cli("set", "nope", "restart=never"),
-      d
-        .json("POST", "/v1/processes/api/set", { clear: true, restart: "never" })
-        .catch((e: Error) => e.message),
-      d.json("POST", "/v1/processes/api/set", {}).catch((e: Error) => e.message),
+    type Cli = { code: number; stderr: string };
+    const cli = (...args: string[]) => d.cli(...args) as Promise<Cli>;
+    const body = (method: string, path: string, b: unknown) => d.api(method, path, b).then((r) => r.json());
+    const [sometimes, negative, lots, colour, bare, nope, twice] = await Promise.all([
+      cli("set", "api", "restart=sometimes"),
+      cli("set", "api", "max_restarts=-1"),
+      cli("set", "api", "max_memory=lots"),
+      cli("set", "api", "colour=blue"),
+      cli("set", "api"),
+      cli("set", "nope", "restart=never"),
+      cli("set", "api", "restart=never", "restart=always"),
     ]);
-    const [sometimes, negative, lots, colour, bare, nope, both, empty] = results as [
-      { code: number; stderr: string },
-      { code: number; stderr: string },
-      { code: number; stderr: string },
-      { code: number; stderr: string },
-      { code: number; stderr: string },
-      { code: number; stderr: string },
-      unknown,
-      unknown,
-    ];
+    const [added, both, empty] = await Promise.all([
+      body("POST", "/v1/processes", { name: "extra", command: "sleep 1", environments: { prod: {} } }),
+      body("POST", "/v1/processes/api/set", { clear: true, restart: "never" }),
+      body("POST", "/v1/processes/api/set", {}),
+    ]);
     expect({
       sometimes: [sometimes.code, sometimes.stderr.trim()],
       negative: negative.code,
@@ -123,6 +123,8 @@ command = ["${SLEEPER}"]
       colour: colour.stderr.split("\n")[0],
       bare: bare.code,
       nope: nope.code,
+      twice: twice.stderr.split("\n")[0],
+      added,
       both,
       empty,
       unchanged: (await d.process("api")).overrides,
@@ -133,6 +135,14 @@ command = ["${SLEEPER}"]
       colour: 'tend set: "colour=blue": expected restart=…, max_restarts=…, max_memory=…',
       bare: 2,
       nope: 1,
+      twice: "tend set: restart is given twice",
+      added: {
+        error: {
+          code: "BAD_REQUEST",
+          message:
+            'invalid process "extra": environments: applies to the config file\'s processes (tend up --env); give env, env_file and instances directly',
+        },
+      },
       both: {
         error: {
           code: "BAD_REQUEST",
@@ -172,6 +182,35 @@ autostart = true
       after: ["stopped", "reset", 0, 0, null],
       start: 0,
       again: ["exited", 0],
+    });
+  });
+
+  test("stop --force of a running TERM-ignoring tree kills it at once", async () => {
+    await using d = await new TestDaemon(`
+[processes.stubborn]
+command = ["${FIXTURES}/ignore-sigterm.sh"]
+stop_timeout = "1h"
+`).start();
+    await d.waitState("stubborn", "running");
+    const tree = await waitFor("the stubborn tree (leader and grandchild)", () => {
+      const ids = d.processPids("stubborn").flatMap((pid) => procId(pid) ?? []);
+      return ids.length >= 3 ? ids : null;
+    });
+    const forced = await d.cli("stop", "--force", "stubborn");
+    const [run] = await d.history("stubborn");
+    const events = (await d.json<EventRecord[]>("GET", "/v1/events?process=stubborn&lines=100")).map(
+      (e) => e.type,
+    );
+    expect({
+      forced: [forced.code, forced.stdout],
+      alive: tree.filter((id) => stillAlive(id)),
+      signal: run?.signal,
+      events: events.filter((t) => t.startsWith("process.")),
+    }).toEqual({
+      forced: [0, "stubborn: stopped\n"],
+      alive: [],
+      signal: "SIGKILL",
+      events: ["process.starting", "process.running", "process.stopping", "process.stopped"],
     });
   });
 

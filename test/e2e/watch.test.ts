@@ -28,7 +28,7 @@ cwd = "${app}"
 instances = 2
 watch = ["src/**/*.ts"]
 watch_ignore = ["src/generated/**"]
-watch_debounce = "1s"
+watch_debounce = "2s"
 `);
     await d.start();
     const copies = async () =>
@@ -42,7 +42,12 @@ watch_debounce = "1s"
     writeFileSync(join(app, "src", "notes.md"), "x");
     writeFileSync(join(app, "node_modules", "dep", "index.ts"), "x");
     writeFileSync(join(app, "src", "generated", "api.ts"), "x");
-    for (let i = 0; i < 10; i++) writeFileSync(join(app, "src", "lib", "util.ts"), String(i));
+    // Ten edits spread out, each its own inotify event (identical events queued together would
+    // be merged by the kernel), all within the debounce of the first.
+    for (let i = 0; i < 10; i++) {
+      writeFileSync(join(app, "src", "lib", "util.ts"), String(i));
+      await Bun.sleep(30); // the stimulus: edits over time, not a wait for anything
+    }
     const second = await waitFor("both copies restarted", async () => {
       const c = await copies();
       const pids = c.map((p) => p.pid);
@@ -75,6 +80,60 @@ watch_debounce = "1s"
       ],
       lastChange: "src/main.ts",
       statusLine: "last restart by src/main.ts",
+    });
+  });
+
+  test("a change during an operator's stop, or to a copy the operator stopped, starts nothing", async () => {
+    const d = new TestDaemon("");
+    await using _d = d;
+    const app = join(d.dir.path, "app");
+    mkdirSync(app);
+    d.appendConfig(`
+[processes.slow]
+command = ["${FIXTURES}/ignore-sigterm.sh"]
+cwd = "${app}"
+watch = ["*.js"]
+watch_debounce = "50ms"
+stop_timeout = "3s"
+
+[processes.web]
+command = ["${SLEEPER}"]
+cwd = "${app}"
+instances = 2
+watch = ["*.css"]
+watch_debounce = "50ms"
+`);
+    await d.start();
+    await d.waitState("slow", "running");
+    await d.waitState("web:1", "running");
+    const web0 = (await d.waitState("web:0", "running")).pid;
+    await d.cli("stop", "web:1");
+    const stopping = d.json("POST", "/v1/processes/slow/stop");
+    await d.waitState("slow", "stopping");
+    writeFileSync(join(app, "server.js"), "x");
+    writeFileSync(join(app, "site.css"), "x");
+    const seen = await waitFor("both changes seen", async () => {
+      const slow = await watchEvents(d, "slow");
+      const web = await watchEvents(d, "web");
+      return slow.length && web.length ? { slow: slow[0]?.details, web: web[0]?.details } : null;
+    });
+    await stopping;
+    const web0After = await waitFor("web:0 restarted", async () => {
+      const p = await d.process("web:0");
+      return p.state === "running" && p.pid !== web0 ? p.pid : null;
+    });
+    expect({
+      seen,
+      slow: (await d.process("slow")).state,
+      web1: (await d.process("web:1")).state,
+      web0Restarted: web0After !== web0,
+      slowRuns: (await d.history("slow")).length,
+    }).toEqual({
+      seen: { slow: { file: "server.js", restarted: false }, web: { file: "site.css", restarted: true } },
+      slow: "stopped",
+      web1: "stopped",
+      web0Restarted: true,
+      slowRuns: 1,
     });
   });
 

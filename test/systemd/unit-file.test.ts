@@ -110,6 +110,7 @@ const BASE: UnitInput = {
   fromSources: false,
   configPath: "/etc/tend/tend.toml",
   configFound: true,
+  environment: null,
   socketPath: "/run/tend/tend.sock",
   socketGroup: null,
   stateDir: "/var/lib/tend",
@@ -172,6 +173,9 @@ describe("renderUnit", () => {
     const unit = renderUnit({ ...BASE, exec: ["/opt/bun", "/src/tend/src/main.ts"], fromSources: true });
     expect(unit).toContain("# Generated from sources");
     expect(directives(unit).ExecStart).toEqual(["/opt/bun /src/tend/src/main.ts up -c /etc/tend/tend.toml"]);
+    expect(directives(renderUnit({ ...BASE, environment: "production" })).ExecStart).toEqual([
+      "/usr/local/bin/tend up -c /etc/tend/tend.toml --env production",
+    ]);
   });
 
   test.each([

@@ -89,6 +89,49 @@ describe("config errors of the run-time keys", () => {
     expect(found?.message).toContain(message);
   });
 
+  test.each([
+    [
+      "a day that never comes",
+      { schedule: "0 3 31 2 *" },
+      "processes.job.schedule",
+      "names no time that ever comes",
+    ],
+    [
+      "environment env",
+      { environments: { production: { env: { A: [1] } } } },
+      "processes.job.environments.production.env.A",
+      "expected",
+    ],
+    [
+      "environment env_file",
+      { environments: { production: { env_file: 3 } } },
+      "processes.job.environments.production.env_file",
+      "expected string",
+    ],
+    [
+      "environment autostart",
+      { environments: { production: { autostart: "yes" } } },
+      "processes.job.environments.production.autostart",
+      "expected boolean",
+    ],
+  ] as [string, Record<string, unknown>, string, string][])("%s", (_what, extra, path, message) => {
+    const issues = issuesOf(job(extra));
+    const found = issues.find((i) => i.path === path);
+    expect(found, `issues: ${JSON.stringify(issues)}`).toBeDefined();
+    expect(found?.message).toContain(message);
+  });
+
+  test("keys that only make sense together are reported with the other errors, all at once", () => {
+    const paths = issuesOf({
+      job: { command: "x", script: "start", timezone: "UTC", stop_timeout: "soon" },
+    }).map((i) => i.path);
+    expect(paths.sort()).toEqual([
+      "processes.job.script",
+      "processes.job.stop_timeout",
+      "processes.job.timezone",
+    ]);
+  });
+
   test("neither command nor script", () => {
     expect(issuesOf({ job: { cwd: "/srv" } })).toEqual([
       {

@@ -61,6 +61,31 @@ describe("cron expressions", () => {
   });
 });
 
+// What the README says of daylight saving, held to croner's answers (Europe/Paris, 2030: the
+// clocks go forward at 02:00 on 31 March and back at 03:00 on 27 October).
+test("daylight saving: a fixed time after the spring gap and once in autumn; an hourly job skips the gap and repeats the hour", () => {
+  const runs = (expression: string, from: number, n: number) => {
+    const out: string[] = [];
+    let t = from;
+    for (let i = 0; i < n; i++) {
+      t = nextOccurrence(expression, "Europe/Paris", t) ?? Number.NaN;
+      out.push(new Date(t).toISOString().slice(5, 16));
+    }
+    return out;
+  };
+  expect({
+    fixedSpring: runs("30 2 * * *", Date.UTC(2030, 2, 30, 12), 2),
+    fixedAutumn: runs("30 2 * * *", Date.UTC(2030, 9, 26, 12), 2),
+    hourlySpring: runs("30 * * * *", Date.UTC(2030, 2, 30, 23, 50), 3),
+    hourlyAutumn: runs("30 * * * *", Date.UTC(2030, 9, 26, 23, 50), 3),
+  }).toEqual({
+    fixedSpring: ["03-31T01:00", "04-01T00:30"], // 03:00 local, the first time after the gap
+    fixedAutumn: ["10-27T00:30", "10-28T01:30"], // 02:30 summer time, once
+    hourlySpring: ["03-31T00:30", "03-31T01:30", "03-31T02:30"], // 01:30, then 03:30: 02:30 is skipped
+    hourlyAutumn: ["10-27T00:30", "10-27T01:30", "10-27T02:30"], // 02:30 twice, then 03:30
+  });
+});
+
 describe("a schedule's timer", () => {
   test("a yearly schedule waits in steps and never fires before its time", () => {
     const start = Date.UTC(2030, 0, 1, 0, 0, 0, 1);

@@ -8,6 +8,7 @@ import {
   emptyBody,
   historyQuery,
   progressBody,
+  type SetBody,
   scaleBody,
   setBody,
   signalBody,
@@ -118,12 +119,7 @@ export function processRoutes(control: Control) {
 }
 
 // A set body as the change it asks for: `clear` alone, or at least one key to set.
-function overrideChange(body: {
-  restart?: "always" | "on-failure" | "never";
-  max_restarts?: number;
-  max_memory?: number | null;
-  clear?: boolean;
-}): OverrideChange {
+function overrideChange(body: SetBody): OverrideChange {
   const { clear, restart, max_restarts: maxRestarts, max_memory: maxMemoryBytes } = body;
   const overrides = Object.fromEntries(
     Object.entries({ restart, maxRestarts, maxMemoryBytes }).filter(([, v]) => v !== undefined),

@@ -1,4 +1,4 @@
-import { bool, str } from "../args.ts";
+import { bool, type ParsedArgs, str } from "../args.ts";
 import { CliError, EXIT, usageError } from "../cli-error.ts";
 import type { Io } from "../io.ts";
 import type { Command } from "./types.ts";
@@ -21,7 +21,7 @@ export const check: Command = {
     const { hostIssues } = await import("../../supervisor/host-check.ts");
     const file = str(args, "config") ?? defaultConfigFile(io.env);
     try {
-      const config = loadConfig(file, io.env, undefined, str(args, "env") ?? null);
+      const config = loadConfig(file, io.env, undefined, environmentFlag(args, "check"));
       // --schema-only: the file alone, for a config meant for another machine.
       const issues = bool(args, "schema-only") ? [] : hostIssues(config, io.env);
       if (issues.length) throw new ConfigError(config.file ?? file, issues);
@@ -52,6 +52,13 @@ export const schema: Command = {
   },
 };
 
+// --env NAME: an empty name is a mistake, not "no environment".
+export function environmentFlag(args: ParsedArgs, verb: string): string | null {
+  const env = str(args, "env");
+  if (env !== undefined && env.trim() === "") throw usageError("--env needs an environment name", verb);
+  return env ?? null;
+}
+
 export function defaultConfigFile(env: Record<string, string | undefined>): string {
   if (env.TEND_CONFIG) return env.TEND_CONFIG;
   if (process.getuid?.() === 0) return "/etc/tend/tend.toml";
@@ -79,7 +86,7 @@ export const up: Command = {
     let config: import("../../config/load.ts").Config;
     try {
       const file = str(args, "config") ?? defaultConfigFile(io.env);
-      config = await loadConfigIsolated(file, io.env, str(args, "env") ?? null);
+      config = await loadConfigIsolated(file, io.env, environmentFlag(args, "up"));
     } catch (err) {
       if (err instanceof ConfigError) throw new CliError(err.message, EXIT.failed);
       throw err;

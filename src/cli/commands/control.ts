@@ -173,6 +173,7 @@ export const set: Command = {
       const [key, value] = [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)];
       if (!pair.includes("=") || !SET_KEYS.includes(key as (typeof SET_KEYS)[number]))
         throw usageError(`tend set: "${pair}": expected ${SET_KEYS.map((k) => `${k}=…`).join(", ")}`, "set");
+      if (key in body) throw usageError(`tend set: ${key} is given twice`, "set");
       body[key] = setValue(key, value);
     }
     const client = await clientFor(args, io);

@@ -1,4 +1,4 @@
-import { formatDuration } from "../../config/units.ts";
+import { formatBytes, formatDuration } from "../../config/units.ts";
 import type { ProcessDetail, ReplicaSet } from "../../domain/control.ts";
 import type { ProcessSnapshot } from "../../domain/types.ts";
 import { bool, type ParsedArgs } from "../args.ts";
@@ -101,7 +101,9 @@ function overrideLines(p: ProcessDetail): string[] {
   const parts = [
     o.restart === undefined ? null : `restart=${o.restart}`,
     o.maxRestarts === undefined ? null : `max_restarts=${o.maxRestarts}`,
-    o.maxMemoryBytes === undefined ? null : `max_memory=${o.maxMemoryBytes ?? "none"}`,
+    o.maxMemoryBytes === undefined
+      ? null
+      : `max_memory=${o.maxMemoryBytes === null ? "none" : formatBytes(o.maxMemoryBytes)}`,
   ].filter((x) => x !== null);
   return [`set:       ${parts.join(" ") || "-"} (tend set; until --clear or a reload)`];
 }
@@ -112,7 +114,7 @@ function triggerLines(t: ProcessDetail["triggers"]): string[] {
   const at = (ms: number | null) => (ms === null ? "-" : new Date(ms).toISOString());
   for (const [label, s] of [
     ["schedule:  ", t.schedule],
-    ["restarts:  ", t.restartSchedule],
+    ["restart_schedule: ", t.restartSchedule],
   ] as const) {
     if (!s) continue;
     const zone = s.timezone ? ` (${s.timezone})` : "";

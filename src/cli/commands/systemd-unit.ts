@@ -4,22 +4,23 @@ import { selfCommand } from "../../self-command.ts";
 import { bool, str } from "../args.ts";
 import { CliError, EXIT } from "../cli-error.ts";
 import type { Io } from "../io.ts";
-import { defaultConfigFile } from "./config.ts";
+import { defaultConfigFile, environmentFlag } from "./config.ts";
 import type { Command } from "./types.ts";
 
 export const systemdUnit: Command = {
   name: "systemd-unit",
-  usage: "tend systemd-unit [-c FILE] [--user]",
+  usage: "tend systemd-unit [-c FILE] [--env NAME] [--user]",
   summary: "print a systemd unit that runs this binary's `tend up` (--user: for a user manager)",
   noArguments: "use -c FILE",
-  flags: { config: { takes: "value", alias: "-c" }, user: { takes: "bool" } },
+  flags: { config: { takes: "value", alias: "-c" }, env: { takes: "value" }, user: { takes: "bool" } },
   async run(args, io) {
-    io.out(await unitFor(str(args, "config") ?? defaultConfigFile(io.env), bool(args, "user"), io));
+    const file = str(args, "config") ?? defaultConfigFile(io.env);
+    io.out(await unitFor(file, bool(args, "user"), environmentFlag(args, "systemd-unit"), io));
     return EXIT.ok;
   },
 };
 
-async function unitFor(file: string, user: boolean, io: Io): Promise<string> {
+async function unitFor(file: string, user: boolean, environment: string | null, io: Io): Promise<string> {
   const { buildConfig, loadConfig } = await import("../../config/load.ts");
   const { ConfigError } = await import("../../config/issues.ts");
   const { ROOT_PATHS } = await import("../../config/paths.ts");
@@ -40,7 +41,9 @@ async function unitFor(file: string, user: boolean, io: Io): Promise<string> {
   if (!configFound) io.err(`tend systemd-unit: ${configPath} does not exist yet; assuming the defaults\n`);
   let config: import("../../config/load.ts").Config;
   try {
-    config = configFound ? loadConfig(configPath, env) : buildConfig(configPath, {}, env);
+    config = configFound
+      ? loadConfig(configPath, env, undefined, environment)
+      : buildConfig(configPath, {}, env, environment);
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(err.message, EXIT.failed);
     throw err;
@@ -52,6 +55,7 @@ async function unitFor(file: string, user: boolean, io: Io): Promise<string> {
     fromSources,
     configPath,
     configFound,
+    environment,
     socketPath: s.socketPath,
     socketGroup: s.socketGroup,
     stateDir: s.stateDir,

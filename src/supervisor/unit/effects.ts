@@ -11,6 +11,7 @@ import type { Launcher } from "../launcher.ts";
 import { sendToRun } from "../signal-run.ts";
 import type { Effect, Outcome } from "./inputs.ts";
 import { isSuccess, outcomeAfter, type TendRestartReason } from "./outcome.ts";
+import type { Overrides } from "./overrides.ts";
 import type { ProbeDeps } from "./probes.ts";
 import { launchRun, type Run, stopRunTree } from "./run.ts";
 import type { Unit } from "./unit.ts";
@@ -29,6 +30,8 @@ export interface UnitDeps extends Omit<ProbeDeps, "lines"> {
   stopTurn?: (name: string) => Promise<void>;
   // Called after every burst of steps: dependents may be able to go on.
   changed?: (unit: Unit) => void;
+  // `tend set`'s overrides of the unit's policy; absent: there are none.
+  overrides?: (spec: ProcessSpec) => Overrides | null;
   // A failure the unit survived, for the supervisor's log.
   report?: (message: string) => void;
 }

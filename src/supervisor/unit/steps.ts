@@ -88,10 +88,14 @@ export const endRun = (why: string, ordered = false, force = false): Effect[] =>
 ];
 // `tend stop --force` while a stop is under way: it is finished with SIGKILL now.
 export const forceStop = (i: InputOf<"stop">): Verdict =>
-  i.force ? { effects: [{ kind: "kill_now" }] } : null;
+  i.force
+    ? { effects: [{ kind: "kill_now" }, { kind: "emit", type: "process.killed", details: { force: true } }] }
+    : null;
 // `tend reset`: counters to zero; a failed process is stopped, startable again.
 export const resetCounts: Effect = { kind: "reset_counts" };
-export const reset = (): Verdict => ({ effects: [resetCounts] });
+export const reset = (): Verdict => ({
+  effects: [resetCounts, { kind: "emit", type: "process.reset", details: null }],
+});
 export const toStopping = (i: InputOf<"stop">, effects: Effect[]): Step => ({
   next: "stopping",
   reason: i.reason,

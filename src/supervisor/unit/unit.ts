@@ -40,7 +40,6 @@ export class Unit implements ProbeHost {
   run: Run | null = null;
   backoff: { timer: TimerHandle; atMs: number } | null = null;
   intent: string | null = null; // the last one written, so an unchanged intent is not written again
-  overrides: Overrides | null = null; // tend set: over the spec's policy until --clear or a reload
   private readonly queue: Input[] = [];
   private busy = false;
   private settled: { promise: Promise<void>; resolve: () => void } | null = null;
@@ -65,6 +64,10 @@ export class Unit implements ProbeHost {
   // What decisions read: the spec's restart policy and limits, with `tend set`'s overrides.
   get policy(): Policy {
     return policyOf(this.spec, this.overrides);
+  }
+
+  get overrides(): Overrides | null {
+    return this.deps.overrides?.(this.spec) ?? null;
   }
 
   get state(): ProcessState {
