@@ -82,14 +82,6 @@ describe("config errors of the run-time keys", () => {
       "processes.job.environments.production.instances",
       "would go past port 65535",
     ],
-  ] as [string, Record<string, unknown>, string, string][])("%s", (_what, extra, path, message) => {
-    const issues = issuesOf(job(extra));
-    const found = issues.find((i) => i.path === path);
-    expect(found, `issues: ${JSON.stringify(issues)}`).toBeDefined();
-    expect(found?.message).toContain(message);
-  });
-
-  test.each([
     [
       "a day that never comes",
       { schedule: "0 3 31 2 *" },
