@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { errorMessage } from "../errors.ts";
+import { execIfPlain } from "./shell-line.ts";
 
 // `script = "dev"`: package.json's script run as the directory's package manager runs it, but by
 // tend itself, so no npm/yarn/pnpm/bun process sits between tend and the program to swallow or
@@ -172,25 +173,6 @@ function scriptEnv(
 
 const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-// Debian's /bin/sh (dash) does not exec the last command of `sh -c LINE`: it stays as the
-// program's parent, takes a signal meant for the program, and reports the program's death by a
-// signal as an exit code. A script that is one plain command ("node server.js --port $PORT")
-// is run as `exec COMMAND`, so the program is the run's leader; anything else (operators,
-// redirections, a builtin or an assignment first) runs as written, with sh between.
-const NOT_PLAIN = /[;&|<>()`\n\\]/;
-const SHELL_WORDS = new Set(
-  "! . : [ { alias break case cd continue eval exec exit export for if local read readonly return set shift source test time trap ulimit umask unset until wait while".split(
-    " ",
-  ),
-);
-
-export function execIfPlain(text: string): string {
-  const line = text.trim();
-  const first = line.split(/\s+/)[0] ?? "";
-  if (line === "" || NOT_PLAIN.test(line) || first.includes("=") || SHELL_WORDS.has(first)) return text;
-  return `exec ${line}`;
-}
-
 export function resolveScript(
   cwd: string,
   script: string,
@@ -237,7 +219,8 @@ export function resolveScript(
     if (s === script) return `( ${execIfPlain(body)}\n)`;
     return `( export npm_lifecycle_event=${shQuote(s)} npm_lifecycle_script=${shQuote(body)}\n${body}\n)`;
   };
-  const line = steps.length === 1 ? execIfPlain(text) : steps.map(step).join(" && ");
+  // Alone, the line is run as any shell line of a command (shell-line.ts: exec'd when plain).
+  const line = steps.length === 1 ? text : steps.map(step).join(" && ");
 
   const bins = upward(manager === "bun" ? start : dir).map((d) => join(d, "node_modules", ".bin"));
   const env = scriptEnv(manager, manifest, { start, packageJson, root, script, text });

@@ -2,6 +2,7 @@ import { readEnvFile } from "../config/env-file.ts";
 import { expandVars, UnsetVariableError } from "../config/expand-vars.ts";
 import { resolveScript } from "../config/package-script.ts";
 import type { ProcessSpec } from "../config/process-spec.ts";
+import { spawnedArgv } from "../config/shell-line.ts";
 import { TendError } from "../errors.ts";
 
 // A child's argv and environment, in increasing precedence: the supervisor's environment, the
@@ -9,7 +10,8 @@ import { TendError } from "../errors.ts";
 // With expand_env, each env value sees everything before it (earlier env entries included) and
 // the argv sees the final environment. With `script`, package.json is read at each start: the
 // argv is its script's command line and the package manager's variables come after env (PATH
-// with node_modules/.bin before the final PATH); `cwd` is then the package's directory.
+// with node_modules/.bin before the final PATH); `cwd` is then the package's directory. A
+// `/bin/sh -c` line that is one plain command is exec'd (shell-line.ts).
 export function childCommand(
   spec: Pick<ProcessSpec, "name" | "argv" | "env" | "envFile" | "expandEnv"> &
     Partial<Pick<ProcessSpec, "script" | "cwd">>,
@@ -40,8 +42,8 @@ export function childCommand(
       throw new TendError("SPAWN_FAILED", `processes.${spec.name}.script: ${(err as Error).message}`);
     }
     Object.assign(env, script.env, markers);
-    return { argv: script.argv, env, cwd: script.cwd };
+    return { argv: spawnedArgv(script.argv), env, cwd: script.cwd };
   }
   Object.assign(env, markers);
-  return { argv: spec.argv.map((a) => expand(a, "command")), env, cwd: null };
+  return { argv: spawnedArgv(spec.argv.map((a) => expand(a, "command"))), env, cwd: null };
 }

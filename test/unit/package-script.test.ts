@@ -7,6 +7,7 @@ import {
   resolveScript,
   type ScriptCommand,
 } from "../../src/config/package-script.ts";
+import { spawnedArgv } from "../../src/config/shell-line.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 const BASE = { PATH: "/usr/bin:/bin" };
@@ -155,7 +156,8 @@ describe("resolveScript", () => {
     project(dir.path, "yarn-berry");
     const cmd = resolveScript(dir.path, "dev", BASE);
     expect(cmd.steps).toEqual(["dev"]);
-    expect(cmd.argv).toEqual(["/bin/sh", "-c", "exec vite --port 3000"]);
+    expect(cmd.argv).toEqual(["/bin/sh", "-c", "vite --port 3000"]);
+    expect(spawnedArgv(cmd.argv)).toEqual(["/bin/sh", "-c", "exec vite --port 3000"]);
   });
 
   test("pnpm skips a hook that the script itself names", () => {
@@ -184,12 +186,13 @@ describe("resolveScript", () => {
     ["node a.js > out.log", "node a.js > out.log"],
     ["export A=1", "export A=1"],
   ])(
-    "without hooks: a plain command is exec'd, anything else is the script text exactly: %s",
+    "without hooks: the line is the script text exactly; spawned, a plain command is exec'd: %s",
     (text, line) => {
       using dir = tempDir();
       project(dir.path, "npm", { scripts: { start: text } });
       const cmd = resolveScript(dir.path, "start", BASE);
-      expect(cmd.argv).toEqual(["/bin/sh", "-c", line]);
+      expect(cmd.argv).toEqual(["/bin/sh", "-c", text]);
+      expect(spawnedArgv(cmd.argv)).toEqual(["/bin/sh", "-c", line]);
       expect(cmd.steps).toEqual(["start"]);
     },
   );
@@ -262,7 +265,11 @@ describe("resolveScript", () => {
     using dir = tempDir();
     project(dir.path, "npm", { scripts: { build: "tsc" } });
     write(dir.path, { "server.js": "" });
-    expect(resolveScript(dir.path, "start", BASE).argv).toEqual(["/bin/sh", "-c", "exec node server.js"]);
+    expect(spawnedArgv(resolveScript(dir.path, "start", BASE).argv)).toEqual([
+      "/bin/sh",
+      "-c",
+      "exec node server.js",
+    ]);
     project(dir.path, "bun", { scripts: { build: "tsc" } });
     expect(thrown(() => resolveScript(dir.path, "start", BASE))).toContain('has no script "start"');
   });
