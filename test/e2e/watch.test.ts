@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { ProcessDetail } from "../../src/domain/control.ts";
 import type { EventRecord, ProcessSnapshot } from "../../src/domain/types.ts";
 import { FIXTURES, TestDaemon } from "../helpers/daemon.ts";
@@ -13,15 +13,24 @@ async function watchEvents(d: TestDaemon, name: string): Promise<EventRecord[]> 
   return all.filter((e) => e.type === "watch.changed");
 }
 
+// A supervisor whose processes run in DIR/app, made here with `files` in it before tend starts.
+async function daemonWithApp(toml: (app: string) => string, files: Record<string, string> = {}) {
+  const d = new TestDaemon("");
+  const app = join(d.dir.path, "app");
+  mkdirSync(app);
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(app, path)), { recursive: true });
+    writeFileSync(join(app, path), text);
+  }
+  d.appendConfig(toml(app));
+  await d.start();
+  return { d, app };
+}
+
 describe("watch", () => {
   test("ten quick edits of a watched file restart every copy once, rolling; status names the file", async () => {
-    const d = new TestDaemon("");
-    await using _d = d;
-    const app = join(d.dir.path, "app");
-    mkdirSync(join(app, "src", "lib"), { recursive: true });
-    mkdirSync(join(app, "node_modules", "dep"), { recursive: true });
-    writeFileSync(join(app, "src", "main.ts"), "1");
-    d.appendConfig(`
+    const { d, app } = await daemonWithApp(
+      (app) => `
 [processes.web]
 command = ["${SLEEPER}"]
 cwd = "${app}"
@@ -29,8 +38,10 @@ instances = 2
 watch = ["src/**/*.ts"]
 watch_ignore = ["src/generated/**"]
 watch_debounce = "2s"
-`);
-    await d.start();
+`,
+      { "src/main.ts": "1", "src/lib/util.ts": "0", "node_modules/dep/package.json": "{}" },
+    );
+    await using _d = d;
     const copies = async () =>
       (await d.json<ProcessSnapshot[]>("GET", "/v1/processes")).filter((p) => p.replicaOf === "web");
     const first = await waitFor("both copies running", async () => {
@@ -42,12 +53,11 @@ watch_debounce = "2s"
     writeFileSync(join(app, "src", "notes.md"), "x");
     writeFileSync(join(app, "node_modules", "dep", "index.ts"), "x");
     writeFileSync(join(app, "src", "generated", "api.ts"), "x");
-    // Ten edits spread out, each its own inotify event (identical events queued together would
-    // be merged by the kernel), all within the debounce of the first.
-    for (let i = 0; i < 10; i++) {
-      writeFileSync(join(app, "src", "lib", "util.ts"), String(i));
-      await Bun.sleep(30); // the stimulus: edits over time, not a wait for anything
-    }
+    // Ten edits, alternating between two files so that each is an inotify event of its own
+    // (the kernel merges an event identical to the one queued before it), all within the
+    // debounce of the first.
+    for (let i = 0; i < 10; i++)
+      writeFileSync(join(app, "src", "lib", i % 2 ? "helpers.ts" : "util.ts"), String(i));
     const second = await waitFor("both copies restarted", async () => {
       const c = await copies();
       const pids = c.map((p) => p.pid);
@@ -75,7 +85,7 @@ watch_debounce = "2s"
     }).toEqual({
       restarted: 2,
       changes: [
-        { file: "src/lib/util.ts", restarted: true },
+        { file: "src/lib/helpers.ts", restarted: true },
         { file: "src/main.ts", restarted: true },
       ],
       lastChange: "src/main.ts",
@@ -84,11 +94,8 @@ watch_debounce = "2s"
   });
 
   test("a change during an operator's stop, or to a copy the operator stopped, starts nothing", async () => {
-    const d = new TestDaemon("");
-    await using _d = d;
-    const app = join(d.dir.path, "app");
-    mkdirSync(app);
-    d.appendConfig(`
+    const { d, app } = await daemonWithApp(
+      (app) => `
 [processes.slow]
 command = ["${FIXTURES}/ignore-sigterm.sh"]
 cwd = "${app}"
@@ -102,8 +109,9 @@ cwd = "${app}"
 instances = 2
 watch = ["*.css"]
 watch_debounce = "50ms"
-`);
-    await d.start();
+`,
+    );
+    await using _d = d;
     await d.waitState("slow", "running");
     await d.waitState("web:1", "running");
     const web0 = (await d.waitState("web:0", "running")).pid;
@@ -138,18 +146,16 @@ watch_debounce = "50ms"
   });
 
   test("a change does not start a process the operator stopped", async () => {
-    const d = new TestDaemon("");
-    await using _d = d;
-    const app = join(d.dir.path, "app");
-    mkdirSync(app);
-    d.appendConfig(`
+    const { d, app } = await daemonWithApp(
+      (app) => `
 [processes.api]
 command = ["${SLEEPER}"]
 cwd = "${app}"
 watch = ["*.js"]
 watch_debounce = "50ms"
-`);
-    await d.start();
+`,
+    );
+    await using _d = d;
     await d.waitState("api", "running");
     await d.cli("stop", "api");
     writeFileSync(join(app, "server.js"), "x");
@@ -164,19 +170,17 @@ watch_debounce = "50ms"
   });
 
   test("a change restarts a crash-looping process out of its backoff at once", async () => {
-    const d = new TestDaemon("");
-    await using _d = d;
-    const app = join(d.dir.path, "app");
-    mkdirSync(app);
-    d.appendConfig(`
+    const { d, app } = await daemonWithApp(
+      (app) => `
 [processes.api]
 command = ["${FIXTURES}/exit-with.sh", "3"]
 cwd = "${app}"
 watch = ["*.js"]
 watch_debounce = "50ms"
 backoff = { initial = "1h", jitter = 0 }
-`);
-    await d.start();
+`,
+    );
+    await using _d = d;
     const waiting = await d.waitState("api", "backoff");
     writeFileSync(join(app, "server.js"), "fixed");
     const runs = await waitFor("a second run before the hour of backoff is over", async () => {

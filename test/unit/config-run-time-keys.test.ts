@@ -146,34 +146,18 @@ describe("config errors of the run-time keys", () => {
   });
 
   test("a schedule makes autostart default to false; an environment may change it back", () => {
-    const config = buildConfig(
-      "/etc/tend/tend.toml",
-      {
-        processes: {
-          nightly: {
-            command: "true",
-            schedule: "0 3 * * *",
-            environments: { production: { autostart: true } },
-          },
-          web: { command: "true" },
+    const data = {
+      processes: {
+        nightly: {
+          command: "true",
+          schedule: "0 3 * * *",
+          environments: { production: { autostart: true } },
         },
+        web: { command: "true" },
       },
-      {},
-    );
-    const prod = buildConfig(
-      "/etc/tend/tend.toml",
-      {
-        processes: {
-          nightly: {
-            command: "true",
-            schedule: "0 3 * * *",
-            environments: { production: { autostart: true } },
-          },
-        },
-      },
-      {},
-      "production",
-    );
+    };
+    const config = buildConfig("/etc/tend/tend.toml", data, {});
+    const prod = buildConfig("/etc/tend/tend.toml", data, {}, "production");
     expect({
       nightly: config.processes[0]?.autostart,
       web: config.processes[1]?.autostart,
