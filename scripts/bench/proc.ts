@@ -12,14 +12,19 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-// VmRSS of one process in kB, or null once it is gone.
-export function rssKb(pid: number): number | null {
+// A kB field of /proc/PID/status (VmRSS, RssAnon, RssFile), or null once the process is gone.
+export function statusKb(pid: number, field: string): number | null {
   try {
-    const m = readFileSync(`/proc/${pid}/status`, "latin1").match(/^VmRSS:\s+(\d+) kB/m);
+    const m = readFileSync(`/proc/${pid}/status`, "latin1").match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"));
     return m ? Number(m[1]) : null;
   } catch {
     return null;
   }
+}
+
+// VmRSS of one process in kB, or null once it is gone.
+export function rssKb(pid: number): number | null {
+  return statusKb(pid, "VmRSS");
 }
 
 // Every live process whose environment holds `marker` (NAME=value). Children inherit the

@@ -6,7 +6,8 @@ import { probeCpu, probeLateness } from "./measurements/probe-load.ts";
 import { psRoundTrip } from "./measurements/ps-round-trip.ts";
 import { restartLatency } from "./measurements/restart-latency.ts";
 import { trackingModes } from "./measurements/tracking-modes.ts";
-import { watchDaemon, watchIdle } from "./measurements/watch-idle.ts";
+import { watchDaemon } from "./measurements/watch-daemon.ts";
+import { watchIdle } from "./measurements/watch-idle.ts";
 import type { Measurement } from "./types.ts";
 
 // Every measurement, in report order. A new row: one module in measurements/, one line here.

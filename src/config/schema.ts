@@ -7,7 +7,15 @@ import { NAME_PATTERN, nameProblem } from "./names.ts";
 import { RESTART_POLICIES, RESTART_POLICY_HINT } from "./policies.ts";
 import { PRESET_NAMES, presetIssues } from "./presets.ts";
 import { probeSchemas } from "./probe-schema.ts";
-import { cronProblem, timezoneProblem } from "./schedule-expression.ts";
+import { timezoneProblem } from "./schedule-expression.ts";
+import {
+  combinationIssues,
+  cron,
+  environmentSchema,
+  envTable,
+  globs,
+  instances,
+} from "./shape-keys-schema.ts";
 import { parseDurationMs, parseSizeBytes } from "./units.ts";
 
 // The single source of truth for the config file and the API's process bodies. The JSON Schema
@@ -62,47 +70,6 @@ const { probe, livenessProbe } = probeSchemas(duration, command);
 
 const dependencyCondition = z.enum(["started", "healthy", "completed", "succeeded"], {
   error: 'expected "started", "healthy", "completed" (exited) or "succeeded" (exited with a success code)',
-});
-
-const COPIES = "expected a whole number of copies from 1 to 1000";
-
-const instances = z
-  .number({ error: COPIES })
-  .int({ error: COPIES })
-  .min(1, { error: COPIES })
-  .max(1000, { error: COPIES });
-
-const cron = (description: string) =>
-  z
-    .string()
-    .superRefine((text, ctx) => {
-      const problem = cronProblem(text);
-      if (problem) ctx.addIssue({ code: "custom", message: problem });
-    })
-    .optional()
-    .meta({ description });
-
-const globs = (description: string) =>
-  z
-    .array(z.string().min(1, "a glob must not be empty"), {
-      error: 'expected a list of globs like ["src/**/*.ts"]',
-    })
-    .default([])
-    .meta({ description });
-
-const envTable = z.record(
-  z.string(),
-  z
-    .union([z.string(), z.number(), z.boolean()], { error: "expected a string, a number or a boolean" })
-    .transform(String),
-);
-
-// What `tend up --env NAME` changes of a process: [processes.NAME.environments.NAME].
-export const environmentSchema = z.strictObject({
-  env: envTable.optional().meta({ description: "Merged over the process's env" }),
-  env_file: z.string().optional().meta({ description: "Read instead of the process's env_file" }),
-  instances: instances.optional(),
-  autostart: z.boolean().optional(),
 });
 
 export const processSchema = z
@@ -260,33 +227,6 @@ export const processSchema = z
     },
     { when: () => true },
   );
-
-function combinationIssues(value: unknown): { path: string[]; message: string }[] {
-  if (typeof value !== "object" || value === null) return [];
-  const p = value as Record<string, unknown>;
-  const issues: { path: string[]; message: string }[] = [];
-  const has = (k: string) => p[k] !== undefined;
-  const add = (key: string, message: string) => issues.push({ path: [key], message });
-  if (!has("command") && !has("script"))
-    add(
-      "command",
-      'expected a command (["bun", "server.ts"] or a shell line) or a script of package.json (script = "start")',
-    );
-  if (has("command") && has("script")) add("script", "command and script both say what to run: keep one");
-  if (has("timezone") && !has("schedule") && !has("restart_schedule"))
-    add("timezone", "timezone applies to schedule and restart_schedule: add one, or remove timezone");
-  if (has("schedule") && has("restart_schedule"))
-    add(
-      "restart_schedule",
-      "schedule starts a task, restart_schedule restarts a service: a process has one or the other",
-    );
-  if (has("pid_file") && p.type !== "forking")
-    add(
-      "pid_file",
-      'pid_file names the main process of a forking service: add type = "forking", or remove it',
-    );
-  return issues;
-}
 
 export const supervisorSchema = z.strictObject({
   socket: z.string().optional(),

@@ -1,7 +1,8 @@
+import type { Config } from "../config/load.ts";
 import type { ProcessSpec } from "../config/process-spec.ts";
 import type { ReloadPlan } from "../domain/control.ts";
 import type { ProcessSource } from "../domain/types.ts";
-import { TendError } from "../errors.ts";
+import { errorMessage, TendError } from "../errors.ts";
 import { membersOf, type ReplicaCounts } from "./replica-sets.ts";
 import { expandReplicas } from "./replicas.ts";
 import type { Unit } from "./unit/unit.ts";
@@ -115,4 +116,35 @@ export async function reloadUnits(
   for (const p of next) if (p.instances === null) counts.forget(p.name);
   await applyReload(plan, specsFor(true), target);
   return plan;
+}
+
+// `tend reload`: the file checked again (with the `tend up --env` selection), then planned and,
+// unless `dryRun`, applied; a refused reload changes nothing and is an event either way.
+export interface FileReload {
+  config: Config; // the one in force
+  load: (path: string, environment: string | null) => Config | Promise<Config>;
+  refuseWhileShuttingDown(): void;
+  // Runs the change one at a time with scales and rolling restarts.
+  apply(change: (target: ReloadTarget, counts: ReplicaCounts) => Promise<ReloadPlan>): Promise<ReloadPlan>;
+  commit(next: Config): void;
+  emit(type: string, details: Record<string, unknown>): void;
+}
+
+export async function reloadFromFile(o: FileReload, dryRun: boolean): Promise<ReloadPlan> {
+  o.refuseWhileShuttingDown();
+  try {
+    if (!o.config.file)
+      throw new TendError("INVALID_STATE", "the supervisor was started without a config file");
+    const next = await o.load(o.config.file, o.config.environment);
+    // Checking the file takes a moment (a child process): a shutdown may have begun meanwhile.
+    o.refuseWhileShuttingDown();
+    const plan = await o.apply((target, counts) =>
+      reloadUnits(target, o.config.processes, next.processes, counts, dryRun, () => o.commit(next)),
+    );
+    if (!dryRun) o.emit("supervisor.reloaded", { ...plan });
+    return plan;
+  } catch (err) {
+    if (!dryRun) o.emit("supervisor.reload_failed", { error: errorMessage(err) });
+    throw err;
+  }
 }

@@ -16,7 +16,7 @@ import type {
 } from "../domain/control.ts";
 import type { ProbeScheduleReport } from "../domain/probes.ts";
 import type { EventRecord, ProcessSnapshot, RunRecord } from "../domain/types.ts";
-import { errorMessage, TendError } from "../errors.ts";
+import { TendError } from "../errors.ts";
 import type { Family } from "../metrics/prometheus.ts";
 import type { ProcessMetrics, SamplerStats } from "../metrics/sampler.ts";
 import type { TreeRoot } from "../metrics/tree-sample.ts";
@@ -29,7 +29,7 @@ import type { EventBus } from "./event-bus.ts";
 import { MemoryGuard } from "./memory-guard.ts";
 import { OneAtATime } from "./one-at-a-time.ts";
 import { clearOf, followOf, historyOf, tailOf } from "./process-output.ts";
-import { reloadUnits } from "./reload-plan.ts";
+import { reloadFromFile } from "./reload-plan.ts";
 import {
   actOnEach,
   answerFor,
@@ -95,6 +95,9 @@ export class Supervisor implements Control {
       emit: (type, n, details) => this.bus.emit(this.event(type, n, details)),
       report: (m) => deps.report?.(m),
       watch: deps.watch,
+      specs: () => [...this.units.values()].map((u) => u.spec),
+      subscribe: (l) => this.bus.subscribe(l),
+      shuttingDown: () => this.shuttingDown !== null,
     });
     for (const { spec, source } of startingProcesses(config, deps.store.runtimeProcesses(), (name, error) => {
       deps.report?.(`the stored run-time process ${name} cannot be read; it stays stored: ${error}`);
@@ -107,7 +110,7 @@ export class Supervisor implements Control {
   // Starts what the config (or, after a crash, the operator's last intent) says should run.
   async startAll(): Promise<void> {
     this.bus.emit(this.event("supervisor.started", null, { pid: process.pid, version: VERSION }));
-    this.syncTriggers();
+    this.triggers.follow();
     await startAsPlanned(this.units.values(), this.records, this.dependencies);
   }
 
@@ -133,11 +136,11 @@ export class Supervisor implements Control {
 
   async add(body: unknown): Promise<ProcessSnapshot> {
     this.refuseWhileShuttingDown();
-    return snapshotOf(await addRuntimeProcess(this.host("removed"), body).finally(() => this.syncTriggers()));
+    return snapshotOf(await addRuntimeProcess(this.host("removed"), body));
   }
 
   async remove(name: string): Promise<void> {
-    await removeRuntimeProcess(this.host("removed"), this.unit(name)).finally(() => this.syncTriggers());
+    await removeRuntimeProcess(this.host("removed"), this.unit(name));
   }
 
   async start(name: string, reason = "requested"): Promise<Acted<StartResult>> {
@@ -155,24 +158,22 @@ export class Supervisor implements Control {
   // A replicated process named as a whole restarts rolling, one copy at a time.
   async restart(name: string, reason = "restart"): Promise<Acted> {
     this.refuseWhileShuttingDown();
-    const members = this.members(name);
+    return this.restartOf(name, this.members(name), reason);
+  }
+
+  // A trigger's restart: the same, of the copies `which` accepts only.
+  private restartWhere(name: string, reason: string, which: (state: string) => boolean) {
+    const members = membersOf(this.units, name).filter((u) => which(u.state));
+    if (!members.length || this.shuttingDown) return { acted: 0, done: Promise.resolve() };
+    return { acted: members.length, done: this.restartOf(name, members, reason) };
+  }
+
+  private restartOf(name: string, members: Unit[], reason: string): Promise<Acted> {
     for (const u of members) this.dependencies.startDependencies(u);
     const one = members[0] as Unit;
     if (one.name !== name)
       return this.changes.run(() => rollingRestart(this.host("scaled"), name, members, reason));
-    await one.restart(reason);
-    return snapshotOf(one);
-  }
-
-  // A trigger's restart: only the copies `which` accepts, rolling when there are several.
-  private restartWhere(name: string, reason: string, which: (state: string) => boolean) {
-    const members = membersOf(this.units, name).filter((u) => which(u.state));
-    if (!members.length || this.shuttingDown) return { acted: 0, done: Promise.resolve() };
-    const replicated = members[0]?.spec.replica?.of === name;
-    const done = replicated
-      ? this.changes.run(() => rollingRestart(this.host("scaled"), name, members, reason))
-      : (members[0] as Unit).restart(reason);
-    return { acted: members.length, done };
+    return one.restart(reason).then(() => snapshotOf(one));
   }
 
   reset(name: string): Acted {
@@ -189,9 +190,9 @@ export class Supervisor implements Control {
   async scale(name: string, instances: number): Promise<ReplicaSet> {
     this.refuseWhileShuttingDown();
     this.members(name);
-    return this.changes
-      .run(() => scale(this.host("scaled"), this.counts, this.config.processes, name, instances))
-      .finally(() => this.syncTriggers());
+    return this.changes.run(() =>
+      scale(this.host("scaled"), this.counts, this.config.processes, name, instances),
+    );
   }
 
   pause(name: string): Acted {
@@ -262,27 +263,21 @@ export class Supervisor implements Control {
     return this.deps.metrics?.stats() ?? null;
   }
 
-  async reload(dryRun: boolean): Promise<ReloadPlan> {
-    this.refuseWhileShuttingDown();
-    try {
-      if (!this.config.file)
-        throw new TendError("INVALID_STATE", "the supervisor was started without a config file");
-      const next = await (this.deps.loadConfig ?? loadConfig)(this.config.file, this.config.environment);
-      // Checking the file takes a moment (a child process): a shutdown may have begun meanwhile.
-      this.refuseWhileShuttingDown();
-      const plan = await this.changes.run(() =>
-        reloadUnits(this.host("reload"), this.config.processes, next.processes, this.counts, dryRun, () => {
+  reload(dryRun: boolean): Promise<ReloadPlan> {
+    return reloadFromFile(
+      {
+        config: this.config,
+        load: this.deps.loadConfig ?? loadConfig,
+        refuseWhileShuttingDown: () => this.refuseWhileShuttingDown(),
+        apply: (change) => this.changes.run(() => change(this.host("reload"), this.counts)),
+        commit: (next) => {
           this.config = { ...next, supervisor: this.config.supervisor };
           this.overrides.clear(); // `tend set` lasts until a reload
-        }),
-      );
-      if (!dryRun) this.syncTriggers();
-      if (!dryRun) this.bus.emit(this.event("supervisor.reloaded", null, { ...plan }));
-      return plan;
-    } catch (err) {
-      if (!dryRun) this.bus.emit(this.event("supervisor.reload_failed", null, { error: errorMessage(err) }));
-      throw err;
-    }
+        },
+        emit: (type, details) => this.bus.emit(this.event(type, null, details)),
+      },
+      dryRun,
+    );
   }
 
   // What reloads, `tend scale` and run-time processes need to make, start and retire units.
@@ -311,10 +306,6 @@ export class Supervisor implements Control {
       markCleanShutdown(this.records);
     })();
     return this.shuttingDown;
-  }
-
-  private syncTriggers(): void {
-    if (!this.shuttingDown) this.triggers.sync([...this.units.values()].map((u) => u.spec));
   }
 
   private track(u: Unit, reason: string): Promise<void> {

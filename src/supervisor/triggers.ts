@@ -22,7 +22,13 @@ export interface TriggerHost {
   emit(type: string, process: string, details: Record<string, unknown>): void;
   report(message: string): void;
   watch?: WatchFactory; // absent: watch keys are not acted on (the supervisor's tests)
+  specs(): ProcessSpec[]; // every process now (a replicated one as its copies)
+  subscribe(listener: (e: { type: string }) => void): () => void;
+  shuttingDown(): boolean;
 }
+
+// Events after which the set of processes (and so of schedules and watches) may differ.
+const RESHAPED: ReadonlySet<string> = new Set(["process.added", "process.removed", "supervisor.reloaded"]);
 
 export type WatchFactory = (
   spec: WatchSpec & { cwd: string },
@@ -122,6 +128,14 @@ export class Triggers {
   private readonly entries = new Map<string, Entry>();
 
   constructor(private readonly host: TriggerHost) {}
+
+  // From now on the triggers follow the set of processes: made, changed or closed as it changes.
+  follow(): void {
+    this.sync(this.host.specs());
+    this.host.subscribe((e) => {
+      if (RESHAPED.has(e.type) && !this.host.shuttingDown()) this.sync(this.host.specs());
+    });
+  }
 
   // The processes as written (a replicated one once, by its name): triggers made, kept or closed.
   sync(specs: Iterable<ProcessSpec>): void {

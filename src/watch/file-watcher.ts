@@ -1,6 +1,15 @@
 import { type Dirent, existsSync, type FSWatcher, lstatSync, readdirSync, statSync, watch } from "node:fs";
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import type { Clock, TimerHandle } from "../clock.ts";
+import {
+  compile,
+  GLOB_META,
+  type Glob,
+  matchesAny,
+  normalizePattern,
+  reachOf,
+  staticPrefix,
+} from "./globs.ts";
 
 // Restart-on-change for `watch = ["src/**/*.ts"]`: inotify through node:fs `watch(dir)`, one
 // non-recursive watcher per directory (Bun keeps one inotify fd per process and one inotify watch
@@ -37,54 +46,7 @@ export interface WatchOptions {
   onEvent?: (file: string) => void;
 }
 
-const GLOB_META = /[*?[\]{}!\\]/;
 const ALWAYS_SKIPPED = new Set(["node_modules", ".git"]);
-
-function normalizePattern(pattern: string): string {
-  let p = pattern;
-  while (p.startsWith("./")) p = p.slice(2);
-  return p;
-}
-
-function segmentsOf(pattern: string): string[] {
-  return normalizePattern(pattern)
-    .split("/")
-    .filter((s) => s !== "" && s !== ".");
-}
-
-// The directory a walk for `pattern` starts from: its leading segments up to the first one with
-// a glob character, or the directory of a literal path. "" is cwd.
-//   src/**/*.ts → src   *.js → ""   src/app.ts → src   /etc/x/*.conf → /etc/x
-export function staticPrefix(pattern: string): string {
-  const segments = segmentsOf(pattern);
-  const dynamic = segments.findIndex((s) => GLOB_META.test(s));
-  const prefix = segments.slice(0, dynamic === -1 ? segments.length - 1 : dynamic).join("/");
-  return pattern.startsWith("/") ? `/${prefix}` : prefix;
-}
-
-// How many directory levels below the static prefix a pattern can reach: `*.js` 0, `src/*/x.ts`
-// 1 below src, anything with ** (or braces, which may hold a "/") unbounded.
-function reachOf(pattern: string): number {
-  const segments = segmentsOf(pattern);
-  const dynamic = segments.findIndex((s) => GLOB_META.test(s));
-  if (dynamic === -1) return 0;
-  const rest = segments.slice(dynamic);
-  if (rest.some((s) => s.includes("**") || s.includes("{"))) return Number.POSITIVE_INFINITY;
-  return rest.length - 1;
-}
-
-interface Glob {
-  glob: Bun.Glob;
-  absolute: boolean;
-}
-
-function compile(patterns: string[]): Glob[] {
-  return patterns.map((p) => ({ glob: new Bun.Glob(normalizePattern(p)), absolute: isAbsolute(p) }));
-}
-
-function matchesAny(globs: Glob[], abs: string, rel: string, suffix = ""): boolean {
-  return globs.some((g) => g.glob.match((g.absolute ? abs : rel) + suffix));
-}
 
 // reach: subdirectory levels covered below this directory (0 = its files only); -1 = watched only
 // to see a missing root (or the next directory on its path) appear.

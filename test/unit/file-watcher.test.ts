@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { FileWatcher, staticPrefix, type WatchOptions } from "../../src/watch/file-watcher.ts";
+import { FileWatcher, type WatchOptions } from "../../src/watch/file-watcher.ts";
+import { staticPrefix } from "../../src/watch/globs.ts";
 import { ManualClock } from "../helpers/manual-clock.ts";
 import { waitFor } from "../helpers/wait.ts";
 
