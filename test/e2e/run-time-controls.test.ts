@@ -1,7 +1,4 @@
 import { describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import type { ProcessDetail } from "../../src/domain/control.ts";
 import type { EventRecord } from "../../src/domain/types.ts";
 import { FIXTURES, TestDaemon } from "../helpers/daemon.ts";
 import { procId, stillAlive } from "../helpers/proc-stat.ts";
@@ -166,65 +163,63 @@ autostart = true
 `).start();
     const failed = await d.waitState("flaky", "failed", 20_000);
     const reset = await d.cli("reset", "flaky");
+    const resetEvents = (await d.json<EventRecord[]>("GET", "/v1/events?process=flaky&lines=100")).filter(
+      (e) => e.reason === "reset",
+    );
     const after = await d.process("flaky");
     await d.cli("set", "flaky", "restart=never");
     const start = await d.cli("start", "flaky");
     const again = await d.waitState("flaky", "exited");
+    // A process at rest but not failed: the counters only, and an event says so.
+    await d.cli("reset", "flaky");
+    const events = await d.json<EventRecord[]>("GET", "/v1/events?process=flaky&lines=100");
     expect({
       failed: [failed.reason, failed.restarts],
       reset: [reset.code, reset.stdout],
       after: [after.state, after.reason, after.restarts, after.consecutiveRestarts, after.lastError],
+      resetEvents: resetEvents.map((e) => e.type),
       start: start.code,
       again: [again.state, again.restarts],
+      resetAgain: [events.at(-1)?.type, (await d.process("flaky")).state],
     }).toEqual({
       failed: ["max_restarts", 2],
       reset: [0, "flaky: stopped\n"],
       after: ["stopped", "reset", 0, 0, null],
+      resetEvents: ["process.stopped"],
       start: 0,
       again: ["exited", 0],
+      resetAgain: ["process.reset", "exited"],
     });
   });
 
-  test("stop --force of a running TERM-ignoring tree kills it at once", async () => {
+  test("stop --force of a TERM-ignoring tree with stop_timeout 1h: at once, and during a plain stop", async () => {
     await using d = await new TestDaemon(`
-[processes.stubborn]
+[processes.direct]
 command = ["${FIXTURES}/ignore-sigterm.sh"]
 stop_timeout = "1h"
-`).start();
-    await d.waitState("stubborn", "running");
-    const tree = await waitFor("the stubborn tree (leader and grandchild)", () => {
-      const ids = d.processPids("stubborn").flatMap((pid) => procId(pid) ?? []);
-      return ids.length >= 3 ? ids : null;
-    });
-    const forced = await d.cli("stop", "--force", "stubborn");
-    const [run] = await d.history("stubborn");
-    const events = (await d.json<EventRecord[]>("GET", "/v1/events?process=stubborn&lines=100")).map(
-      (e) => e.type,
-    );
-    expect({
-      forced: [forced.code, forced.stdout],
-      alive: tree.filter((id) => stillAlive(id)),
-      signal: run?.signal,
-      events: events.filter((t) => t.startsWith("process.")),
-    }).toEqual({
-      forced: [0, "stubborn: stopped\n"],
-      alive: [],
-      signal: "SIGKILL",
-      events: ["process.starting", "process.running", "process.stopping", "process.stopped"],
-    });
-  });
 
-  test("stop --force of a TERM-ignoring tree with stop_timeout 1h returns without waiting for it", async () => {
-    await using d = await new TestDaemon(`
 [processes.stubborn]
 command = ["${FIXTURES}/ignore-sigterm.sh"]
 stop_timeout = "1h"
 `).start();
     const running = await d.waitState("stubborn", "running");
-    const tree = await waitFor("the stubborn tree (leader and grandchild)", () => {
-      const ids = d.processPids("stubborn").flatMap((pid) => procId(pid) ?? []);
-      return ids.length >= 3 ? ids : null;
-    });
+    await d.waitState("direct", "running");
+    const treeOf = (name: string) =>
+      waitFor(`the ${name} tree (leader and grandchild)`, () => {
+        const ids = d.processPids(name).flatMap((pid) => procId(pid) ?? []);
+        return ids.length >= 3 ? ids : null;
+      });
+    const directTree = await treeOf("direct");
+    const tree = await treeOf("stubborn");
+    const typesOf = async (name: string) =>
+      (await d.json<EventRecord[]>("GET", `/v1/events?process=${name}&lines=100`))
+        .map((e) => e.type)
+        .filter((t) => t.startsWith("process."));
+
+    // Forced while running: no stop_signal, SIGKILL to the tree now.
+    const forcedDirect = await d.cli("stop", "--force", "direct");
+    const [directRun] = await d.history("direct");
+
     // A plain stop first: it would wait an hour. The forced one ends it now.
     const plain = d.json("POST", "/v1/processes/stubborn/stop");
     await d.waitState("stubborn", "stopping");
@@ -233,102 +228,37 @@ stop_timeout = "1h"
     const after = await d.process("stubborn");
     const [run] = await d.history("stubborn");
     expect({
+      direct: {
+        forced: [forcedDirect.code, forcedDirect.stdout],
+        alive: directTree.filter((id) => stillAlive(id)),
+        signal: directRun?.signal,
+        events: await typesOf("direct"),
+      },
       pid: running.pid !== null,
       forced: [forced.code, forced.stdout],
       state: after.state,
       alive: tree.filter((id) => stillAlive(id)),
       signal: run?.signal,
+      events: await typesOf("stubborn"),
     }).toEqual({
+      direct: {
+        forced: [0, "direct: stopped\n"],
+        alive: [],
+        signal: "SIGKILL",
+        events: ["process.starting", "process.running", "process.stopping", "process.stopped"],
+      },
       pid: true,
       forced: [0, "stubborn: stopped\n"],
       state: "stopped",
       alive: [],
       signal: "SIGKILL",
-    });
-  });
-});
-
-describe("environments", () => {
-  test("tend up --env production: env, instances and autostart of the environment; a reload keeps it", async () => {
-    const d = new TestDaemon(`
-[processes.web]
-command = ["${SLEEPER}"]
-env = { MODE = "dev", KEEP = "yes" }
-[processes.web.environments.production]
-env = { MODE = "prod" }
-instances = 2
-
-[processes.worker]
-command = ["${SLEEPER}"]
-autostart = false
-[processes.worker.environments.production]
-autostart = true
-env_file = "prod.env"
-`);
-    writeFileSync(join(d.dir.path, "prod.env"), "WORKER_MODE=prod\n");
-    d.upArgs = ["--env", "production"];
-    await using _ = await d.start();
-    await waitFor("two copies of web and the worker running", async () => {
-      const list = await d.json<{ name: string; state: string }[]>("GET", "/v1/processes");
-      return list.filter((p) => p.state === "running").length === 3;
-    });
-    const envOf = (name: string) => {
-      const pid = d.processPids(name)[0] as number;
-      const text = require("node:fs").readFileSync(`/proc/${pid}/environ`, "utf8") as string;
-      return Object.fromEntries(
-        text
-          .split("\0")
-          .filter(Boolean)
-          .map((kv) => kv.split(/=(.*)/s).slice(0, 2)),
-      );
-    };
-    const web0 = envOf("web:0");
-    const worker = envOf("worker");
-    const health = await d.json<{ environment: string | null }>("GET", "/v1/health");
-    const reload = await d.cli("reload");
-    const afterReload = await d.json<{ environment: string | null }>("GET", "/v1/health");
-    const status = (await d.cli("status", "worker")).stdout.split("\n").find((l) => l.startsWith("env:"));
-    const detail = await d.process<ProcessDetail>("worker");
-    expect({
-      web: [web0.MODE, web0.KEEP],
-      worker: worker.WORKER_MODE,
-      health: health.environment,
-      reload: reload.code,
-      afterReload: afterReload.environment,
-      status,
-      detail: detail.environment,
-    }).toEqual({
-      web: ["prod", "yes"],
-      worker: "prod",
-      health: "production",
-      reload: 0,
-      afterReload: "production",
-      status: "env:       production (tend up --env)",
-      detail: "production",
-    });
-  });
-
-  test("an environment no process declares is refused by tend up and tend check", async () => {
-    const d = new TestDaemon(`
-[processes.web]
-command = ["${SLEEPER}"]
-[processes.web.environments.production]
-instances = 2
-`);
-    await using _d = d;
-    d.upArgs = ["--env", "prodution"];
-    const up = await d.upExpectingExit();
-    const check = await d.cli("check", "-c", d.configPath, "--env", "prodution");
-    expect({
-      up: up.code,
-      upErr: up.stderr.includes(
-        "(--env): no process has environments.prodution; the config's environments: production",
-      ),
-      check: check.code,
-    }).toEqual({
-      up: 1,
-      upErr: true,
-      check: 1,
+      events: [
+        "process.starting",
+        "process.running",
+        "process.stopping",
+        "process.killed",
+        "process.stopped",
+      ],
     });
   });
 });

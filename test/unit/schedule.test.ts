@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Clock, TimerHandle } from "../../src/clock.ts";
 import { cronProblem, nextOccurrence, timezoneProblem } from "../../src/config/schedule-expression.ts";
 import type { ProcessDetail } from "../../src/domain/control.ts";
@@ -249,6 +251,44 @@ describe("restart_schedule", () => {
         action: "restart",
         why: "it is stopped",
       },
+    });
+  });
+});
+
+describe("schedules follow the set of processes", () => {
+  test("made for an added process, closed when it is removed, made again by a reload that changes it", async () => {
+    const clock = new ManualClock(Date.UTC(2030, 0, 1, 0, 0));
+    const nightly = (schedule: string) => ({
+      command: [`${FIXTURES}/ready-then-sleep.sh`],
+      schedule,
+      timezone: "UTC",
+      restart: "never",
+    });
+    await using h = await InProcess.start({ nightly: nightly("0 3 * * *") }, { clock });
+    const nextAt = (name: string) => (h.supervisor.get(name) as ProcessDetail).triggers?.schedule?.nextAt;
+    const base = clock.pendingTimers;
+    await h.supervisor.add({ name: "extra", ...nightly("0 5 * * *") });
+    const added = { timers: clock.pendingTimers - base, nextAt: nextAt("extra") };
+    await h.supervisor.remove("extra");
+    const removed = clock.pendingTimers - base;
+    writeFileSync(
+      join(h.dir.path, "tend.json"),
+      JSON.stringify({
+        supervisor: { socket: "run/tend.sock", state_dir: "state", log_dir: "logs" },
+        processes: { nightly: nightly("0 4 * * *") },
+      }),
+    );
+    const plan = await h.supervisor.reload(false);
+    expect({
+      added,
+      removed,
+      changed: plan.changed,
+      reloaded: { timers: clock.pendingTimers - base, nextAt: nextAt("nightly") },
+    }).toEqual({
+      added: { timers: 1, nextAt: Date.UTC(2030, 0, 1, 5, 0) },
+      removed: 0,
+      changed: ["nightly"],
+      reloaded: { timers: 0, nextAt: Date.UTC(2030, 0, 1, 4, 0) },
     });
   });
 });
