@@ -69,6 +69,7 @@ export interface ProcessSpec {
   probeOwnerCheck: boolean; // a TCP probe of a local port must find the listener in the run's tree
   dependsOn: Dependency[];
   preset: PresetExpansion | null;
+  image: string | null; // for `tend export kubernetes` only
   // What was written, kept so reload can compare and run-time processes can be persisted.
   raw: unknown;
 }
@@ -152,6 +153,7 @@ export function toProcessSpec(
     probeOwnerCheck: p.probe_owner_check,
     dependsOn: Object.entries(p.depends_on).map(([dep, condition]) => ({ name: dep, condition })),
     preset,
+    image: p.image ?? null,
     raw,
   };
 }

@@ -150,6 +150,13 @@ export const processSchema = z
       .optional()
       .meta({ description: 'Path of the web preset\'s readiness probe (default "/")' }),
     user: z.string().min(1).optional().meta({ description: "Run as this user (tend must run as root)" }),
+    image: z
+      .string()
+      .regex(/^[^\s]+$/, "expected a container image like ghcr.io/acme/api:1.4 (no spaces)")
+      .optional()
+      .meta({
+        description: "The container image `tend export kubernetes` runs this in; tend itself ignores it",
+      }),
     group: z
       .string()
       .min(1)

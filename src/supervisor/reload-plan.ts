@@ -26,10 +26,10 @@ export function planReload(
   return plan;
 }
 
-// Two specs are the same run if everything but the raw text is equal.
+// Two specs are the same run if everything but the raw text and the export-only image is equal.
 function sameSpec(a: ProcessSpec, b: ProcessSpec): boolean {
-  const { raw: _a, ...restA } = a;
-  const { raw: _b, ...restB } = b;
+  const { raw: _a, image: _ia, ...restA } = a;
+  const { raw: _b, image: _ib, ...restB } = b;
   return JSON.stringify(restA) === JSON.stringify(restB);
 }
 

@@ -77,6 +77,7 @@ describe("what a process becomes", () => {
           probeOwnerCheck: true,
           dependsOn: [],
           preset: null,
+          image: null,
           raw: { command: ["bun", "server.ts"] },
         },
       ],
