@@ -8,9 +8,9 @@ import type { ProbeKind } from "../domain/probes.ts";
 import { errorMessage } from "../errors.ts";
 import { findGroup, findUser } from "../proc/accounts.ts";
 import { dnsName, namingProblems } from "./dns-names.ts";
-import { ExportError, type ExportFile, ExportNotes, type ExportResult } from "./notes.ts";
+import { type ExportContext, exportContext, isTask, LOG_KEYS, written } from "./facts.ts";
+import { ExportError, type ExportFile, type ExportResult } from "./notes.ts";
 import { toOnCalendar } from "./oncalendar.ts";
-import { written } from "./written.ts";
 
 // `tend export kubernetes`: each process as the objects a cluster runs it with (README, "Export").
 // A long-running process is a Deployment, a one-shot task a Job, a scheduled one a CronJob; a
@@ -33,20 +33,12 @@ const PROCESS_ANNOTATION = "tend/process";
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]", "0.0.0.0"]);
 
 export function exportKubernetes(config: Config, options: KubernetesOptions): ExportResult {
-  const notes = new ExportNotes();
-  const problems: string[] = [];
-  const byName = new Map(config.processes.map((p) => [p.name, p]));
-  const awaitedAsTask = new Set(
-    config.processes.flatMap((p) =>
-      p.dependsOn
-        .filter((d) => d.condition === "completed" || d.condition === "succeeded")
-        .map((d) => d.name),
-    ),
-  );
+  const cx = exportContext(config, options);
+  const { notes, problems } = cx;
   const files: ExportFile[] = [];
   const names: { kind: string; name: string; from: string }[] = [];
   for (const p of config.processes) {
-    const objects = processObjects(p, { options, notes, problems, byName, awaitedAsTask });
+    const objects = processObjects(p, cx);
     for (const o of objects.list) {
       const meta = o.metadata as { name: string };
       names.push({ kind: o.kind as string, name: meta.name, from: p.name });
@@ -66,13 +58,7 @@ function yamlDocument(o: Obj): string {
   return `---\n${Bun.YAML.stringify(JSON.parse(JSON.stringify(o)), null, 2)}\n`;
 }
 
-interface Context {
-  options: KubernetesOptions;
-  notes: ExportNotes;
-  problems: string[];
-  byName: Map<string, ProcessSpec>;
-  awaitedAsTask: Set<string>;
-}
+type Context = ExportContext<KubernetesOptions>;
 
 function processObjects(p: ProcessSpec, cx: Context): { list: Obj[]; secret: boolean } {
   const { notes, options } = cx;
@@ -164,7 +150,7 @@ function workloadOf(
   template: (restartPolicy: string | null) => Obj,
 ): Obj {
   const note = (key: string, text: string) => cx.notes.add(p.name, key, text);
-  const task = p.restart === "never" || cx.awaitedAsTask.has(p.name);
+  const task = isTask(p, cx);
   if (p.schedule === null && !task) {
     if (p.restart !== "always")
       note("restart", `"${p.restart}": a Deployment's pods restart on any exit (restartPolicy Always)`);
@@ -408,14 +394,7 @@ function notesOfTheRest(p: ProcessSpec, note: (key: string, text: string) => voi
     note("restart_schedule", "no counterpart: use a CronJob running kubectl rollout restart");
   if (!sameCodes(p.successExitCodes)) note("success_exit_codes", "only 0 is a success in Kubernetes");
   if (p.progressPattern !== null) note("progress_pattern", "no counterpart; not carried over");
-  for (const key of [
-    "log_max_size",
-    "log_keep",
-    "log_compress",
-    "log_timestamps",
-    "log_merge",
-    "log_line_max",
-  ])
+  for (const key of LOG_KEYS)
     if (written(p, key)) note(key, "container logs are the node's (kubelet rotation); not carried over");
   if (written(p, "probe_owner_check"))
     note("probe_owner_check", "no counterpart: a pod's probes see only the pod");

@@ -5,9 +5,9 @@ import { resolveScript } from "../config/package-script.ts";
 import type { ProcessSpec } from "../config/process-spec.ts";
 import { errorMessage } from "../errors.ts";
 import { quoteArg } from "../systemd/unit-file.ts";
-import { ExportError, type ExportFile, ExportNotes, type ExportResult } from "./notes.ts";
+import { type ExportContext, exportContext, isTask, LOG_KEYS, written } from "./facts.ts";
+import { ExportError, type ExportFile, type ExportResult } from "./notes.ts";
 import { toOnCalendar } from "./oncalendar.ts";
-import { written } from "./written.ts";
 
 // `tend export systemd`: one unit per process, a timer per schedule, and a target that groups
 // them (README, "Export"). Keys newer than the chosen systemd version are not used; what they
@@ -34,17 +34,8 @@ export function exportSystemd(config: Config, options: SystemdOptions): ExportRe
     throw new ExportError("systemd", [
       `systemd ${options.version} is older than ${SINCE.base}, the oldest version tend exports for`,
     ]);
-  const notes = new ExportNotes();
-  const problems: string[] = [];
-  const byName = new Map(config.processes.map((p) => [p.name, p]));
-  const awaitedAsTask = new Set(
-    config.processes.flatMap((p) =>
-      p.dependsOn
-        .filter((d) => d.condition === "completed" || d.condition === "succeeded")
-        .map((d) => d.name),
-    ),
-  );
-  const cx: Context = { options, notes, problems, byName, awaitedAsTask };
+  const cx: Context = exportContext(config, options);
+  const { notes, problems } = cx;
   const files: ExportFile[] = [];
   const wanted: string[] = [];
   for (const p of config.processes) {
@@ -64,13 +55,7 @@ export function exportSystemd(config: Config, options: SystemdOptions): ExportRe
   return { files, notes };
 }
 
-interface Context {
-  options: SystemdOptions;
-  notes: ExportNotes;
-  problems: string[];
-  byName: Map<string, ProcessSpec>;
-  awaitedAsTask: Set<string>;
-}
+type Context = ExportContext<SystemdOptions>;
 
 // The unit names a process runs as: one, or one per copy of a replicated process.
 export function unitNames(p: Pick<ProcessSpec, "name" | "instances">, prefix: string): string[] {
@@ -99,7 +84,7 @@ function processUnits(p: ProcessSpec, cx: Context): { files: ExportFile[]; wante
   const { prefix } = cx.options;
   const note = (key: string, text: string) => cx.notes.add(p.name, key, text);
   const names = unitNames(p, prefix);
-  const task = p.restart === "never" || cx.awaitedAsTask.has(p.name);
+  const task = isTask(p, cx);
   const scheduled = p.schedule !== null;
   const oneshot = scheduled || (task && p.type !== "forking");
   const service = serviceSection(p, cx, oneshot, scheduled);
@@ -332,14 +317,7 @@ function otherNotes(p: ProcessSpec, note: (key: string, text: string) => void): 
   if (p.port !== null) note("port", "not checked before each start");
   if (p.watch !== null) note("watch", "not carried over (a .path unit can restart on changes)");
   if (p.progressPattern !== null) note("progress_pattern", "no counterpart; not carried over");
-  for (const key of [
-    "log_max_size",
-    "log_keep",
-    "log_compress",
-    "log_timestamps",
-    "log_merge",
-    "log_line_max",
-  ])
+  for (const key of LOG_KEYS)
     if (written(p, key)) note(key, "output goes to the journal (journalctl -u UNIT), rotated by journald");
   if (written(p, "probe_owner_check")) note("probe_owner_check", "no probes in systemd; not carried over");
 }

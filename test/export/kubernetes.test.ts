@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../../src/cli/run.ts";
+import { writeConfig } from "../helpers/config-text.ts";
 import { REPO } from "../helpers/daemon.ts";
 import { validateStrict, yamlDocuments } from "../helpers/kubernetes-schemas.ts";
 import { recordingIo } from "../helpers/recording-io.ts";
@@ -124,12 +125,7 @@ command = ["close-books"]
 schedule = "0 0 L * *"
 `;
 
-function richConfig(dir: string): string {
-  writeFileSync(join(dir, "db.env"), "POSTGRES_PASSWORD=s3cret\n");
-  const file = join(dir, "tend.toml");
-  writeFileSync(file, RICH);
-  return file;
-}
+const richConfig = (dir: string) => writeConfig(dir, RICH, { "db.env": "POSTGRES_PASSWORD=s3cret\n" });
 
 describe("tend export kubernetes: valid against the official schemas, strictly", () => {
   test.each([

@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { Cron } from "croner";
 import { run } from "../../src/cli/run.ts";
 import { toOnCalendar } from "../../src/export/oncalendar.ts";
+import { writeConfig } from "../helpers/config-text.ts";
 import { REPO } from "../helpers/daemon.ts";
 import { recordingIo } from "../helpers/recording-io.ts";
 import { tempDir } from "../helpers/temp.ts";
@@ -116,12 +117,7 @@ command = ["true"]
 schedule = "0 0 L * *"
 `;
 
-function richConfig(dir: string): string {
-  writeFileSync(join(dir, "db.env"), "POSTGRES_PASSWORD=s3cret\n");
-  const file = join(dir, "tend.toml");
-  writeFileSync(file, RICH);
-  return file;
-}
+const richConfig = (dir: string) => writeConfig(dir, RICH, { "db.env": "POSTGRES_PASSWORD=s3cret\n" });
 
 describe("tend export systemd: units systemd-analyze verify accepts", () => {
   test.each(["examples/tend.toml", "examples/stack.toml"])("%s", async (file) => {

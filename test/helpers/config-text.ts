@@ -26,3 +26,11 @@ export const ENV = {
   TEND_STATE_DIR: "/srv/t/state",
   TEND_LOG_DIR: "/srv/t/logs",
 };
+
+// Writes `text` as tend.toml in `dir`, and `files` beside it; returns the config's path.
+export function writeConfig(dir: string, text: string, files: Record<string, string> = {}): string {
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+  const file = join(dir, "tend.toml");
+  writeFileSync(file, text);
+  return file;
+}
