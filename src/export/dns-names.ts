@@ -17,7 +17,8 @@ export function namingProblems(objects: { kind: string; name: string; from: stri
   const problems: string[] = [];
   const seen = new Map<string, string>();
   for (const o of objects) {
-    const limit = o.kind === "CronJob" ? 52 : 63;
+    // ConfigMap and Secret names are DNS subdomains; a Service's and a pod owner's are labels.
+    const limit = o.kind === "CronJob" ? 52 : o.kind === "ConfigMap" || o.kind === "Secret" ? 253 : 63;
     if (o.name.length > limit)
       problems.push(
         `${o.from}: the ${o.kind} name "${o.name}" is longer than ${limit} characters; rename it`,

@@ -4,13 +4,15 @@ import type { Config } from "../config/load.ts";
 import { detectPackageManager } from "../config/package-script.ts";
 import type { ProbeSpec } from "../config/probe-spec.ts";
 import type { ProcessSpec } from "../config/process-spec.ts";
+import { spawnedArgv } from "../config/shell-line.ts";
 import type { ProbeKind } from "../domain/probes.ts";
 import { errorMessage } from "../errors.ts";
 import { findGroup, findUser } from "../proc/accounts.ts";
 import { dnsName, namingProblems } from "./dns-names.ts";
 import { type ExportContext, exportContext, isTask, LOG_KEYS, written } from "./facts.ts";
 import { ExportError, type ExportFile, type ExportResult } from "./notes.ts";
-import { toOnCalendar } from "./oncalendar.ts";
+import { toStandardCron } from "./oncalendar.ts";
+import { yamlDocument } from "./yaml.ts";
 
 // `tend export kubernetes`: each process as the objects a cluster runs it with (README, "Export").
 // A long-running process is a Deployment, a one-shot task a Job, a scheduled one a CronJob; a
@@ -44,18 +46,13 @@ export function exportKubernetes(config: Config, options: KubernetesOptions): Ex
       names.push({ kind: o.kind as string, name: meta.name, from: p.name });
     }
     const header = `# tend export kubernetes: process "${p.name}" of ${config.file ?? "(no file)"}\n`;
-    const text = header + objects.list.map(yamlDocument).join("");
+    const text = header + objects.list.map((o) => `---\n${yamlDocument(o)}`).join("");
     files.push({ path: `${dnsName(p.name)}.yaml`, text, ...(objects.secret ? { mode: 0o600 } : {}) });
   }
   if (config.alerts.length) notes.add("(config)", "alerts", "not carried over (use the cluster's alerting)");
   problems.push(...namingProblems(names));
   if (problems.length) throw new ExportError("kubernetes", problems);
   return { files, notes };
-}
-
-// Shared objects (the labels) are written out in full: an alias is valid YAML but hard to read.
-function yamlDocument(o: Obj): string {
-  return `---\n${Bun.YAML.stringify(JSON.parse(JSON.stringify(o)), null, 2)}\n`;
 }
 
 type Context = ExportContext<KubernetesOptions>;
@@ -94,6 +91,11 @@ function processObjects(p: ProcessSpec, cx: Context): { list: Obj[]; secret: boo
       cx.problems.push(`${p.name}: env_file: ${errorMessage(err)}`);
     }
   }
+  const badKeys = Object.keys(p.env).filter((k) => !/^[-._a-zA-Z0-9]+$/.test(k));
+  if (badKeys.length)
+    cx.problems.push(
+      `${p.name}: env: ${badKeys.map((k) => `"${k}"`).join(", ")} cannot be a ConfigMap key (letters, digits, "-", "_", ".")`,
+    );
   if (Object.keys(p.env).length) {
     list.push({ apiVersion: "v1", kind: "ConfigMap", metadata: metadata(`${name}-env`), data: { ...p.env } });
     // Later sources win, as in tend: env over env_file.
@@ -109,15 +111,19 @@ function processObjects(p: ProcessSpec, cx: Context): { list: Obj[]; secret: boo
     name,
     image: image ?? "",
     ...commandOf(p, note),
-    ...(written(p, "cwd") && p.cwd !== null ? { workingDir: p.cwd } : {}),
+    ...workingDirOf(p, note),
     ...(envFrom.length ? { envFrom } : {}),
     ...(p.port !== null ? { ports: [{ containerPort: p.port, protocol: "TCP" }] } : {}),
     ...probesOf(p, note),
-    ...preStopOf(p),
+    ...preStopOf(p, note),
     ...resourcesOf(p, note),
     ...securityOf(p, cx),
   };
   const initContainers = waitsOf(p, cx);
+  const containerNames = [name, ...initContainers.map((c) => c.name as string)];
+  for (const [i, n] of containerNames.entries())
+    if (containerNames.indexOf(n) !== i)
+      cx.problems.push(`${p.name}: two containers of its pod would be named "${n}"; rename the process`);
   const podSpec: Obj = {
     ...(initContainers.length ? { initContainers } : {}),
     containers: [container],
@@ -184,6 +190,8 @@ function workloadOf(
     ...(p.timeoutMs === null ? {} : { activeDeadlineSeconds: seconds(p.timeoutMs, "timeout", note) }),
     template: template(restartPolicy),
   };
+  if (p.timeoutMs !== null)
+    note("timeout", "activeDeadlineSeconds bounds the whole Job, retries included (tend: each run)");
   if (p.schedule === null) {
     if (!p.autostart)
       note("autostart", "false: the Job is written suspended (spec.suspend = false starts it)");
@@ -194,10 +202,9 @@ function workloadOf(
       spec: { ...(p.autostart ? {} : { suspend: true }), ...jobSpec },
     };
   }
-  // Kubernetes reads standard cron (names, ranges, steps, nicknames): what OnCalendar can say.
-  const calendar = toOnCalendar(p.schedule.expression, null);
-  if ("problem" in calendar) {
-    note("schedule", `${calendar.problem}: a suspended Job instead of a CronJob`);
+  const cron = toStandardCron(p.schedule.expression);
+  if ("problem" in cron) {
+    note("schedule", `${cron.problem}: a suspended Job instead of a CronJob`);
     return { apiVersion: "batch/v1", kind: "Job", metadata, spec: { suspend: true, ...jobSpec } };
   }
   if (p.autostart) note("autostart", "true: a CronJob does not run when it is created, only at its times");
@@ -206,7 +213,7 @@ function workloadOf(
     kind: "CronJob",
     metadata,
     spec: {
-      schedule: p.schedule.expression,
+      schedule: cron.schedule,
       ...(p.schedule.timezone ? { timeZone: p.schedule.timezone } : {}),
       // tend never runs two runs of a process at once.
       concurrencyPolicy: "Forbid",
@@ -215,8 +222,20 @@ function workloadOf(
   };
 }
 
+// The command as tend spawns it (a plain shell line exec'd, so the program is PID 1 and gets the
+// stop signal), with "$" doubled: Kubernetes expands $(VAR) in a command and reads $$ as $. A
+// relative program is kept as written, relative to the container's working directory.
 function commandOf(p: ProcessSpec, note: (key: string, text: string) => void): Obj {
-  if (p.script === null) return { command: [...p.argv] };
+  if (p.script === null) {
+    const argv = spawnedArgv(p.argv);
+    const raw = (p.raw as { command?: unknown } | null)?.command;
+    const program = Array.isArray(raw) ? raw[0] : undefined;
+    if (typeof program === "string" && program.includes("/") && !program.startsWith("/")) {
+      argv[0] = program;
+      note("command", `"${program}" is relative: to the container's working directory`);
+    }
+    return { command: argv.map((a) => a.replaceAll("$", "$$$$")) };
+  }
   const dir = p.cwd ?? ".";
   const found = existsSync(dir) ? detectPackageManager(dir).manager : "npm";
   const manager = found === "yarn-berry" ? "yarn" : found;
@@ -291,10 +310,21 @@ function probeOf(probe: ProbeSpec, kind: ProbeKind, note: (text: string) => void
   };
 }
 
+// cwd as written: an absolute one is the container's working directory; a relative one (to the
+// config file, on this host) has no meaning in an image.
+function workingDirOf(p: ProcessSpec, note: (key: string, text: string) => void): Obj {
+  const cwd = (p.raw as { cwd?: unknown } | null)?.cwd;
+  if (typeof cwd !== "string") return {};
+  if (cwd.startsWith("/")) return { workingDir: cwd };
+  note("cwd", `"${cwd}" is relative to the config file: the image's working directory is used`);
+  return {};
+}
+
 // Kubernetes stops a container with SIGTERM; another signal is sent by a preStop hook, which
 // waits for the program (PID 1 of the container) to exit, as tend waits stop_timeout.
-function preStopOf(p: ProcessSpec): Obj {
+function preStopOf(p: ProcessSpec, note: (key: string, text: string) => void): Obj {
   if (p.stopSignal === "SIGTERM") return {};
+  note("stop_signal", `${p.stopSignal} by a preStop hook: the image needs /bin/sh`);
   const sig = p.stopSignal.replace(/^SIG/, "");
   return {
     lifecycle: {

@@ -36,7 +36,19 @@ const FIELDS: Field[] = [
   { name: "day of week", min: 0, max: 7, names: DAYS },
 ];
 
-export function toOnCalendar(expression: string, timezone: string | null): Calendar {
+// A cron expression read field by field: the values each field names, and which of day of
+// month and day of week were written as "*" (or "?"), which decides AND or OR between them.
+interface ReadCron {
+  minutes: number[];
+  hours: number[];
+  doms: number[];
+  months: number[];
+  dows: number[]; // 0-6, Sunday 0
+  domStar: boolean;
+  dowStar: boolean;
+}
+
+function readCron(expression: string): ReadCron | { problem: string } {
   const text = expression.trim();
   const cron = NICKNAMES[text.toLowerCase()] ?? text;
   const parts = cron.split(/\s+/);
@@ -47,24 +59,62 @@ export function toOnCalendar(expression: string, timezone: string | null): Calen
     if (typeof values === "string") return { problem: values };
     sets.push(values);
   }
-  const [minutes, hours, doms, months, dowsRaw] = sets as [number[], number[], number[], number[], number[]];
-  const dows = [...new Set(dowsRaw.map((d) => d % 7))].sort((a, b) => a - b);
+  const [minutes, hours, doms, months, dows] = sets as [number[], number[], number[], number[], number[]];
   const star = (p: string) => p === "*" || p === "?";
-  const time = `${list(hours, 0, 23)}:${list(minutes, 0, 59)}:00`;
-  const month = list(months, 1, 12);
+  return {
+    minutes,
+    hours,
+    doms,
+    months,
+    dows: [...new Set(dows.map((d) => d % 7))].sort((a, b) => a - b),
+    domStar: star(parts[2] as string),
+    dowStar: star(parts[4] as string),
+  };
+}
+
+export function toOnCalendar(expression: string, timezone: string | null): Calendar {
+  const c = readCron(expression);
+  if ("problem" in c) return c;
+  const time = `${list(c.hours, 0, 23)}:${list(c.minutes, 0, 59)}:00`;
+  const month = list(c.months, 1, 12);
   const zone = timezone ? ` ${timezone}` : "";
   const dateOf = (days: number[]) => `*-${month}-${list(days, 1, 31)}`;
   const all31 = range(1, 31);
-  const domStar = star(parts[2] as string);
-  const dowStar = star(parts[4] as string);
-  if (!domStar && !dowStar) {
+  if (!c.domStar && !c.dowStar) {
     // Either: the days of the month, or the weekdays (every day of those months).
     return {
-      lines: [`${dateOf(doms)} ${time}${zone}`, `${weekdays(dows)} ${dateOf(all31)} ${time}${zone}`],
+      lines: [`${dateOf(c.doms)} ${time}${zone}`, `${weekdays(c.dows)} ${dateOf(all31)} ${time}${zone}`],
     };
   }
-  const prefix = dowStar || dows.length === 7 ? "" : `${weekdays(dows)} `;
-  return { lines: [`${prefix}${dateOf(domStar ? all31 : doms)} ${time}${zone}`] };
+  const prefix = c.dowStar || c.dows.length === 7 ? "" : `${weekdays(c.dows)} `;
+  return { lines: [`${prefix}${dateOf(c.domStar ? all31 : c.doms)} ${time}${zone}`] };
+}
+
+// The same times in standard cron, as Kubernetes reads it (robfig/cron: day of week 0-6, no
+// L/W/#, and AND between the two day fields when either begins with "*", so "*/2" there would
+// change the meaning): each restricted field as its values, "*" where it was written so.
+export function toStandardCron(expression: string): { schedule: string } | { problem: string } {
+  const c = readCron(expression);
+  if ("problem" in c) return c;
+  const field = (values: number[], min: number, max: number) =>
+    values.length === max - min + 1 ? "*" : ranges(values);
+  const dom = c.domStar ? "*" : ranges(c.doms);
+  const dow = c.dowStar ? "*" : ranges(c.dows);
+  return {
+    schedule: [field(c.minutes, 0, 59), field(c.hours, 0, 23), dom, field(c.months, 1, 12), dow].join(" "),
+  };
+}
+
+// "1,2,3,5" as "1-3,5".
+function ranges(values: number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < values.length; ) {
+    let j = i;
+    while (j + 1 < values.length && (values[j + 1] as number) === (values[j] as number) + 1) j++;
+    out.push(j - i >= 2 ? `${values[i]}-${values[j]}` : values.slice(i, j + 1).join(","));
+    i = j + 1;
+  }
+  return out.join(",");
 }
 
 // The values one cron field names, or why it cannot be carried over.
@@ -90,7 +140,7 @@ function expand(part: string, f: Field): number[] | string {
       const a = value(from as string, f);
       if (a === null) return extension(item);
       lo = a;
-      // "5/15": from 5 to the end of the field, as cron reads it.
+      // "5/15" (which croner refuses unless told otherwise): from 5 to the end of the field.
       const b = to === undefined ? (stepText === undefined ? a : f.max) : value(to, f);
       if (b === null) return extension(item);
       hi = b;

@@ -3,9 +3,10 @@ import { parseEnvFile } from "../config/env-file.ts";
 import type { Config } from "../config/load.ts";
 import { resolveScript } from "../config/package-script.ts";
 import type { ProcessSpec } from "../config/process-spec.ts";
+import { spawnedArgv } from "../config/shell-line.ts";
 import { errorMessage } from "../errors.ts";
 import { quoteArg } from "../systemd/unit-file.ts";
-import { type ExportContext, exportContext, isTask, LOG_KEYS, written } from "./facts.ts";
+import { type ExportContext, exportContext, LOG_KEYS, written } from "./facts.ts";
 import { ExportError, type ExportFile, type ExportResult } from "./notes.ts";
 import { toOnCalendar } from "./oncalendar.ts";
 
@@ -21,7 +22,7 @@ export interface SystemdOptions {
 
 // The systemd version that introduced each key or value used below.
 export const SINCE = {
-  base: 235, // OnCalendar= with a time zone, StartLimitIntervalSec= in [Unit], MemoryMax=
+  base: 239, // a bare program name in ExecStart=; OnCalendar= with a time zone (235), MemoryMax=
   typeExec: 240, // Type=exec: start fails when the program cannot be executed
   oneshotRestart: 244, // Restart=on-failure for Type=oneshot
   restartSteps: 254, // RestartSteps=, RestartMaxDelaySec=
@@ -51,6 +52,12 @@ export function exportSystemd(config: Config, options: SystemdOptions): ExportRe
       "systemd starts services with a clean environment: nothing of `tend up`'s is inherited",
     );
   files.push({ path: `${options.prefix}.target`, text: targetUnit(config, wanted) });
+  // "web" with a restart_schedule and a process "web-restart" would write the same file.
+  const seen = new Set<string>();
+  for (const f of files) {
+    if (seen.has(f.path)) problems.push(`two processes would write ${f.path}; rename one of them`);
+    seen.add(f.path);
+  }
   if (problems.length) throw new ExportError("systemd", problems);
   return { files, notes };
 }
@@ -84,9 +91,10 @@ function processUnits(p: ProcessSpec, cx: Context): { files: ExportFile[]; wante
   const { prefix } = cx.options;
   const note = (key: string, text: string) => cx.notes.add(p.name, key, text);
   const names = unitNames(p, prefix);
-  const task = isTask(p, cx);
   const scheduled = p.schedule !== null;
-  const oneshot = scheduled || (task && p.type !== "forking");
+  // A task another waits for runs as a oneshot, whose start lasts until it has exited: what
+  // After= then waits for. A `restart = "never"` service nothing waits for stays a service.
+  const oneshot = scheduled || (cx.awaitedAsTask.has(p.name) && p.type !== "forking");
   const service = serviceSection(p, cx, oneshot, scheduled);
   const unit = unitSection(p, cx);
   const base = p.instances === null ? `${prefix}-${p.name}` : `${prefix}-${p.name}@`;
@@ -108,10 +116,12 @@ function processUnits(p: ProcessSpec, cx: Context): { files: ExportFile[]; wante
     const calendar = toOnCalendar(p.schedule.expression, p.schedule.timezone);
     if ("problem" in calendar) note("schedule", `${calendar.problem}: no timer written`);
     else {
+      // A replicated process gets a template timer: each copy's timer starts its own copy.
       const comment = `process "${p.name}": its schedule "${p.schedule.expression}"`;
-      const text = timerUnit(comment, `tend schedule of ${p.name}`, `${base}.service`, calendar.lines);
-      files.push({ path: `${prefix}-${p.name}.timer`, text });
-      wanted.push(`${prefix}-${p.name}.timer`);
+      const unit = p.instances === null ? `${base}.service` : `${base}%i.service`;
+      const text = timerUnit(comment, `tend schedule of ${p.name}`, unit, calendar.lines, prefix);
+      files.push({ path: `${base}.timer`, text });
+      wanted.push(...names.map((n) => n.replace(/\.service$/, ".timer")));
     }
   }
   const restarts = restartScheduleUnits(p, cx, names);
@@ -149,7 +159,10 @@ function unitSection(p: ProcessSpec, cx: Context): string[] {
 // less than reset_after.
 function startLimit(p: ProcessSpec, note: (key: string, text: string) => void): string[] {
   if (p.restart === "never") return [];
-  if (p.maxRestarts === 0) return ["StartLimitIntervalSec=0"];
+  // The limit counts every start, a timer's included: a schedule would trip it.
+  if (p.schedule !== null && p.maxRestarts > 0)
+    note("max_restarts", "not carried over for a scheduled process: systemd would count its timer's starts");
+  if (p.maxRestarts === 0 || p.schedule !== null) return ["StartLimitIntervalSec=0"];
   const b = p.backoff;
   let window = 0;
   for (let i = 0; i < p.maxRestarts; i++)
@@ -229,10 +242,12 @@ function restartLines(p: ProcessSpec, cx: Context, oneshot: boolean): string[] {
   const b = p.backoff;
   lines.push(`RestartSec=${span(b.initialMs)}`);
   if (b.maxMs > b.initialMs && b.factor > 1) {
-    const steps = Math.ceil(Math.log(b.maxMs / b.initialMs) / Math.log(b.factor));
+    const exact = Math.log(b.maxMs / b.initialMs) / Math.log(b.factor);
+    // 125 / 1 by 5 is 3.0000000000000004 steps in floating point: 3.
+    const steps = Math.abs(exact - Math.round(exact)) < 1e-9 ? Math.round(exact) : Math.ceil(exact);
     if (version >= SINCE.restartSteps) {
       lines.push(`RestartSteps=${steps}`, `RestartMaxDelaySec=${span(b.maxMs)}`);
-      if (b.initialMs * b.factor ** steps !== b.maxMs)
+      if (Math.abs(b.initialMs * b.factor ** steps - b.maxMs) > 1e-6 * b.maxMs)
         note(
           "backoff",
           `RestartSteps=${steps} spreads the delays evenly from initial to max (not ×${b.factor})`,
@@ -244,6 +259,7 @@ function restartLines(p: ProcessSpec, cx: Context, oneshot: boolean): string[] {
       );
   }
   if (b.jitter > 0) note("backoff.jitter", `${b.jitter}: no counterpart (systemd's delays are exact)`);
+  note("backoff.reset_after", "no counterpart: systemd's restart count does not reset with up time");
   return lines;
 }
 
@@ -256,17 +272,19 @@ function commandOf(
   const note = (key: string, text: string) => cx.notes.add(p.name, key, text);
   if (p.script !== null) {
     try {
-      const s = resolveScript(p.cwd ?? process.cwd(), p.script, { ...p.env, PATH: cx.options.path });
+      // The process's own PATH wins over the invoking shell's, as at run time.
+      const s = resolveScript(p.cwd ?? process.cwd(), p.script, { PATH: cx.options.path, ...p.env });
       note("script", "package.json read now (tend reads it at each start)");
       const env: Record<string, string> = {};
       for (const [k, v] of Object.entries(s.env)) if (v !== undefined && p.env[k] !== v) env[k] = v;
-      return { argv: s.argv, cwd: s.cwd, env };
+      return { argv: spawnedArgv(s.argv), cwd: s.cwd, env };
     } catch (err) {
       cx.problems.push(`${p.name}: script: ${errorMessage(err)}`);
       return null;
     }
   }
-  const argv = [...p.argv];
+  // As tend spawns it: a plain shell line exec'd, so the program is the main process.
+  const argv = spawnedArgv(p.argv);
   const program = argv[0] as string;
   if (!program.includes("/")) {
     const found = Bun.which(program, { PATH: p.env.PATH ?? cx.options.path ?? SEARCHED });
@@ -303,6 +321,8 @@ function envFileNotes(p: ProcessSpec, note: (key: string, text: string) => void)
     return;
   }
   if (/^\s*export\s/m.test(text)) note("env_file", "systemd does not read `export NAME=…` lines");
+  if (/^[^#=\s]+\s*=\s*[^'"\s][^\n]*\s#/m.test(text))
+    note("env_file", "systemd keeps a ` # comment` after an unquoted value as part of it (tend drops it)");
   const shared = Object.keys(parseEnvFile(text)).filter((k) => Object.hasOwn(p.env, k));
   if (shared.length)
     note(
@@ -322,11 +342,19 @@ function otherNotes(p: ProcessSpec, note: (key: string, text: string) => void): 
   if (written(p, "probe_owner_check")) note("probe_owner_check", "no probes in systemd; not carried over");
 }
 
-function timerUnit(comment: string, description: string, service: string, lines: string[]): string {
+function timerUnit(
+  comment: string,
+  description: string,
+  service: string,
+  lines: string[],
+  prefix: string,
+): string {
   return [
     `# ${comment}`,
     "[Unit]",
     `Description=${description}`,
+    // Stopping the target stops the timers too, so nothing starts again.
+    `PartOf=${prefix}.target`,
     "",
     "[Timer]",
     ...lines.map((l) => `OnCalendar=${l}`),
@@ -351,6 +379,7 @@ function restartScheduleUnits(p: ProcessSpec, cx: Context, names: string[]): Exp
     `# process "${p.name}": its restart_schedule "${schedule.expression}"`,
     "[Unit]",
     `Description=tend restart_schedule of ${p.name}`,
+    `PartOf=${cx.options.prefix}.target`,
     "",
     "[Service]",
     "Type=oneshot",
@@ -366,6 +395,7 @@ function restartScheduleUnits(p: ProcessSpec, cx: Context, names: string[]): Exp
         `tend restart_schedule of ${p.name}`,
         `${base}.service`,
         calendar.lines,
+        cx.options.prefix,
       ),
     },
   ];

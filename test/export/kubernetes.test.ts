@@ -123,6 +123,11 @@ restart = "never"
 [processes.monthly]
 command = ["close-books"]
 schedule = "0 0 L * *"
+
+[processes.weekly]
+command = "report --since $LAST_RUN"
+schedule = "5 4 * * 7"
+cwd = "reports"
 `;
 
 const richConfig = (dir: string) => writeConfig(dir, RICH, { "db.env": "POSTGRES_PASSWORD=s3cret\n" });
@@ -155,6 +160,7 @@ describe("tend export kubernetes: valid against the official schemas, strictly",
         "Deployment/web-front-1",
         "Job/monthly",
         "Job/seed",
+        "CronJob/weekly",
         "Secret/db-env-file",
         "Service/db",
         "Service/web-front-1",
@@ -188,7 +194,8 @@ describe("tend export kubernetes: valid against the official schemas, strictly",
     expect(web?.spec.replicas).toBe(3);
     expect(web?.metadata.annotations["tend/process"]).toBe("Web_Front.1");
     const wc = web?.spec.template.spec.containers[0];
-    expect(wc.command).toEqual(["/bin/sh", "-c", "bun run serve"]);
+    // A plain shell line is exec'd, as tend runs it: the program is PID 1 and gets the signals.
+    expect(wc.command).toEqual(["/bin/sh", "-c", "exec bun run serve"]);
     expect(wc.resources).toEqual({ limits: { memory: "300Mi" } });
     expect(wc.securityContext).toEqual({ runAsGroup: 0 });
     expect(wc.startupProbe).toBeUndefined();
@@ -218,6 +225,15 @@ describe("tend export kubernetes: valid against the official schemas, strictly",
       jobTemplate: { spec: { backoffLimit: 0, template: { spec: { restartPolicy: "Never" } } } },
     });
     expect(of("Job", "monthly")?.spec.suspend).toBe(true);
+    // Kubernetes' cron has day of week 0-6; "$" is doubled, as Kubernetes reads $(VAR) and $$.
+    const weekly = of("CronJob", "weekly")?.spec;
+    expect(weekly.schedule).toBe("5 4 * * 0");
+    expect(weekly.jobTemplate.spec.template.spec.containers[0].command).toEqual([
+      "/bin/sh",
+      "-c",
+      "exec report --since $$LAST_RUN",
+    ]);
+    expect(weekly.jobTemplate.spec.template.spec.containers[0].workingDir).toBeUndefined();
 
     // Every key not carried over exactly is said, naming the process.
     for (const line of [
@@ -235,6 +251,9 @@ describe("tend export kubernetes: valid against the official schemas, strictly",
       "db: user: runAsUser 0",
       'logger: type: "forking"',
       "logger: autostart: false: replicas = 0",
+      'weekly: cwd: "reports" is relative to the config file',
+      "seed: timeout: activeDeadlineSeconds bounds the whole Job",
+      "db: stop_signal: SIGINT by a preStop hook: the image needs /bin/sh",
       'monthly: schedule: "L" in the day of month uses L, W, # or +, which standard cron and OnCalendar lack: a suspended Job',
     ])
       expect(stderr).toContain(line);
@@ -246,7 +265,7 @@ describe("tend export kubernetes: valid against the official schemas, strictly",
     const r = await cli(["export", "kubernetes", "-c", richConfig(dir.path), "--image", "x:1", "-o", out]);
     expect(r.code).toBe(0);
     expect(readdirSync(out).sort()).toEqual(
-      ["cleanup", "db", "logger", "monthly", "seed", "web-front-1"].map((n) => `${n}.yaml`),
+      ["cleanup", "db", "logger", "monthly", "seed", "web-front-1", "weekly"].map((n) => `${n}.yaml`),
     );
     expect(statSync(join(out, "db.yaml")).mode & 0o777).toBe(0o600);
     expect(statSync(join(out, "seed.yaml")).mode & 0o777).toBe(0o644);
@@ -313,6 +332,18 @@ describe("what cannot be exported is refused, with every reason, and nothing is 
       [`${"n".repeat(53)}: the CronJob name "${"n".repeat(53)}" is longer than 52 characters; rename it`],
     ],
     [
+      "an env key a ConfigMap cannot hold",
+      `[processes.a]\ncommand = ["a"]\nenv = { "MY VAR" = "x" }\n`,
+      ["--image", "x:1"],
+      ['a: env: "MY VAR" cannot be a ConfigMap key'],
+    ],
+    [
+      "an init container named as the main one",
+      `[processes.cache]\ncommand = ["c"]\nport = 6379\n[processes.wait-cache]\ncommand = ["w"]\ndepends_on = { cache = "started" }\n`,
+      ["--image", "x:1"],
+      ['wait-cache: two containers of its pod would be named "wait-cache"; rename the process'],
+    ],
+    [
       "an unknown user",
       `[processes.a]\ncommand = ["a"]\nuser = "no-such-account-here"\n`,
       ["--image", "x:1"],
@@ -361,5 +392,37 @@ describe("what cannot be exported is refused, with every reason, and nothing is 
     const r = await cli([...argv, "-c", join(REPO, "examples/stack.toml")]);
     expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 2, stdout: "" });
     expect(r.stderr).toContain(message);
+  });
+});
+
+describe("what Kubernetes' own readers take differently is written so they cannot", () => {
+  test.each([
+    ["@DAILY", "0 0 * * *"],
+    ["5 4 * * 7", "5 4 * * 0"],
+    ["0 0 * * 5-7", "0 0 * * 0,5,6"],
+    // robfig/cron ANDs the day fields when either begins with "*"; croner ORs them: spelt out.
+    ["0 6 */10 * 1", "0 6 1,11,21,31 * 1"],
+    ["*/15 9-17 * JAN-MAR MON-FRI", "0,15,30,45 9-17 * 1-3 1-5"],
+    ["30 2 * * *", "30 2 * * *"],
+  ])("schedule %s is %s", async (expression, schedule) => {
+    const { toStandardCron } = await import("../../src/export/oncalendar.ts");
+    expect(toStandardCron(expression)).toEqual({ schedule });
+  });
+
+  test("strings YAML 1.1 would read as dates, numbers or booleans stay strings", async () => {
+    const { yamlDocument } = await import("../../src/export/yaml.ts");
+    const data = {
+      DAY: "2001-01-01",
+      BIG: "1_000",
+      OCTAL: "017",
+      FLAG: "yes",
+      on: "off",
+      EMPTY: "",
+      NL: "a\nb",
+    };
+    const text = yamlDocument({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" }, data });
+    expect(text).toContain('DAY: "2001-01-01"\n');
+    expect(text).toContain('  "on": "off"\n');
+    expect((Bun.YAML.parse(text) as { data: unknown }).data).toEqual(data);
   });
 });

@@ -115,6 +115,17 @@ schedule = "0 0 15 * 5"
 [processes.last-day]
 command = ["true"]
 schedule = "0 0 L * *"
+
+[processes.oneoff]
+command = ["true"]
+restart = "never"
+
+[processes.batch]
+command = ["true"]
+instances = 2
+schedule = "0 1 * * *"
+max_restarts = 2
+backoff = { initial = "1s", factor = 5, max = "125s" }
 `;
 
 const richConfig = (dir: string) => writeConfig(dir, RICH, { "db.env": "POSTGRES_PASSWORD=s3cret\n" });
@@ -137,12 +148,15 @@ describe("tend export systemd: units systemd-analyze verify accepts", () => {
         "tend-api@0.service.d/port.conf",
         "tend-api@1.service.d/port.conf",
         "tend-audit.service",
+        "tend-batch@.service",
+        "tend-batch@.timer",
         "tend-db.service",
         "tend-either.service",
         "tend-either.timer",
         "tend-last-day.service",
         "tend-legacy.service",
         "tend-migrate.service",
+        "tend-oneoff.service",
         "tend-report.service",
         "tend-report.timer",
         "tend-worker-restart.service",
@@ -151,7 +165,13 @@ describe("tend export systemd: units systemd-analyze verify accepts", () => {
         "tend.target",
       ].sort(),
     );
-    expect(verify(out, ["tend-api@0.service", "tend-api@1.service"])).toEqual({ code: 0, stderr: "" });
+    const instances = [
+      "tend-api@0.service",
+      "tend-api@1.service",
+      "tend-batch@0.service",
+      "tend-batch@1.timer",
+    ];
+    expect(verify(out, instances)).toEqual({ code: 0, stderr: "" });
     const unit = (name: string) => readFileSync(join(out, name), "utf8");
     const db = unit("tend-db.service");
     for (const line of [
@@ -174,6 +194,17 @@ describe("tend export systemd: units systemd-analyze verify accepts", () => {
     expect(api).toContain('Environment="TEND_INSTANCE=%i"');
     expect(unit("tend-api@1.service.d/port.conf")).toBe('[Service]\nEnvironment="PORT=3001"\n');
     expect(unit("tend-migrate.service")).toContain("Type=oneshot\nRemainAfterExit=yes\n");
+    // A plain shell line is exec'd, as tend runs it.
+    expect(unit("tend-migrate.service")).toContain('ExecStart=/bin/sh -c "exec echo migrating"\n');
+    // A task nothing waits for stays a service: a oneshot's long start would hold After= units.
+    expect(unit("tend-oneoff.service")).toContain("Type=exec\n");
+    expect(unit("tend-oneoff.service")).toContain("Restart=no\n");
+    // A replicated scheduled process: a template timer, each copy's starting its own copy.
+    expect(unit("tend-batch@.timer")).toContain("Unit=tend-batch@%i.service\n");
+    expect(unit("tend-batch@.service")).toContain("StartLimitIntervalSec=0\n");
+    expect(unit("tend-batch@.service")).toContain("RestartSec=1s\n");
+    for (const name of ["tend-report.timer", "tend-worker-restart.timer", "tend-worker-restart.service"])
+      expect({ name, partOf: unit(name).includes("PartOf=tend.target\n") }).toEqual({ name, partOf: true });
     expect(unit("tend-migrate.service")).toContain("TimeoutStartSec=120s\n");
     expect(unit("tend-worker.service")).toContain("SuccessExitStatus=3\n");
     expect(unit("tend-worker.service")).toContain("StartLimitBurst=4\n");
@@ -193,9 +224,12 @@ describe("tend export systemd: units systemd-analyze verify accepts", () => {
         "tend-api@0.service",
         "tend-api@1.service",
         "tend-audit.service",
+        "tend-batch@0.timer",
+        "tend-batch@1.timer",
         "tend-db.service",
         "tend-either.timer",
         "tend-migrate.service",
+        "tend-oneoff.service",
         "tend-report.timer",
         "tend-worker-restart.timer",
         "tend-worker.service",
@@ -209,6 +243,7 @@ describe("tend export systemd: units systemd-analyze verify accepts", () => {
       "legacy: autostart: false: left out of the target",
       'last-day: schedule: "L" in the day of month uses L, W, # or +, which standard cron and OnCalendar lack: no timer written',
       "backoff: a fixed RestartSec=1s: growing delays need systemd 254",
+      "batch: max_restarts: not carried over for a scheduled process",
     ])
       expect(r.stderr).toContain(line);
   });
@@ -260,18 +295,24 @@ describe("tend export systemd: units systemd-analyze verify accepts", () => {
     expect(r.stderr).toContain(
       "db, worker, legacy, report, either, last-day: backoff: RestartSteps=6 spreads the delays evenly",
     );
+    // 1s ×5 up to 125s is three exact steps (not four, as floating point would have it).
+    expect(readFileSync(join(newer, "tend-batch@.service"), "utf8")).toContain(
+      "RestartSteps=3\nRestartMaxDelaySec=125s\n",
+    );
+    expect(r.stderr).not.toContain("batch: backoff: RestartSteps");
     const older = join(dir.path, "v252");
     await exportTo(file, older, "--systemd-version", "252");
     expect(readFileSync(join(older, "tend-api@.service"), "utf8")).not.toContain("RestartSteps");
     const tooOld = await cli(["export", "systemd", "-c", file, "--systemd-version", "219"]);
     expect(tooOld.code).toBe(1);
-    expect(tooOld.stderr).toContain("systemd 219 is older than 235");
+    expect(tooOld.stderr).toContain("systemd 219 is older than 239");
   });
 
   test("without -o, every file on stdout, each under its name", async () => {
     const r = await cli(["export", "systemd", "-c", join(REPO, "examples/tend.toml")]);
     expect(r.code).toBe(0);
-    for (const name of ["web", "ticker", "flaky", "once"]) expect(r.stdout).toContain(`# process "${name}"`);
+    for (const name of ["web", "ticker", "flaky", "once"])
+      expect(r.stdout).toContain(`# file: tend-${name}.service\n# process "${name}"`);
     expect(r.stdout).toContain("[Install]\nWantedBy=multi-user.target\n");
   });
 });
@@ -325,5 +366,39 @@ describe("schedules as OnCalendar name the times croner names", () => {
     expect(calendar).toEqual({
       problem: expect.stringContaining(`in the ${field} uses L, W, # or +`) as unknown as string,
     });
+  });
+});
+
+describe("tend export systemd refuses what would overwrite itself, and writes nothing", () => {
+  test("a restart_schedule's units and a process named NAME-restart", async () => {
+    using dir = tempDir();
+    const file = writeConfig(
+      dir.path,
+      '[processes.web]\ncommand = ["true"]\nrestart_schedule = "0 4 * * *"\n[processes.web-restart]\ncommand = ["true"]\n',
+    );
+    const out = join(dir.path, "units");
+    const r = await cli(["export", "systemd", "-c", file, "-o", out, "--systemd-version", "252"]);
+    expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 1, stdout: "" });
+    expect(r.stderr).toContain("two processes would write tend-web-restart.service; rename one of them");
+    expect(() => readdirSync(out)).toThrow();
+  });
+
+  test("a directory it cannot write into", async () => {
+    using dir = tempDir();
+    const blocker = join(dir.path, "units");
+    await Bun.write(blocker, "a file, not a directory\n");
+    const r = await cli([
+      "export",
+      "systemd",
+      "-c",
+      join(REPO, "examples/tend.toml"),
+      "-o",
+      blocker,
+      "--systemd-version",
+      "252",
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`tend export: cannot write to ${blocker}`);
+    expect(readFileSync(blocker, "utf8")).toBe("a file, not a directory\n");
   });
 });

@@ -56,7 +56,11 @@ export const exportCommand: Command = {
       throw err;
     }
     const out = str(args, "output");
-    if (out === undefined) io.out(result.files.map((f) => f.text).join(target === "systemd" ? "\n" : ""));
+    // On stdout, a unit is preceded by the name of the file it would be; a Kubernetes document
+    // names its process in its first comment.
+    const shown = (f: { path: string; text: string }) =>
+      target === "systemd" ? `# file: ${f.path}\n${f.text}\n` : f.text;
+    if (out === undefined) io.out(result.files.map(shown).join(""));
     else writeFiles(resolve(out), result.files, io);
     io.err(result.notes.render(target));
     return EXIT.ok;
@@ -137,20 +141,29 @@ function systemdVersion(args: ParsedArgs): number {
   return Number(m[1]);
 }
 
-// Each file is written whole (a temporary file renamed over it); a Secret's is 0600 from the start.
+// Every file is written to a temporary name first and renamed into place only once all were
+// written, so a failure (a full disk, a read-only directory) leaves the previous export as it was.
+// A Secret's file is 0600 from the start.
 function writeFiles(dir: string, files: { path: string; text: string; mode?: number }[], io: Io): void {
-  for (const f of files) {
-    const path = join(dir, f.path);
-    const tmp = `${path}.tmp-${process.pid}`;
-    try {
+  const staged: { tmp: string; path: string }[] = [];
+  try {
+    for (const f of files) {
+      const path = join(dir, f.path);
+      const tmp = `${path}.tmp-${process.pid}`;
       mkdirSync(dirname(path), { recursive: true });
+      staged.push({ tmp, path });
       writeFileSync(tmp, f.text, { mode: f.mode ?? 0o644 });
       chmodSync(tmp, f.mode ?? 0o644);
-      renameSync(tmp, path);
-    } catch (err) {
-      rmSync(tmp, { force: true });
-      throw new CliError(`tend export: cannot write ${path}: ${errorMessage(err)}`, EXIT.failed);
     }
+  } catch (err) {
+    for (const { tmp } of staged) rmSync(tmp, { force: true });
+    throw new CliError(
+      `tend export: cannot write to ${dir}: ${errorMessage(err)}; nothing written`,
+      EXIT.failed,
+    );
+  }
+  for (const { tmp, path } of staged) {
+    renameSync(tmp, path);
     io.out(`wrote ${path}\n`);
   }
 }
