@@ -44,3 +44,15 @@ export const LOG_KEYS = [
   "log_merge",
   "log_line_max",
 ];
+
+// Two processes whose output would share a file ("a_b" and "a.b" both give a-b.yaml; "web"'s
+// restart_schedule units and a process "web-restart"): refused rather than one overwriting.
+export function pathProblems(files: { path: string }[]): string[] {
+  const seen = new Set<string>();
+  const problems: string[] = [];
+  for (const f of files) {
+    if (seen.has(f.path)) problems.push(`two processes would write ${f.path}; rename one of them`);
+    seen.add(f.path);
+  }
+  return problems;
+}

@@ -9,7 +9,7 @@ import type { ProbeKind } from "../domain/probes.ts";
 import { errorMessage } from "../errors.ts";
 import { findGroup, findUser } from "../proc/accounts.ts";
 import { dnsName, namingProblems } from "./dns-names.ts";
-import { type ExportContext, exportContext, isTask, LOG_KEYS, written } from "./facts.ts";
+import { type ExportContext, exportContext, isTask, LOG_KEYS, pathProblems, written } from "./facts.ts";
 import { ExportError, type ExportFile, type ExportResult } from "./notes.ts";
 import { toStandardCron } from "./oncalendar.ts";
 import { yamlDocument } from "./yaml.ts";
@@ -50,7 +50,7 @@ export function exportKubernetes(config: Config, options: KubernetesOptions): Ex
     files.push({ path: `${dnsName(p.name)}.yaml`, text, ...(objects.secret ? { mode: 0o600 } : {}) });
   }
   if (config.alerts.length) notes.add("(config)", "alerts", "not carried over (use the cluster's alerting)");
-  problems.push(...namingProblems(names));
+  problems.push(...namingProblems(names), ...pathProblems(files));
   if (problems.length) throw new ExportError("kubernetes", problems);
   return { files, notes };
 }
@@ -234,13 +234,18 @@ function commandOf(p: ProcessSpec, note: (key: string, text: string) => void): O
       argv[0] = program;
       note("command", `"${program}" is relative: to the container's working directory`);
     }
-    return { command: argv.map((a) => a.replaceAll("$", "$$$$")) };
+    return { command: argv.map(dollars) };
   }
   const dir = p.cwd ?? ".";
   const found = existsSync(dir) ? detectPackageManager(dir).manager : "npm";
   const manager = found === "yarn-berry" ? "yarn" : found;
   note("script", `runs "${manager} run ${p.script}": the image needs ${manager} and the package`);
-  return { command: [manager, "run", p.script] };
+  return { command: [manager, "run", dollars(p.script)] };
+}
+
+// Kubernetes expands $(VAR) in a container's and an exec probe's command, and reads $$ as $.
+function dollars(arg: string): string {
+  return arg.replaceAll("$", "$$$$");
 }
 
 function probesOf(p: ProcessSpec, note: (key: string, text: string) => void): Obj {
@@ -288,7 +293,7 @@ function probeOf(probe: ProbeSpec, kind: ProbeKind, note: (text: string) => void
   } else if (c.type === "tcp") {
     handler = { tcpSocket: { ...(LOOPBACK.has(c.host) ? {} : { host: c.host }), port: c.port } };
   } else {
-    handler = { exec: { command: [...c.argv] } };
+    handler = { exec: { command: c.argv.map(dollars) } };
   }
   const secs = (ms: number, what: string, min: number) => {
     const s = Math.max(min, Math.ceil(ms / 1000));

@@ -6,7 +6,7 @@ import type { ProcessSpec } from "../config/process-spec.ts";
 import { spawnedArgv } from "../config/shell-line.ts";
 import { errorMessage } from "../errors.ts";
 import { quoteArg } from "../systemd/unit-file.ts";
-import { type ExportContext, exportContext, LOG_KEYS, written } from "./facts.ts";
+import { type ExportContext, exportContext, LOG_KEYS, pathProblems, written } from "./facts.ts";
 import { ExportError, type ExportFile, type ExportResult } from "./notes.ts";
 import { toOnCalendar } from "./oncalendar.ts";
 
@@ -52,12 +52,7 @@ export function exportSystemd(config: Config, options: SystemdOptions): ExportRe
       "systemd starts services with a clean environment: nothing of `tend up`'s is inherited",
     );
   files.push({ path: `${options.prefix}.target`, text: targetUnit(config, wanted) });
-  // "web" with a restart_schedule and a process "web-restart" would write the same file.
-  const seen = new Set<string>();
-  for (const f of files) {
-    if (seen.has(f.path)) problems.push(`two processes would write ${f.path}; rename one of them`);
-    seen.add(f.path);
-  }
+  problems.push(...pathProblems(files));
   if (problems.length) throw new ExportError("systemd", problems);
   return { files, notes };
 }

@@ -12,12 +12,21 @@ export function yamlDocument(value: unknown): string {
 }
 
 function key(k: string): string {
-  return PLAIN_KEY.test(k) && !RESERVED.test(k) ? k : JSON.stringify(k);
+  return PLAIN_KEY.test(k) && !RESERVED.test(k) ? k : quoted(k);
+}
+
+// A JSON string leaves DEL, the C1 controls (NEL is a line break to YAML 1.1), the line and
+// paragraph separators and the BOM as they are; YAML readers refuse or fold them: escaped.
+function quoted(text: string): string {
+  return JSON.stringify(text).replace(
+    /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 function scalar(v: Json): string | null {
   if (v === null) return "null";
-  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "string") return quoted(v);
   if (typeof v === "number" || typeof v === "boolean") return String(v);
   if (Array.isArray(v)) return v.length === 0 ? "[]" : null;
   return Object.keys(v).length === 0 ? "{}" : null;

@@ -85,7 +85,7 @@ port = 5432
 user = "root"
 env_file = "db.env"
 env = { PGDATA = "/var/lib/postgresql/data", POSTGRES_DB = "app" }
-readiness = { type = "exec", command = ["pg_isready", "-h", "127.0.0.1"], interval = "1500ms" }
+readiness = { type = "exec", command = ["sh", "-c", "pg_isready -U $POSTGRES_USER"], interval = "1500ms" }
 stop_signal = "SIGINT"
 stop_timeout = "30s"
 
@@ -180,7 +180,8 @@ describe("tend export kubernetes: valid against the official schemas, strictly",
       POSTGRES_DB: "app",
     });
     expect(dbc.readinessProbe).toEqual({
-      exec: { command: ["pg_isready", "-h", "127.0.0.1"] },
+      // Kubernetes expands $(VAR) in exec probes too: "$" doubled.
+      exec: { command: ["sh", "-c", "pg_isready -U $$POSTGRES_USER"] },
       initialDelaySeconds: 0,
       periodSeconds: 2,
       timeoutSeconds: 1,
@@ -344,6 +345,12 @@ describe("what cannot be exported is refused, with every reason, and nothing is 
       ['wait-cache: two containers of its pod would be named "wait-cache"; rename the process'],
     ],
     [
+      "two processes whose files would be one",
+      `[processes.a_b]\ncommand = ["a"]\n[processes."a.b"]\ncommand = ["b"]\nrestart = "never"\n`,
+      ["--image", "x:1"],
+      ["two processes would write a-b.yaml; rename one of them"],
+    ],
+    [
       "an unknown user",
       `[processes.a]\ncommand = ["a"]\nuser = "no-such-account-here"\n`,
       ["--image", "x:1"],
@@ -419,10 +426,16 @@ describe("what Kubernetes' own readers take differently is written so they canno
       on: "off",
       EMPTY: "",
       NL: "a\nb",
+      NEL: "a\u0085b",
+      DEL: "a\u007fb",
+      "key: with colon": "é ✓ 😀",
     };
     const text = yamlDocument({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" }, data });
     expect(text).toContain('DAY: "2001-01-01"\n');
     expect(text).toContain('  "on": "off"\n');
+    // NEL is a line break to YAML 1.1 readers and DEL is refused by them: escaped.
+    expect(text).toContain('NEL: "a\\u0085b"\n');
+    expect(text).toContain('DEL: "a\\u007fb"\n');
     expect((Bun.YAML.parse(text) as { data: unknown }).data).toEqual(data);
   });
 });

@@ -142,28 +142,40 @@ function systemdVersion(args: ParsedArgs): number {
 }
 
 // Every file is written to a temporary name first and renamed into place only once all were
-// written, so a failure (a full disk, a read-only directory) leaves the previous export as it was.
-// A Secret's file is 0600 from the start.
+// written, so a failure to write (a full disk, a read-only directory) leaves the previous export
+// as it was. A Secret's file is 0600 from the start.
 function writeFiles(dir: string, files: { path: string; text: string; mode?: number }[], io: Io): void {
   const staged: { tmp: string; path: string }[] = [];
+  const removeStaged = () => {
+    for (const { tmp } of staged) rmSync(tmp, { force: true });
+  };
   try {
     for (const f of files) {
       const path = join(dir, f.path);
       const tmp = `${path}.tmp-${process.pid}`;
+      if (staged.some((s) => s.path === path)) throw new Error(`${f.path} would be written twice`);
       mkdirSync(dirname(path), { recursive: true });
       staged.push({ tmp, path });
       writeFileSync(tmp, f.text, { mode: f.mode ?? 0o644 });
       chmodSync(tmp, f.mode ?? 0o644);
     }
   } catch (err) {
-    for (const { tmp } of staged) rmSync(tmp, { force: true });
+    removeStaged();
     throw new CliError(
-      `tend export: cannot write to ${dir}: ${errorMessage(err)}; nothing written`,
+      `tend export: cannot write to ${dir}: ${errorMessage(err)}; no file replaced`,
       EXIT.failed,
     );
   }
+  const renamed: string[] = [];
   for (const { tmp, path } of staged) {
-    renameSync(tmp, path);
+    try {
+      renameSync(tmp, path);
+    } catch (err) {
+      removeStaged();
+      const done = renamed.length ? `; already replaced: ${renamed.join(", ")}` : "; no file replaced";
+      throw new CliError(`tend export: cannot replace ${path}: ${errorMessage(err)}${done}`, EXIT.failed);
+    }
+    renamed.push(path);
     io.out(`wrote ${path}\n`);
   }
 }
