@@ -1,11 +1,11 @@
 import type { Config } from "../config/load.ts";
+import { MappingNotes } from "../config/mapping-notes.ts";
 import type { ProcessSpec } from "../config/process-spec.ts";
-import { ExportNotes } from "./notes.ts";
 
 // What both exports need to know of the config, found once.
 export interface ExportContext<Options> {
   options: Options;
-  notes: ExportNotes;
+  notes: MappingNotes;
   problems: string[]; // reasons the export cannot be made: nothing is written
   byName: Map<string, ProcessSpec>;
   awaitedAsTask: Set<string>; // processes another waits for with completed/succeeded
@@ -17,7 +17,7 @@ export function exportContext<Options>(config: Config, options: Options): Export
   );
   return {
     options,
-    notes: new ExportNotes(),
+    notes: new MappingNotes(),
     problems: [],
     byName: new Map(config.processes.map((p) => [p.name, p])),
     awaitedAsTask: new Set(awaited),

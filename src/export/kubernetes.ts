@@ -10,8 +10,8 @@ import { errorMessage } from "../errors.ts";
 import { findGroup, findUser } from "../proc/accounts.ts";
 import { dnsName, namingProblems } from "./dns-names.ts";
 import { type ExportContext, exportContext, isTask, LOG_KEYS, pathProblems, written } from "./facts.ts";
-import { ExportError, type ExportFile, type ExportResult } from "./notes.ts";
 import { toStandardCron } from "./oncalendar.ts";
+import { ExportError, type ExportFile, type ExportResult } from "./result.ts";
 import { yamlDocument } from "./yaml.ts";
 
 // `tend export kubernetes`: each process as the objects a cluster runs it with (README, "Export").

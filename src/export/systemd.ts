@@ -7,8 +7,8 @@ import { spawnedArgv } from "../config/shell-line.ts";
 import { errorMessage } from "../errors.ts";
 import { quoteArg } from "../systemd/unit-file.ts";
 import { type ExportContext, exportContext, LOG_KEYS, pathProblems, written } from "./facts.ts";
-import { ExportError, type ExportFile, type ExportResult } from "./notes.ts";
 import { toOnCalendar } from "./oncalendar.ts";
+import { ExportError, type ExportFile, type ExportResult } from "./result.ts";
 
 // `tend export systemd`: one unit per process, a timer per schedule, and a target that groups
 // them (README, "Export"). Keys newer than the chosen systemd version are not used; what they

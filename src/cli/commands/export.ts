@@ -40,7 +40,7 @@ export const exportCommand: Command = {
     const environment = environmentFlag(args, "export");
     const { loadConfig } = await import("../../config/load.ts");
     const { ConfigError } = await import("../../config/issues.ts");
-    const { ExportError } = await import("../../export/notes.ts");
+    const { ExportError } = await import("../../export/result.ts");
     let config: import("../../config/load.ts").Config;
     try {
       config = loadConfig(file, io.env, undefined, environment);
@@ -48,7 +48,7 @@ export const exportCommand: Command = {
       if (err instanceof ConfigError) throw new CliError(err.message, EXIT.failed);
       throw err;
     }
-    let result: import("../../export/notes.ts").ExportResult;
+    let result: import("../../export/result.ts").ExportResult;
     try {
       result = await exportTo(target, config, args, io);
     } catch (err) {
@@ -62,7 +62,7 @@ export const exportCommand: Command = {
       target === "systemd" ? `# file: ${f.path}\n${f.text}\n` : f.text;
     if (out === undefined) io.out(result.files.map(shown).join(""));
     else writeFiles(resolve(out), result.files, io);
-    io.err(result.notes.render(target));
+    io.err(result.notes.render(`tend export ${target}: not carried over exactly:`));
     return EXIT.ok;
   },
 };
@@ -87,7 +87,7 @@ async function exportTo(
   config: import("../../config/load.ts").Config,
   args: ParsedArgs,
   io: Io,
-): Promise<import("../../export/notes.ts").ExportResult> {
+): Promise<import("../../export/result.ts").ExportResult> {
   if (target === "kubernetes") {
     const namespace = str(args, "namespace") ?? null;
     if (namespace !== null && !DNS_LABEL.test(namespace))
