@@ -1,6 +1,9 @@
 import { dirname, extname, resolve } from "node:path";
 import type { AlertRule } from "../alerts/alert-rule.ts";
 import { errorMessage } from "../errors.ts";
+import { formatFromName } from "../import/detect.ts";
+import { ImportError, type Imported } from "../import/imported.ts";
+import { readForeign } from "../import/read.ts";
 import { toAlertRule } from "./alert-schema.ts";
 import { dependencyIssues } from "./dependency-graph.ts";
 import { ConfigError, type ConfigIssue, issuesFromZod } from "./issues.ts";
@@ -29,6 +32,7 @@ export interface Config {
   processes: ProcessSpec[];
   alerts: AlertRule[];
   environment: string | null; // `tend up --env NAME`: kept by every reload
+  importNotes: string | null; // a foreign file (a Procfile, …): what it could not carry over exactly
 }
 
 export function parseConfigText(file: string, text: string): unknown {
@@ -54,7 +58,24 @@ export function loadConfig(
   environment: string | null = null,
 ): Config {
   const file = resolve(path);
-  return buildConfig(file, parseConfigText(file, text ?? readConfigText(file)), env, environment);
+  const content = text ?? readConfigText(file);
+  const format = formatFromName(file);
+  if (format === null) return buildConfig(file, parseConfigText(file, content), env, environment);
+  // A Procfile, process-compose.yaml, PM2 ecosystem file or supervisord.conf, read as `tend
+  // import` reads it, each time it is loaded.
+  let imported: Imported;
+  try {
+    imported = readForeign(file, format, content);
+  } catch (err) {
+    if (!(err instanceof ImportError)) throw err;
+    throw new ConfigError(
+      file,
+      err.problems.map((message) => ({ path: `(${format})`, message })),
+    );
+  }
+  const config = buildConfig(file, { processes: imported.processes }, env, environment);
+  const notes = imported.notes.render(`${file} (${format}): not carried over exactly:`);
+  return { ...config, importNotes: notes === "" ? null : notes };
 }
 
 export function buildConfig(
@@ -99,6 +120,7 @@ export function buildConfig(
     ),
     alerts: parsed.data.alerts.map(toAlertRule),
     environment,
+    importNotes: null,
   };
 }
 

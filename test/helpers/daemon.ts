@@ -87,8 +87,9 @@ export class TestDaemon {
     };
   }
 
-  async start(): Promise<this> {
-    const proc = this.spawnUp(this.configPath);
+  // `configPath`: another file to run (a Procfile in the temp dir, for one).
+  async start(configPath = this.configPath): Promise<this> {
+    const proc = this.spawnUp(configPath);
     this.proc = proc;
     await waitFor(`tend up to answer on ${this.socket}`, async () => {
       if (!running(proc))

@@ -34,6 +34,7 @@ describe("what a process becomes", () => {
         logBufferLines: 1000,
       },
       alerts: [],
+      importNotes: null,
       environment: null,
       processes: [
         {

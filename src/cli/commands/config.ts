@@ -91,6 +91,7 @@ export const up: Command = {
       if (err instanceof ConfigError) throw new CliError(err.message, EXIT.failed);
       throw err;
     }
+    if (config.importNotes !== null) io.err(config.importNotes);
     return runDaemon(config, format);
   },
 };

@@ -1,6 +1,7 @@
 import { CLIENT_COMMANDS } from "./client-verbs.ts";
 import { check, schema, up } from "./config.ts";
 import { exportCommand } from "./export.ts";
+import { importCommand } from "./import.ts";
 import { systemdUnit } from "./systemd-unit.ts";
 import type { Command } from "./types.ts";
 
@@ -11,6 +12,7 @@ export const COMMANDS: readonly Command[] = [
   ...CLIENT_COMMANDS,
   systemdUnit,
   exportCommand,
+  importCommand,
   schema,
 ];
 

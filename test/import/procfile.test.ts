@@ -1,0 +1,120 @@
+import { describe, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { run } from "../../src/cli/run.ts";
+import { loadConfig } from "../../src/config/load.ts";
+import { recordingIo } from "../helpers/recording-io.ts";
+import { tempDir } from "../helpers/temp.ts";
+
+async function cli(argv: string[]) {
+  const io = recordingIo({ PATH: process.env.PATH });
+  const code = await run(argv, io);
+  return { code, stdout: io.stdout, stderr: io.stderr };
+}
+
+// Imports `text` as a Procfile (with `files` beside it) into tend.toml, checks the result as
+// `tend check --schema-only` does, and gives its processes and the notes.
+async function imported(text: string, files: Record<string, string> = {}) {
+  using dir = tempDir();
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir.path, name), content);
+  writeFileSync(join(dir.path, "Procfile"), text);
+  const out = join(dir.path, "tend.toml");
+  const r = await cli(["import", join(dir.path, "Procfile"), "-o", out]);
+  expect({ code: r.code, error: r.code === 0 ? "" : r.stderr }).toEqual({ code: 0, error: "" });
+  const check = await cli(["check", "--schema-only", "-c", out]);
+  expect({ code: check.code, stderr: check.stderr }).toEqual({ code: 0, stderr: "" });
+  const written = Bun.TOML.parse(readFileSync(out, "utf8")) as {
+    processes: Record<string, Record<string, unknown>>;
+  };
+  return { dir: dir.path, processes: written.processes, notes: r.stderr, config: loadConfig(out) };
+}
+
+describe("tend import of a Procfile, as foreman reads it", () => {
+  test("a Rails app on Heroku: web, worker, release, and .env beside it", async () => {
+    const { dir, processes, config } = await imported(
+      "web: bundle exec puma -C config/puma.rb -p $PORT\nworker: bundle exec sidekiq -c ${SIDEKIQ_CONCURRENCY:-5}\nrelease: bundle exec rails db:migrate\n",
+      { ".env": "RAILS_ENV=production\nSIDEKIQ_CONCURRENCY=10\n" },
+    );
+    expect(Object.keys(processes)).toEqual(["web", "worker", "release"]);
+    // PORT as foreman assigns it: 5000, then 100 more for each process after.
+    expect(config.processes.map((p) => [p.name, p.env.PORT])).toEqual([
+      ["web", "5000"],
+      ["worker", "5100"],
+      ["release", "5200"],
+    ]);
+    // Run through the shell, $PORT and ${VAR:-default} left to it.
+    expect(config.processes[0]?.argv).toEqual([
+      "/bin/sh",
+      "-c",
+      "bundle exec puma -C config/puma.rb -p $PORT",
+    ]);
+    expect(processes.worker?.command).toBe("bundle exec sidekiq -c ${SIDEKIQ_CONCURRENCY:-5}");
+    for (const p of config.processes) {
+      expect(p.envFile).toBe(join(dir, ".env"));
+      expect(p.cwd).toBe(dir);
+    }
+    const release = config.processes.find((p) => p.name === "release");
+    expect(release?.restart).toBe("never");
+    for (const name of ["web", "worker"])
+      expect(config.processes.find((p) => p.name === name)?.dependsOn).toEqual([
+        { name: "release", condition: "succeeded" },
+      ]);
+  });
+
+  test("comments, blank lines, CRLF endings and lines foreman ignores", async () => {
+    const { processes, notes } = await imported(
+      "# Procfile for the shop\r\n\r\nweb: node server.js\r\n  indented: not an entry\r\nclock: node clock.js\r\n",
+    );
+    expect(Object.keys(processes)).toEqual(["web", "clock"]);
+    expect(processes.web?.command).toBe("node server.js");
+    expect(notes).toContain('(file): line 4: not a "name: command" line; ignored, as foreman does');
+    expect(processes.web?.env_file).toBeUndefined();
+  });
+
+  test("a name given twice: the first is kept, the second named", async () => {
+    const { processes, notes } = await imported("web: node a.js\nworker: node w.js\nweb: node b.js\n");
+    expect(processes.web?.command).toBe("node a.js");
+    expect(notes).toContain(
+      'web: line 3: "web" again (first on line 1): this one is ignored, as foreman does',
+    );
+  });
+
+  test("shell lines with operators and names with - and _", async () => {
+    const { processes, config } = await imported(
+      "web-1: cd frontend && npm run start -- --port $PORT\nasset_watcher: npx tailwindcss -i in.css -o out.css --watch 2>&1 | tee tw.log\n",
+    );
+    expect(Object.keys(processes)).toEqual(["web-1", "asset_watcher"]);
+    expect(config.processes[1]?.argv[2]).toBe(
+      "npx tailwindcss -i in.css -o out.css --watch 2>&1 | tee tw.log",
+    );
+  });
+
+  test("every process is told what foreman does differently on an exit", async () => {
+    const { notes } = await imported("web: node server.js\n");
+    expect(notes).toContain("(file): exits: foreman stops every process when one exits and restarts none");
+  });
+
+  test.each([
+    ["no entry at all", "# nothing here\n\n", 'no "name: command" line: is this a Procfile?'],
+    ["a name tend cannot take", "_hidden: sleep 1\n", 'line 1: "_hidden" is not a valid process name'],
+  ])("refused: %s", async (_what, text, reason) => {
+    using dir = tempDir();
+    writeFileSync(join(dir.path, "Procfile"), text);
+    const out = join(dir.path, "tend.toml");
+    const r = await cli(["import", join(dir.path, "Procfile"), "-o", out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(reason);
+    expect(() => readFileSync(out)).toThrow();
+  });
+
+  test("an existing output is kept unless --force", async () => {
+    using dir = tempDir();
+    writeFileSync(join(dir.path, "Procfile"), "web: node server.js\n");
+    const out = join(dir.path, "tend.toml");
+    writeFileSync(out, "# mine\n");
+    const r = await cli(["import", join(dir.path, "Procfile"), "-o", out]);
+    expect({ code: r.code, kept: readFileSync(out, "utf8") }).toEqual({ code: 1, kept: "# mine\n" });
+    expect(r.stderr).toContain("exists; give --force to replace it");
+    expect((await cli(["import", join(dir.path, "Procfile"), "-o", out, "--force"])).code).toBe(0);
+  });
+});
