@@ -65,7 +65,7 @@ export function loadConfig(
   // import` reads it, each time it is loaded.
   let imported: Imported;
   try {
-    imported = readForeign(file, format, content);
+    imported = readForeign(file, format, content, env);
   } catch (err) {
     if (!(err instanceof ImportError)) throw err;
     throw new ConfigError(

@@ -34,7 +34,12 @@ export const importCommand: Command = {
     const file = resolve(source);
     let imported: import("../../import/imported.ts").Imported;
     try {
-      imported = readForeign(file, from as import("../../import/imported.ts").SourceFormat | undefined);
+      imported = readForeign(
+        file,
+        from as import("../../import/imported.ts").SourceFormat | undefined,
+        undefined,
+        io.env,
+      );
     } catch (err) {
       if (err instanceof ImportError || err instanceof ConfigError)
         throw new CliError(err.message, EXIT.failed);
