@@ -1,4 +1,5 @@
 import type { Imported, SourceFormat } from "./imported.ts";
+import { importProcessCompose } from "./process-compose.ts";
 import { importProcfile } from "./procfile.ts";
 import { importSupervisord } from "./supervisord.ts";
 
@@ -13,6 +14,8 @@ export function importText(
   switch (format) {
     case "procfile":
       return importProcfile(file, text);
+    case "process-compose":
+      return importProcessCompose(file, text);
     case "supervisord":
       return importSupervisord(file, text, env);
     default:
