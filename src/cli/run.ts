@@ -25,6 +25,15 @@ export function run(argv: string[], io: Io): Promise<number> {
     });
   }
   if (verb === "__load-config") return reportErrors(io, () => loadConfigChild(rest, io));
+  // The child that evaluates a PM2 ecosystem .js file (it is code): its exports as JSON.
+  if (verb === "__eval-ecosystem")
+    return reportErrors(io, async () => {
+      const { evaluateEcosystem } = await import("../import/pm2.ts");
+      const [file] = rest;
+      if (file === undefined || rest.length > 1) throw usageError("usage: tend __eval-ecosystem FILE");
+      io.out(`${await evaluateEcosystem(file)}\n`);
+      return EXIT.ok;
+    });
   return runVerb(COMMANDS, argv, io);
 }
 

@@ -1,4 +1,5 @@
 import type { Imported, SourceFormat } from "./imported.ts";
+import { importPm2 } from "./pm2.ts";
 import { importProcessCompose } from "./process-compose.ts";
 import { importProcfile } from "./procfile.ts";
 import { importSupervisord } from "./supervisord.ts";
@@ -18,7 +19,7 @@ export function importText(
       return importProcessCompose(file, text);
     case "supervisord":
       return importSupervisord(file, text, env);
-    default:
-      throw new Error(`${format} is not importable yet`);
+    case "pm2":
+      return importPm2(file, text, env);
   }
 }

@@ -1,33 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { run } from "../../src/cli/run.ts";
-import { loadConfig } from "../../src/config/load.ts";
-import { recordingIo } from "../helpers/recording-io.ts";
+import { cli, importFiles, refusedImport } from "../helpers/import-run.ts";
 import { tempDir } from "../helpers/temp.ts";
 
-async function cli(argv: string[]) {
-  const io = recordingIo({ PATH: process.env.PATH });
-  const code = await run(argv, io);
-  return { code, stdout: io.stdout, stderr: io.stderr };
-}
-
-// Imports `text` as a Procfile (with `files` beside it) into tend.toml, checks the result as
-// `tend check --schema-only` does, and gives its processes and the notes.
-async function imported(text: string, files: Record<string, string> = {}) {
-  using dir = tempDir();
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir.path, name), content);
-  writeFileSync(join(dir.path, "Procfile"), text);
-  const out = join(dir.path, "tend.toml");
-  const r = await cli(["import", join(dir.path, "Procfile"), "-o", out]);
-  expect({ code: r.code, error: r.code === 0 ? "" : r.stderr }).toEqual({ code: 0, error: "" });
-  const check = await cli(["check", "--schema-only", "-c", out]);
-  expect({ code: check.code, stderr: check.stderr }).toEqual({ code: 0, stderr: "" });
-  const written = Bun.TOML.parse(readFileSync(out, "utf8")) as {
-    processes: Record<string, Record<string, unknown>>;
-  };
-  return { dir: dir.path, processes: written.processes, notes: r.stderr, config: loadConfig(out) };
-}
+const imported = (text: string, files: Record<string, string> = {}) =>
+  importFiles({ Procfile: text, ...files });
 
 describe("tend import of a Procfile, as foreman reads it", () => {
   test("a Rails app on Heroku: web, worker, release, and .env beside it", async () => {
@@ -98,13 +76,7 @@ describe("tend import of a Procfile, as foreman reads it", () => {
     ["no entry at all", "# nothing here\n\n", 'no "name: command" line: is this a Procfile?'],
     ["a name tend cannot take", "_hidden: sleep 1\n", 'line 1: "_hidden" is not a valid process name'],
   ])("refused: %s", async (_what, text, reason) => {
-    using dir = tempDir();
-    writeFileSync(join(dir.path, "Procfile"), text);
-    const out = join(dir.path, "tend.toml");
-    const r = await cli(["import", join(dir.path, "Procfile"), "-o", out]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(reason);
-    expect(() => readFileSync(out)).toThrow();
+    await refusedImport("Procfile", text, [reason]);
   });
 
   test("an existing output is kept unless --force", async () => {

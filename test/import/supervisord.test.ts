@@ -1,36 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { run } from "../../src/cli/run.ts";
-import { loadConfig } from "../../src/config/load.ts";
-import { recordingIo } from "../helpers/recording-io.ts";
-import { tempDir } from "../helpers/temp.ts";
-
-async function cli(argv: string[], env: Record<string, string> = {}) {
-  const io = recordingIo({ PATH: process.env.PATH, ...env });
-  const code = await run(argv, io);
-  return { code, stdout: io.stdout, stderr: io.stderr };
-}
-
-type Written = Record<string, Record<string, unknown>>;
-
-// Writes the files (the first is the one imported), imports it into tend.toml, checks the result
-// as `tend check --schema-only` does, and gives the tables written and the notes.
-async function imported(files: Record<string, string>, env: Record<string, string> = {}) {
-  using dir = tempDir();
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir.path, name)), { recursive: true });
-    writeFileSync(join(dir.path, name), text);
-  }
-  const source = join(dir.path, Object.keys(files)[0] as string);
-  const out = join(dir.path, "tend.toml");
-  const r = await cli(["import", source, "-o", out], env);
-  expect({ code: r.code, error: r.code === 0 ? "" : r.stderr }).toEqual({ code: 0, error: "" });
-  const check = await cli(["check", "--schema-only", "-c", out]);
-  expect({ code: check.code, stderr: check.stderr }).toEqual({ code: 0, stderr: "" });
-  const processes = (Bun.TOML.parse(readFileSync(out, "utf8")) as { processes: Written }).processes;
-  return { dir: dir.path, processes, notes: r.stderr, config: loadConfig(out) };
-}
+import { importFiles, refusedImport } from "../helpers/import-run.ts";
 
 const OWN = `[unix_http_server]
 file=/run/supervisor.sock   ; (the path to the socket file)
@@ -50,7 +19,7 @@ serverurl=unix:///run/supervisor.sock
 
 describe("tend import of a supervisord.conf, as supervisord reads it", () => {
   test("Debian's layout: own sections, [include] globs relative to the file, %(here)s, %(ENV_X)s", async () => {
-    const { dir, processes, notes, config } = await imported({
+    const { dir, processes, notes, config } = await importFiles({
       "supervisord.conf": `${OWN}\n[include]\nfiles = conf.d/*.conf\n`,
       "conf.d/web.conf": `[program:web]
 command=/usr/bin/python3 -m http.server 8000 --directory "%(here)s/public" ; serve the site
@@ -83,7 +52,7 @@ redirect_stderr=true
   });
 
   test("numprocs as replicas; a multi-line command; process_num as TEND_INSTANCE", async () => {
-    const { processes, notes, config } = await imported({
+    const { processes, notes, config } = await importFiles({
       "workers.conf": `[program:queue]
 command=/usr/bin/php artisan queue:work
   --queue=high,default
@@ -117,7 +86,7 @@ user=nobody
   });
 
   test("autorestart, exitcodes, startsecs and startretries; priority as start order; groups", async () => {
-    const { processes, notes } = await imported({
+    const { processes, notes } = await importFiles({
       "app.conf": `[program:redis]
 command=/usr/bin/redis-server --port 6379
 priority=1
@@ -166,7 +135,7 @@ priority=999
   });
 
   test("comments as supervisord reads them, log sizes, keys with no counterpart", async () => {
-    const { processes, notes } = await imported({
+    const { processes, notes } = await importFiles({
       "supervisord.ini": `# a comment
 ; another
 [program:echo]
@@ -205,11 +174,6 @@ serverurl=AUTO
     ],
     ["no program at all", OWN, "no [program:x] section"],
   ])("refused, naming where: %s", async (_what, text, reason) => {
-    using dir = tempDir();
-    const file = join(dir.path, "supervisord.conf");
-    writeFileSync(file, text);
-    const r = await cli(["import", file, "-o", join(dir.path, "tend.toml")]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(reason);
+    await refusedImport("supervisord.conf", text, [reason]);
   });
 });
