@@ -30,14 +30,16 @@ export function configErrorToJson(err: ConfigError): string {
 // reload behind it).
 const CHECK_TIMEOUT_MS = 30_000;
 
+// `given`: the file's text when it is not to be read (an empty supervisor's: "").
 export async function loadConfigIsolated(
   path: string,
   env: Record<string, string | undefined> = process.env,
   environment: string | null = null,
+  given?: string,
 ): Promise<Config> {
   const file = resolve(path);
   // Read here, sent on the child's stdin: /dev/stdin, a FIFO or <(…) as the config still work.
-  const text = readConfigText(file);
+  const text = given ?? readConfigText(file);
   let child: ReturnType<typeof Bun.spawn>;
   try {
     child = Bun.spawn(

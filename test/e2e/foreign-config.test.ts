@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { TestDaemon } from "../helpers/daemon.ts";
+import { TEND_CMD, TestDaemon } from "../helpers/daemon.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 // Trying before converting: `tend up -c Procfile` runs it as `tend import` would write it.
@@ -30,4 +30,69 @@ test("tend up -c Procfile runs three processes, each with its own PORT", async (
     ["worker", "running"],
   ]);
   expect(d.stderr).toContain("(procfile): not carried over exactly:");
+});
+
+async function tendUp(d: TestDaemon, ...args: string[]) {
+  const p = Bun.spawn([...TEND_CMD, "up", ...args], {
+    env: { ...d.env, ...d.upEnv },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(p.stdout as ReadableStream).text(),
+    new Response(p.stderr as ReadableStream).text(),
+    p.exited,
+  ]);
+  return { code, stdout, stderr };
+}
+
+// For laptops and containers: no systemd to keep it in the background.
+test("tend up -d returns once the supervisor answers, its output in the state dir", async () => {
+  await using d = new TestDaemon('[processes.sleeper]\ncommand = ["sleep", "1000"]\n');
+  const r = await tendUp(d, "-d", "-c", d.configPath);
+  expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+  expect(r.stdout).toMatch(
+    /^tend: supervisor running \(pid \d+\) on .*; its output goes to .*\/state\/tend\.log\n$/,
+  );
+  // It answered before -d returned: no wait here.
+  const health = await d.api("GET", "/v1/health");
+  expect(health.ok).toBe(true);
+  const again = await tendUp(d, "-d", "-c", d.configPath);
+  expect(again.code).toBe(1);
+  expect(again.stderr).toContain("a supervisor already answers on");
+  expect((await d.cli("down")).code).toBe(0);
+});
+
+test("tend up without a config file starts an empty supervisor that tend add fills; -c a missing file fails", async () => {
+  await using d = new TestDaemon("");
+  const missing = join(d.dir.path, "nowhere", "tend.toml");
+  d.upEnv = { TEND_CONFIG: missing, TEND_STATE_DIR: join(d.dir.path, "state"), TEND_LOG_DIR: d.logDir };
+  const refused = await tendUp(d, "-c", missing);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain("(file): cannot read: ENOENT");
+  const r = await tendUp(d, "-d");
+  expect(r.code).toBe(0);
+  expect(JSON.parse((await d.cli("ps", "--json")).stdout)).toEqual([]);
+  const added = await d.cli("add", "hello", "--", "sleep", "1000");
+  expect(added.code).toBe(0);
+  const ps = JSON.parse((await d.cli("ps", "--json")).stdout) as { name: string; state: string }[];
+  expect(ps.map((p) => [p.name, p.state])).toEqual([["hello", "running"]]);
+  const log = await Bun.file(join(d.dir.path, "state", "tend.log")).text();
+  expect(log).toContain(`no config file at ${missing}: starting with no processes`);
+  expect((await d.cli("down")).code).toBe(0);
+});
+
+// An ecosystem file is code: the binary evaluates it in a child of its own at each load.
+test("tend up -c ecosystem.config.js runs its apps", async () => {
+  await using d = new TestDaemon("");
+  const file = join(d.dir.path, "ecosystem.config.js");
+  writeFileSync(
+    file,
+    'const seconds = 1000;\nmodule.exports = { apps: [{ name: "napper", script: "sleep", args: String(seconds) }] };\n',
+  );
+  d.upEnv = { TEND_STATE_DIR: join(d.dir.path, "state"), TEND_LOG_DIR: d.logDir };
+  await d.start(file);
+  await waitFor("napper running", async () => {
+    const ps = JSON.parse((await d.cli("ps", "--json")).stdout) as { name: string; state: string }[];
+    return ps.some((p) => p.name === "napper" && p.state === "running");
+  });
 });

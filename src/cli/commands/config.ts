@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { bool, type ParsedArgs, str } from "../args.ts";
 import { CliError, EXIT, usageError } from "../cli-error.ts";
 import type { Io } from "../io.ts";
@@ -67,30 +69,41 @@ export function defaultConfigFile(env: Record<string, string | undefined>): stri
 
 export const up: Command = {
   name: "up",
-  usage: "tend up [-c FILE] [--env NAME] [--log-format text|json]",
-  summary: "run the supervisor in the foreground (what systemd runs)",
+  usage: "tend up [-c FILE] [--env NAME] [--log-format text|json] [-d]",
+  summary: "run the supervisor in the foreground (what systemd runs); -d: in the background",
   noArguments: "use -c FILE",
   flags: {
     config: { takes: "value", alias: "-c" },
     env: { takes: "value" },
     "log-format": { takes: "value" },
+    detach: { takes: "bool", alias: "-d" },
   },
   async run(args, io) {
     const format = str(args, "log-format") ?? "text";
     if (format !== "text" && format !== "json")
       throw usageError(`--log-format ${format}: use text or json`, "up");
+    const given = str(args, "config");
+    const file = resolve(given ?? defaultConfigFile(io.env));
+    // Without -c and without a config file where it is looked for: an empty supervisor that
+    // `tend add` fills (its file is read by a later reload once it exists).
+    const empty = given === undefined && !existsSync(file);
+    const environment = environmentFlag(args, "up");
+    if (bool(args, "detach")) {
+      const { detachedUp } = await import("../../daemon/detach.ts");
+      return detachedUp(file, empty, environment, format, io);
+    }
     // Checked in a child, so the supervisor never loads zod and the schemas (load-isolated.ts).
     const { loadConfigIsolated } = await import("../../config/load-isolated.ts");
     const { ConfigError } = await import("../../config/issues.ts");
     const { runDaemon } = await import("../../daemon/run.ts");
     let config: import("../../config/load.ts").Config;
     try {
-      const file = str(args, "config") ?? defaultConfigFile(io.env);
-      config = await loadConfigIsolated(file, io.env, environmentFlag(args, "up"));
+      config = await loadConfigIsolated(file, io.env, environment, empty ? "" : undefined);
     } catch (err) {
       if (err instanceof ConfigError) throw new CliError(err.message, EXIT.failed);
       throw err;
     }
+    if (empty) io.err(`tend: no config file at ${file}: starting with no processes (tend add adds them)\n`);
     if (config.importNotes !== null) io.err(config.importNotes);
     return runDaemon(config, format);
   },

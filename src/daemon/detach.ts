@@ -1,0 +1,92 @@
+import { closeSync, mkdirSync, openSync } from "node:fs";
+import { join } from "node:path";
+import { CliError, EXIT } from "../cli/cli-error.ts";
+import type { Io } from "../cli/io.ts";
+import { ConfigError } from "../config/issues.ts";
+import { buildConfig, loadConfig } from "../config/load.ts";
+import { errorMessage } from "../errors.ts";
+import { selfCommand } from "../self-command.ts";
+
+// `tend up -d`: the same `tend up` in a session of its own, its output in STATE_DIR/tend.log;
+// this returns once the supervisor answers on its socket, or fails with what it printed.
+const ANSWER_DEADLINE_MS = 30_000;
+
+export async function detachedUp(
+  file: string,
+  empty: boolean,
+  environment: string | null,
+  format: "text" | "json",
+  io: Io,
+): Promise<number> {
+  let socket: string;
+  let stateDir: string;
+  try {
+    const config = empty
+      ? buildConfig(file, {}, io.env, environment)
+      : loadConfig(file, io.env, undefined, environment);
+    socket = config.supervisor.socketPath;
+    stateDir = config.supervisor.stateDir;
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message, EXIT.failed);
+    throw err;
+  }
+  if (await answers(socket))
+    throw new CliError(`tend up -d: a supervisor already answers on ${socket}`, EXIT.failed);
+  const log = join(stateDir, "tend.log");
+  let fd: number;
+  try {
+    mkdirSync(stateDir, { recursive: true });
+    fd = openSync(log, "a");
+  } catch (err) {
+    throw new CliError(`tend up -d: cannot open ${log}: ${errorMessage(err)}`, EXIT.failed);
+  }
+  const argv = [
+    ...selfCommand().exec,
+    "up",
+    ...(empty ? [] : ["-c", file]),
+    ...(environment ? ["--env", environment] : []),
+    "--log-format",
+    format,
+  ];
+  const child = Bun.spawn(argv, {
+    detached: true,
+    stdio: ["ignore", fd, fd],
+    env: io.env as Record<string, string>,
+  });
+  closeSync(fd);
+  let exited: number | null = null;
+  void child.exited.then((code) => {
+    exited = code;
+  });
+  const deadline = performance.now() + ANSWER_DEADLINE_MS;
+  for (;;) {
+    if (exited !== null) {
+      const tail = (await Bun.file(log).text()).split("\n").slice(-20).join("\n");
+      throw new CliError(
+        `tend up -d: the supervisor exited ${exited}; the end of ${log}:\n${tail}`,
+        EXIT.failed,
+      );
+    }
+    if (await answers(socket)) break;
+    if (performance.now() > deadline) {
+      throw new CliError(
+        `tend up -d: the supervisor (pid ${child.pid}) did not answer on ${socket} within ${ANSWER_DEADLINE_MS / 1000} s; see ${log}`,
+        EXIT.failed,
+      );
+    }
+    await Bun.sleep(20);
+  }
+  child.unref();
+  io.out(`tend: supervisor running (pid ${child.pid}) on ${socket}; its output goes to ${log}\n`);
+  return EXIT.ok;
+}
+
+async function answers(socket: string): Promise<boolean> {
+  try {
+    const r = await fetch("http://localhost/v1/health", { unix: socket, signal: AbortSignal.timeout(1000) });
+    return r.ok;
+  } catch {
+    // Not there yet, or nothing listening: the caller waits or gives up at its deadline.
+    return false;
+  }
+}
