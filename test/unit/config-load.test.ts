@@ -101,11 +101,11 @@ describe("file formats", () => {
   });
 
   test("an unknown extension is an error naming the file and the accepted extensions", () => {
-    const { file, error } = loadText("tend.ini", "[processes.web]\n");
+    const { file, error } = loadText("tend.cfg", "[processes.web]\n");
     const err = configError(error);
     expect({ file: err.file, issues: err.issues }).toEqual({
       file,
-      issues: [{ path: "(file)", message: 'unknown extension ".ini": use .toml, .yaml, .yml or .json' }],
+      issues: [{ path: "(file)", message: 'unknown extension ".cfg": use .toml, .yaml, .yml or .json' }],
     });
   });
 
