@@ -3,6 +3,7 @@ import { basename, dirname, extname, resolve } from "node:path";
 import { MappingNotes } from "../config/mapping-notes.ts";
 import { NAME_PATTERN, nameProblem } from "../config/names.ts";
 import type { RawProcess } from "../config/schema.ts";
+import { parseDurationMs } from "../config/units.ts";
 import { errorMessage } from "../errors.ts";
 import { selfCommand } from "../self-command.ts";
 import { ImportError, type Imported } from "./imported.ts";
@@ -20,12 +21,19 @@ type App = Record<string, unknown>;
 
 // PM2's other spellings of the same keys.
 const ALIASES: Record<string, string> = {
+  exec: "script",
   exec_interpreter: "interpreter",
   node_args: "interpreter_args",
+  interpreterArgs: "interpreter_args",
   error: "error_file",
+  err: "error_file",
   err_file: "error_file",
+  err_log: "error_file",
   output: "out_file",
+  out: "out_file",
+  out_log: "out_file",
   log: "log_file",
+  pid: "pid_file",
   combine_logs: "merge_logs",
   cron: "cron_restart",
 };
@@ -61,6 +69,8 @@ const KNOWN = new Set([
   "time",
   "log_date_format",
   "stop_exit_codes",
+  "port",
+  "pid_file",
   "user",
   "uid",
   "gid",
@@ -77,6 +87,7 @@ const INTERPRETERS: Record<string, string> = {
   ".php": "php",
   ".pl": "perl",
   ".ts": "bun",
+  ".tsx": "bun",
 };
 
 export function importPm2(file: string, text: string, env: Record<string, string | undefined>): Imported {
@@ -138,7 +149,12 @@ function evaluated(file: string, env: Record<string, string | undefined>): unkno
     ]);
   let answer: { ok: true; value: unknown } | { ok: false; error: string };
   try {
-    answer = JSON.parse(r.stdout.toString());
+    const line =
+      r.stdout
+        .toString()
+        .split("\n")
+        .find((l) => l.startsWith(ANSWER)) ?? "";
+    answer = JSON.parse(line.slice(ANSWER.length));
   } catch {
     throw new ImportError(file, [
       `could not be evaluated: ${r.stderr.toString().trim() || `exit ${r.exitCode}`}`,
@@ -153,15 +169,26 @@ export async function evaluateEcosystem(file: string): Promise<string> {
   try {
     const mod = (await import(resolve(file))) as { default?: unknown };
     const value = mod.default ?? mod;
-    return JSON.stringify({ ok: true, value });
+    return `${ANSWER}${JSON.stringify({ ok: true, value })}`;
   } catch (err) {
-    return JSON.stringify({ ok: false, error: thrownAt(err, resolve(file)) });
+    return `${ANSWER}${JSON.stringify({ ok: false, error: thrownAt(err, resolve(file)) })}`;
   }
 }
 
+// The answer's line starts with this: what the file itself prints (a dotenv banner, a
+// console.log) goes to stdout too, and is not the answer.
+const ANSWER = "\u0001tend-ecosystem ";
+
 function thrownAt(err: unknown, file: string): string {
-  const e = err as { message?: string; stack?: string; line?: number; column?: number };
+  const e = err as {
+    message?: string;
+    stack?: string;
+    line?: number;
+  };
   const message = e?.message ?? String(err);
+  // A syntax error (Bun's BuildMessage) says where in `position`; a thrown Error in `line`.
+  const position = (err as { position?: { line?: number } } | null)?.position;
+  if (typeof position?.line === "number") return `line ${position.line}: ${message}`;
   if (typeof e?.line === "number") return `line ${e.line}: ${message}`;
   const frame = (e?.stack ?? "").split("\n").find((l) => l.includes(file));
   const m = frame ? /:(\d+):(\d+)\)?\s*$/.exec(frame) : null;
@@ -176,9 +203,15 @@ function bytesOf(v: unknown): number | null {
   return Math.round(Number(m[1]) * unit);
 }
 
-function msOf(v: unknown): number | null {
+// PM2's times: milliseconds, or a string with a unit ("10s", "1m", "500ms").
+function msOf(v: unknown, where: string, problems: string[]): number | null {
+  if (v === undefined || v === null) return null;
   if (typeof v === "number" && v >= 0) return Math.round(v);
-  if (typeof v === "string" && /^\d+$/.test(v)) return Number(v);
+  if (typeof v === "string") {
+    const ms = /^\d+$/.test(v) ? Number(v) : parseDurationMs(v);
+    if (ms !== null) return ms;
+  }
+  problems.push(`${where}: ${JSON.stringify(v)} is not a time like 5000 or "5s"`);
   return null;
 }
 
@@ -215,7 +248,9 @@ function appOf(
       : [];
   const interpreter = typeof a.interpreter === "string" ? a.interpreter : null;
   const ext = extname(script).toLowerCase();
-  const chosen = interpreter ?? INTERPRETERS[ext] ?? "none";
+  // A bare name ("npm", "caddy") is a program on PATH; a path without a known extension
+  // ("bin/www") is a script PM2 gives to node.
+  const chosen = interpreter ?? INTERPRETERS[ext] ?? (script.includes("/") ? "node" : "none");
   const interpreterArgs = Array.isArray(a.interpreter_args)
     ? a.interpreter_args.map(String)
     : typeof a.interpreter_args === "string"
@@ -227,29 +262,41 @@ function appOf(
     cwd,
   };
   if (a.env && typeof a.env === "object") p.env = stringValues(a.env as App);
+  // PM2 runs Python unbuffered.
+  if (chosen.startsWith("python")) p.env = { PYTHONUNBUFFERED: "1", ...p.env };
   environments(p, a, note);
   instances(p, a, note, where, problems);
-  restarts(p, a, note);
+  restarts(p, a, note, where, problems);
   // PM2 stops with SIGINT, then SIGKILL after kill_timeout (1.6 s by default).
   p.stop_signal = "SIGINT";
-  p.stop_timeout = msOf(a.kill_timeout) ?? 1600;
+  p.stop_timeout = msOf(a.kill_timeout, `${where}.kill_timeout`, problems) ?? 1600;
+  if (typeof a.port === "number") p.port = a.port;
+  if (a.pid_file !== undefined) note("pid_file", "PM2's own record of the pid: tend keeps it in its state");
   if (a.max_memory_restart !== undefined) {
     const b = bytesOf(a.max_memory_restart);
     if (b === null)
       problems.push(`${where}.max_memory_restart: "${a.max_memory_restart}" is not a size like 300M`);
     else p.max_memory = b;
   }
-  if (typeof a.cron_restart === "string") {
+  if (typeof a.cron_restart === "string" && a.cron_restart.trim() !== "0") {
     const fields = a.cron_restart.trim().split(/\s+/);
+    let cron = a.cron_restart;
     if (fields.length === 6) {
       if (fields[0] !== "0")
         note("cron_restart", `"${a.cron_restart}": tend's cron has no seconds: at second 0`);
-      p.restart_schedule = fields.slice(1).join(" ");
-    } else p.restart_schedule = a.cron_restart;
+      cron = fields.slice(1).join(" ");
+    }
+    // PM2 starts a stopped app at its cron times too: with autorestart off, that is a job run
+    // on a schedule (and once at start, as PM2 starts it).
+    if (p.restart === "never") {
+      p.schedule = cron;
+      p.autostart = a.autostart !== false;
+    } else p.restart_schedule = cron;
   }
   if (a.autostart === false) p.autostart = false;
   if (a.wait_ready === true)
     note("wait_ready", "PM2 waits for process.send('ready'); tend has no such signal: add a readiness probe");
+  if (a.listen_timeout !== undefined) note("listen_timeout", "goes with wait_ready: not imported");
   watch(p, a, note);
   if (a.time === true) p.log_timestamps = true;
   for (const key of ["out_file", "error_file", "log_file"])
@@ -271,7 +318,11 @@ function stringValues(o: App): Record<string, string> {
 // env_production → environments.production (`tend up --env production`).
 function environments(p: RawProcess, a: App, note: (key: string, text: string) => void): void {
   for (const [key, v] of Object.entries(a)) {
-    if (!key.startsWith("env_") || v === null || typeof v !== "object") continue;
+    if (!key.startsWith("env_")) continue;
+    if (v === null || typeof v !== "object") {
+      note(key, "not an object of variables: not imported");
+      continue;
+    }
     const env = key.slice(4);
     if (!NAME_PATTERN.test(env)) {
       note(key, `"${env}" is not an environment name tend takes: not imported`);
@@ -300,7 +351,18 @@ function instances(
   else if (v !== undefined) problems.push(`${where}.instances: "${v}" is not a number or "max"`);
   if (v !== undefined && (typeof v === "string" || (typeof v === "number" && v <= 0)))
     note("instances", `${JSON.stringify(v)}: ${n} copies, the CPUs of this host (PM2 counts at each start)`);
-  if (n !== null && n > 1) p.instances = n;
+  if (n !== null && n > 1) {
+    p.instances = n;
+    // PM2 numbers its copies in NODE_APP_INSTANCE (0, 1, …); tend's is TEND_INSTANCE, read at
+    // each start: with expansion on, a literal $ is written $$.
+    const dollars = (t: string) => t.replaceAll("$", "$$$$");
+    p.command = (p.command as string[]).map(dollars);
+    const escaped = (env: Record<string, unknown> | undefined) =>
+      Object.fromEntries(Object.entries(env ?? {}).map(([k, x]) => [k, dollars(String(x))]));
+    p.env = { ...escaped(p.env), NODE_APP_INSTANCE: "${TEND_INSTANCE}" };
+    for (const e of Object.values(p.environments ?? {})) if (e.env) e.env = escaped(e.env);
+    p.expand_env = true;
+  }
   const cluster = /^cluster/.test(String(a.exec_mode ?? ""));
   if (cluster)
     note(
@@ -309,7 +371,13 @@ function instances(
     );
 }
 
-function restarts(p: RawProcess, a: App, note: (key: string, text: string) => void): void {
+function restarts(
+  p: RawProcess,
+  a: App,
+  note: (key: string, text: string) => void,
+  where: string,
+  problems: string[],
+): void {
   const stopCodes = Array.isArray(a.stop_exit_codes) ? a.stop_exit_codes.map(Number) : null;
   if (a.autorestart === false) p.restart = "never";
   else if (stopCodes) {
@@ -319,10 +387,17 @@ function restarts(p: RawProcess, a: App, note: (key: string, text: string) => vo
   // PM2 counts a restart as unstable when the run lived less than min_uptime, and gives up
   // (errored) after max_restarts of them; tend counts restarts in a row, reset by a run up
   // reset_after.
-  const minUptime = msOf(a.min_uptime) ?? 1000;
-  p.max_restarts = typeof a.max_restarts === "number" ? a.max_restarts : 16;
-  const expo = msOf(a.exp_backoff_restart_delay);
-  const delay = msOf(a.restart_delay) ?? 0;
+  const minUptime = msOf(a.min_uptime, `${where}.min_uptime`, problems) ?? 1000;
+  if (a.max_restarts === undefined) p.max_restarts = 16;
+  else if (Number.isInteger(Number(a.max_restarts)) && Number(a.max_restarts) >= 0)
+    p.max_restarts = Number(a.max_restarts);
+  else problems.push(`${where}.max_restarts: ${JSON.stringify(a.max_restarts)} is not a whole number`);
+  note(
+    "max_restarts",
+    "PM2 counts unstable restarts (runs shorter than min_uptime); tend counts restarts in a row, reset by a run up min_uptime",
+  );
+  const expo = msOf(a.exp_backoff_restart_delay, `${where}.exp_backoff_restart_delay`, problems);
+  const delay = msOf(a.restart_delay, `${where}.restart_delay`, problems) ?? 0;
   if (expo !== null) {
     // PM2 grows the delay ×1.5 up to 15 s and resets it after 30 s up.
     p.backoff = { initial: expo, factor: 1.5, max: 15_000, jitter: 0, reset_after: minUptime };
@@ -344,6 +419,6 @@ function watch(p: RawProcess, a: App, note: (key: string, text: string) => void)
     p.watch_ignore = globs(a.ignore_watch);
     note("ignore_watch", "read as globs (PM2 also takes regular expressions)");
   }
-  const delay = msOf(a.watch_delay);
+  const delay = msOf(a.watch_delay, "watch_delay", []);
   if (delay !== null) p.watch_debounce = delay;
 }

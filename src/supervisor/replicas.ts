@@ -12,7 +12,13 @@ export function replicaSpecs(spec: ProcessSpec, count: number): ProcessSpec[] {
 
 function replicaSpec(spec: ProcessSpec, index: number): ProcessSpec {
   const port = spec.port === null ? null : spec.port + index;
-  const env = { ...spec.env, TEND_INSTANCE: String(index), ...(port === null ? {} : { PORT: String(port) }) };
+  // First in order, so that with expand_env every env value can name them; last in value, so
+  // nothing in env overrides them.
+  const own: Record<string, string> = {
+    TEND_INSTANCE: String(index),
+    ...(port === null ? {} : { PORT: String(port) }),
+  };
+  const env = { ...own, ...spec.env, ...own };
   const moved = (p: ProbeSpec | null) =>
     p && spec.port !== null ? onPort(p, spec.port, spec.port + index) : p;
   return {
