@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 
 // INI as supervisord reads it (Python's ConfigParser): `[section]` headers, `key = value` or
 // `key: value` (keys lowercased), whole-line comments starting with ";" or "#", an inline ";"
-// only after whitespace, and indented lines continuing the value above.
+// or "#" only after whitespace, and indented lines continuing the value above.
 export interface IniSection {
   name: string;
   file: string; // the file it was read from (for %(here)s and messages)
@@ -47,9 +47,10 @@ export function parseIni(text: string, file: string): IniSection[] {
   return sections;
 }
 
-// "value ; comment" is "value"; "a;b" stays "a;b".
+// "value ; comment" and "value # comment" are "value" (supervisord's inline comment prefixes,
+// after whitespace); "a;b" and "a#b" stay.
 function stripInline(text: string): string {
-  const m = /\s;/.exec(text);
+  const m = /\s[;#]/.exec(text);
   return m ? text.slice(0, m.index) : text;
 }
 

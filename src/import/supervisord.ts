@@ -5,6 +5,7 @@ import { MappingNotes } from "../config/mapping-notes.ts";
 import { nameProblem } from "../config/names.ts";
 import type { RawProcess } from "../config/schema.ts";
 import { errorMessage } from "../errors.ts";
+import { signalName } from "../proc/signals.ts";
 import { ImportError, type Imported } from "./imported.ts";
 import { type IniSection, parseIni, readIni } from "./ini.ts";
 import { shlexSplit } from "./shlex.ts";
@@ -47,6 +48,7 @@ interface Context {
   notes: MappingNotes;
   problems: string[];
   env: Record<string, string | undefined>;
+  globalEnv: Record<string, string>; // [supervisord] environment=, as written
 }
 
 export function importSupervisord(
@@ -54,8 +56,21 @@ export function importSupervisord(
   text: string,
   env: Record<string, string | undefined> = process.env,
 ): Imported {
-  const cx: Context = { notes: new MappingNotes(), problems: [], env };
+  const cx: Context = { notes: new MappingNotes(), problems: [], env, globalEnv: {} };
   const sections = readAll(file, text, cx);
+  const own = sections.find((s) => s.name === "supervisord")?.values.get("environment");
+  if (own) {
+    if (/%\(ENV_/.test(own.value))
+      cx.problems.push(
+        `${file}:${own.line} [supervisord] environment: %(ENV_X)s there is not imported; write it per program`,
+      );
+    else
+      cx.globalEnv = environment(
+        expand(own.value, { here: dirname(file) }, "[supervisord] environment", cx),
+        "[supervisord] environment",
+        cx,
+      );
+  }
   const programs: { name: string; section: IniSection; priority: number; process: RawProcess }[] = [];
   const groups = new Map<string, string[]>();
   for (const s of sections) {
@@ -74,6 +89,8 @@ export function importSupervisord(
         "programs",
         `tend has no groups: ${members.join(", ")} are imported as processes of their own`,
       );
+      if (s.values.has("priority"))
+        cx.notes.add(`[group:${name}]`, "priority", "the programs' own priorities order them in tend");
     } else if (kind === "include") {
       // Read already (readAll).
     } else if (OWN_SECTIONS.test(s.name)) {
@@ -113,7 +130,14 @@ function readAll(file: string, text: string, cx: Context): IniSection[] {
   const include = sections.find((s) => s.name === "include")?.values.get("files");
   if (!include) return sections;
   const out = [...sections];
-  for (const pattern of include.value.split(/\s+/).filter(Boolean)) {
+  // supervisord expands %(here)s, %(host_node_name)s and %(ENV_X)s in the globs.
+  const files = expand(
+    include.value,
+    { here: dirname(file), host_node_name: hostname() },
+    "[include] files",
+    cx,
+  );
+  for (const pattern of files.split(/\s+/).filter(Boolean)) {
     const glob = isAbsolute(pattern) ? pattern : join(dirname(file), pattern);
     const found = globSync(glob).sort();
     if (found.length === 0) cx.notes.add("(config)", "[include] files", `"${pattern}" matches no file`);
@@ -253,17 +277,25 @@ function program(name: string, s: IniSection, cx: Context): { priority: number; 
   if (directory !== undefined) p.cwd = resolve(dirname(s.file), value("directory", directory));
   const user = get("user");
   if (user !== undefined) p.user = value("user", user);
+  // [supervisord] environment= reaches every program; the program's own wins.
   const envText = get("environment");
-  if (envText !== undefined) {
-    const vars = environment(value("environment", toRuntime(envText), "instance"), at("environment"), cx);
+  const vars = {
+    ...cx.globalEnv,
+    ...(envText === undefined
+      ? {}
+      : environment(value("environment", toRuntime(envText), "instance"), at("environment"), cx)),
+  };
+  if (Object.keys(vars).length)
     p.env = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, finish(v)]));
-  }
   if (runtime || perCopy) p.expand_env = true;
   const autostart = get("autostart");
   if (autostart !== undefined) p.autostart = bool(autostart, at("autostart"), cx);
   restartKeys(p, get, at, note, cx);
-  const stopsignal = get("stopsignal");
-  if (stopsignal !== undefined) p.stop_signal = `SIG${stopsignal.trim().toUpperCase().replace(/^SIG/, "")}`;
+  const stopsignal = get("stopsignal")?.trim();
+  if (stopsignal !== undefined)
+    p.stop_signal = /^\d+$/.test(stopsignal)
+      ? signalName(Number(stopsignal))
+      : `SIG${stopsignal.toUpperCase().replace(/^SIG/, "")}`;
   p.stop_timeout = `${get("stopwaitsecs") === undefined ? 10 : int(get("stopwaitsecs") as string, at("stopwaitsecs"), cx)}s`;
   for (const key of ["stopasgroup", "killasgroup"]) {
     const v = get(key);
@@ -367,7 +399,11 @@ function orderByPriority(
     for (const p of programs.filter((q) => q.priority === level)) {
       if (before.length === 0) continue;
       p.process.depends_on = Object.fromEntries(before.map((b) => [b.name, "started" as const]));
-      notes.add(p.name, "priority", `${level}: starts once ${before.map((b) => b.name).join(", ")} started`);
+      notes.add(
+        p.name,
+        "priority",
+        `${level}: starts once ${before.map((b) => b.name).join(", ")} started (one of them failed holds it back; supervisord starts it anyway)`,
+      );
     }
   }
 }

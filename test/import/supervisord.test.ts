@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { childCommand } from "../../src/supervisor/child-env.ts";
+import { replicaSpecs } from "../../src/supervisor/replicas.ts";
 import { importFiles, refusedImport } from "../helpers/import-run.ts";
 
 const OWN = `[unix_http_server]
@@ -20,7 +22,7 @@ serverurl=unix:///run/supervisor.sock
 describe("tend import of a supervisord.conf, as supervisord reads it", () => {
   test("Debian's layout: own sections, [include] globs relative to the file, %(here)s, %(ENV_X)s", async () => {
     const { dir, processes, notes, config } = await importFiles({
-      "supervisord.conf": `${OWN}\n[include]\nfiles = conf.d/*.conf\n`,
+      "supervisord.conf": `${OWN.replace("childlogdir=/var/log/supervisor", 'childlogdir=/var/log/supervisor\nenvironment=TZ="UTC"')}\n[include]\nfiles = %(here)s/conf.d/*.conf\n`,
       "conf.d/web.conf": `[program:web]
 command=/usr/bin/python3 -m http.server 8000 --directory "%(here)s/public" ; serve the site
 directory=%(here)s
@@ -29,7 +31,8 @@ environment=PYTHONUNBUFFERED="1",HOME="/home/%(program_name)s",TOKEN="%(ENV_API_
 stdout_logfile=/var/log/web.log
 redirect_stderr=true
 `,
-      "conf.d/worker.conf": "[program:worker]\ncommand=/usr/local/bin/worker --price $5\n",
+      "conf.d/worker.conf":
+        "[program:worker]\ncommand=/usr/local/bin/worker --price $5   # inline, after whitespace\nstopsignal=15\n",
     });
     expect(Object.keys(processes)).toEqual(["web", "worker"]);
     expect(processes.web).toMatchObject({
@@ -40,10 +43,19 @@ redirect_stderr=true
       expand_env: true,
       // %(ENV_X)s is read where tend runs, at each start, never baked in at import.
       // With expansion on, a literal $ is written $$.
-      env: { PYTHONUNBUFFERED: "1", HOME: "/home/web", TOKEN: "${API_TOKEN}", LIST: "a,b", PRICE: "$$5" },
+      env: {
+        TZ: "UTC",
+        PYTHONUNBUFFERED: "1",
+        HOME: "/home/web",
+        TOKEN: "${API_TOKEN}",
+        LIST: "a,b",
+        PRICE: "$$5",
+      },
     });
     // Without expansion, a $ stays a $.
     expect(processes.worker?.command).toEqual(["/usr/local/bin/worker", "--price", "$5"]);
+    // [supervisord] environment= reaches every program; a numeric stopsignal is a signal number.
+    expect(processes.worker).toMatchObject({ env: { TZ: "UTC" }, stop_signal: "SIGTERM" });
     expect(processes.worker?.expand_env).toBeUndefined();
     expect(config.processes.find((p) => p.name === "web")?.expandEnv).toBe(true);
     for (const section of ["unix_http_server", "supervisord", "rpcinterface:supervisor", "supervisorctl"])
@@ -57,6 +69,7 @@ redirect_stderr=true
 command=/usr/bin/php artisan queue:work
   --queue=high,default
   --worker=%(process_num)02d
+environment=SLOT="slot-%(process_num)d",PRICE="$5"
 process_name=%(program_name)s_%(process_num)02d
 numprocs=4
 numprocs_start=1
@@ -76,6 +89,13 @@ user=nobody
       user: "nobody",
     });
     expect(config.processes[0]?.instances).toBe(4);
+    // Each copy's env names its own number, expanded at its start.
+    const spec = config.processes[0];
+    if (!spec) throw new Error("no process");
+    const copies = replicaSpecs(spec, 4).map((r) => childCommand(r, {}, {}, {}));
+    expect(copies.map((c) => [c.env.SLOT, c.env.PRICE, c.argv.at(-1)])).toEqual(
+      [0, 1, 2, 3].map((i) => [`slot-${i}`, "$5", `--worker=${i}`]),
+    );
     expect(notes).toContain(
       "queue: command: %(process_num)… becomes ${TEND_INSTANCE}: 0, 1, … unpadded (supervisord: from 1)",
     );
