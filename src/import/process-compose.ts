@@ -133,23 +133,57 @@ function templated(text: string, vars: Record<string, string>, where: string, cx
   });
 }
 
-// ${VAR} as process-compose reads it, for tend's expansion: unset is empty (${VAR:-}); a form
-// tend does not read (${VAR:=x}, ${#VAR}) is left to bash, as $${…}.
-function runtimeVars(text: string, where: string, cx: Context): { text: string; expands: boolean } {
+// Variables as process-compose reads them (it substitutes $VAR and ${VAR} in the whole file at
+// load, from the OS environment and .env), written for tend to expand at each start instead:
+// ${VAR} and ${VAR:-default} (unset is empty: ${VAR:-}), bare $VAR as ${VAR:-}, $$ a literal $.
+// process-compose's own PC_REPLICA_NUM is tend's TEND_INSTANCE, PC_PROC_NAME the name. A form
+// tend does not read is left to bash in a command, and refused elsewhere.
+interface Vars {
+  name: string;
+  replicated: boolean;
+  inShell: boolean;
+}
+
+function runtimeVars(text: string, where: string, v: Vars, cx: Context): { text: string; expands: boolean } {
   let expands = false;
-  const out = text.replace(/\$\$|\$\{([^}]*)\}/g, (all, body: string | undefined) => {
-    if (all === "$$") {
+  const ref = (variable: string, fallback: string) => {
+    if (variable === "PC_REPLICA_NUM") {
+      if (!v.replicated) return "0";
       expands = true;
-      return "$$";
+      return "${TEND_INSTANCE}";
     }
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)(:-.*)?$/s.exec(body ?? "");
-    if (!m) {
-      cx.notes.add(where.split(".")[1] ?? where, where, `"${all}" is not expanded by tend; bash expands it`);
-      return `$${all}`;
-    }
+    if (variable === "PC_PROC_NAME") return v.name;
     expands = true;
-    return `\${${m[1]}${m[2] ?? ":-"}}`;
-  });
+    return `\${${variable}:-${fallback}}`;
+  };
+  const out = text.replace(
+    /\$\$|\$\{([^}]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (all, body: string | undefined, bare) => {
+      if (all === "$$") {
+        expands = true;
+        return "$$";
+      }
+      if (bare !== undefined) return ref(bare, "");
+      const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)(.*))?$/s.exec(body ?? "");
+      if (m) {
+        if (m[2] === "-")
+          cx.notes.add(
+            v.name,
+            where,
+            `"${all}" read as ${"$"}{${m[1]}:-${m[3]}} (the same unless set but empty)`,
+          );
+        return ref(m[1] as string, m[3] ?? "");
+      }
+      if (v.inShell) {
+        cx.notes.add(v.name, where, `"${all}" is not expanded by tend; bash expands it`);
+        return `$${all}`;
+      }
+      cx.problems.push(
+        `${where}: "${all}" is a form tend cannot expand: write \${NAME} or \${NAME:-default}`,
+      );
+      return all;
+    },
+  );
   return { text: out, expands };
 }
 
@@ -177,18 +211,29 @@ function processOf(
     return null;
   }
   let expands = false;
-  const runtime = (text: string, key: string) => {
-    const r = runtimeVars(templated(text, vars, at(key), cx), at(key), cx);
+  const replicated = typeof b.replicas === "number" && b.replicas > 1;
+  const runtime = (text: string, key: string, inShell: boolean) => {
+    const r = runtimeVars(text, at(key), { name, replicated, inShell }, cx);
     expands ||= r.expands;
     return r.text;
   };
-  const p: RawProcess = { command: ["bash", "-c", runtime(b.command, "command")] };
-  if (typeof b.working_dir === "string")
-    p.cwd = resolve(dirname(cx.file), templated(b.working_dir, vars, at("working_dir"), cx));
-  else p.cwd = dirname(cx.file);
+  // vars ({{.NAME}}) fill the command, working_dir and probes, as process-compose renders them.
+  const p: RawProcess = {
+    command: ["bash", "-c", runtime(templated(b.command, vars, at("command"), cx), "command", true)],
+  };
+  if (typeof b.working_dir === "string") {
+    const dir = templated(b.working_dir, vars, at("working_dir"), cx);
+    if (dir.includes("$"))
+      cx.problems.push(
+        `${at("working_dir")}: "${dir}": tend does not expand variables in cwd; write the path`,
+      );
+    p.cwd = resolve(dirname(cx.file), dir);
+  } else p.cwd = dirname(cx.file);
   const env = { ...globalEnv, ...envOf(b.environment, at("environment"), cx) };
   if (Object.keys(env).length)
-    p.env = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, runtime(v, `environment.${k}`)]));
+    p.env = Object.fromEntries(
+      Object.entries(env).map(([k, v]) => [k, runtime(v, `environment.${k}`, false)]),
+    );
   if (expands) p.expand_env = true;
   if (b.disabled === true || b.is_disabled === true) {
     p.autostart = false;
@@ -196,13 +241,13 @@ function processOf(
   }
   availability(p, b.availability, name, cx);
   dependencies(p, b.depends_on, name, cx);
-  const readiness = probe(b.readiness_probe, at("readiness_probe"), cx, note);
+  const readiness = probe(b.readiness_probe, at("readiness_probe"), cx, note, vars);
   if (readiness) p.readiness = readiness;
   if (typeof b.ready_log_line === "string") {
     if (readiness) note("ready_log_line", "a readiness probe is set too: the probe is kept");
     else p.readiness = { type: "log", pattern: b.ready_log_line.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") };
   }
-  const liveness = probe(b.liveness_probe, at("liveness_probe"), cx, note);
+  const liveness = probe(b.liveness_probe, at("liveness_probe"), cx, note, vars);
   // http or exec only: a log probe comes from ready_log_line, for readiness.
   if (liveness) p.liveness = liveness as RawProcess["liveness"];
   shutdown(p, b.shutdown, name, cx);
@@ -273,9 +318,11 @@ function probe(
   where: string,
   cx: Context,
   note: (key: string, text: string) => void,
+  vars: Record<string, string>,
 ): RawProcess["readiness"] | null {
   if (v === undefined || v === null) return null;
   const b = v as Yaml;
+  const t = (x: unknown, key: string) => templated(String(x), vars, `${where}.${key}`, cx);
   const timing = {
     initial_delay: `${num(b.initial_delay_seconds, `${where}.initial_delay_seconds`, cx) ?? 0}s`,
     interval: `${num(b.period_seconds, `${where}.period_seconds`, cx) ?? 10}s`,
@@ -285,21 +332,20 @@ function probe(
   };
   const http = b.http_get as Yaml | undefined;
   if (http) {
-    const scheme = String(http.scheme ?? "http");
-    const host = String(http.host ?? "127.0.0.1");
-    const path = String(http.path ?? "/");
-    const port = http.port === undefined ? "" : `:${http.port}`;
-    return {
-      type: "http",
-      url: `${scheme}://${host}${port}${path.startsWith("/") ? path : `/${path}`}`,
-      ...timing,
-    };
+    const scheme = t(http.scheme ?? "http", "http_get.scheme");
+    const host = t(http.host ?? "127.0.0.1", "http_get.host");
+    const path = t(http.path ?? "/", "http_get.path");
+    const port = http.port === undefined ? "" : `:${t(http.port, "http_get.port")}`;
+    const url = `${scheme}://${host}${port}${path.startsWith("/") ? path : `/${path}`}`;
+    if (url.includes("$"))
+      cx.problems.push(`${where}.http_get: "${url}": tend does not expand variables in a URL`);
+    return { type: "http", url, ...timing };
   }
   const exec = b.exec as Yaml | undefined;
   if (exec && typeof exec.command === "string") {
     if (exec.working_dir !== undefined)
       note(`${where.split(".").pop()}.exec.working_dir`, "the probe runs in the process's cwd");
-    return { type: "exec", command: ["bash", "-c", exec.command], ...timing };
+    return { type: "exec", command: ["bash", "-c", t(exec.command, "exec.command")], ...timing };
   }
   cx.problems.push(`${where}: expected http_get or exec`);
   return null;

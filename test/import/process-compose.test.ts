@@ -26,6 +26,8 @@ processes:
     working_dir: ./api
     environment:
       - "LOG_LEVEL=\${LOG_LEVEL:-info}"
+      - "PATH=/opt/api/bin:$PATH"
+      - "MODE=\${MODE-fast}"
   worker:
     <<: *restart
     command: ./bin/worker
@@ -39,10 +41,15 @@ processes:
       command: [
         "bash",
         "-c",
-        './bin/api \\\n  --listen 127.0.0.1:8080 --db "${DATABASE_URL:-}" --pool ${POOL:-4} --price $$5 --home $HOME\n',
+        './bin/api \\\n  --listen 127.0.0.1:8080 --db "${DATABASE_URL:-}" --pool ${POOL:-4} --price $$5 --home ${HOME:-}\n',
       ],
       cwd: `${dir}/api`,
-      env: { APP_ENV: "dev", LOG_LEVEL: "${LOG_LEVEL:-info}" },
+      env: {
+        APP_ENV: "dev",
+        LOG_LEVEL: "${LOG_LEVEL:-info}",
+        PATH: "/opt/api/bin:${PATH:-}",
+        MODE: "${MODE:-fast}",
+      },
       env_file: `${dir}/.env`,
       expand_env: true,
       restart: "on-failure",
@@ -54,6 +61,7 @@ processes:
     expect(config.processes.map((p) => p.name)).toEqual(["api", "worker"]);
     expect(notes).toContain("(config): version: process-compose's own setting: not imported");
     expect(notes).toContain("(config): x-restart: process-compose's own setting: not imported");
+    expect(notes).toContain('"${MODE-fast}" read as ${MODE:-fast} (the same unless set but empty)');
   });
 
   test("depends_on conditions, probes with process-compose's defaults, ready_log_line", async () => {
@@ -196,7 +204,45 @@ processes:
       expect(notes).toContain(line);
   });
 
+  test("replicas: PC_REPLICA_NUM is each copy's TEND_INSTANCE; vars fill probes", async () => {
+    const { processes } = await importFiles({
+      "process-compose.yaml": `vars:
+  HEALTH: /healthz
+processes:
+  web:
+    command: ./web --port 800\${PC_REPLICA_NUM} --name $PC_PROC_NAME
+    replicas: 3
+    environment:
+      - "SLOT=\${PC_REPLICA_NUM}"
+      - "TPL={{.HEALTH}}"
+    readiness_probe:
+      http_get: { host: 127.0.0.1, port: 8000, path: "{{.HEALTH}}" }
+  one:
+    command: ./one \${PC_REPLICA_NUM}
+`,
+    });
+    expect(processes.web).toMatchObject({
+      command: ["bash", "-c", "./web --port 800${TEND_INSTANCE} --name web"],
+      instances: 3,
+      expand_env: true,
+      // process-compose renders vars in commands and probes, not in environment.
+      env: { SLOT: "${TEND_INSTANCE}", TPL: "{{.HEALTH}}" },
+      readiness: { url: "http://127.0.0.1:8000/healthz" },
+    });
+    expect(processes.one?.command).toEqual(["bash", "-c", "./one 0"]);
+  });
+
   test.each([
+    [
+      "a variable in working_dir",
+      "processes:\n  a:\n    command: x\n    working_dir: ${HOME}/app\n",
+      "tend does not expand variables in cwd",
+    ],
+    [
+      "a form tend cannot expand in an env value",
+      "processes:\n  a:\n    command: x\n    environment: ['A=${B:=c}']\n",
+      "is a form tend cannot expand",
+    ],
     ["not YAML", "processes: [\n", "not YAML"],
     ["no processes", "version: '0.5'\n", "no processes: nothing to run"],
     [
