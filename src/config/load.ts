@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { dirname, extname, resolve } from "node:path";
 import type { AlertRule } from "../alerts/alert-rule.ts";
 import { errorMessage } from "../errors.ts";
@@ -58,6 +59,8 @@ export function loadConfig(
   environment: string | null = null,
 ): Config {
   const file = resolve(path);
+  // `tend up` with no config file: no processes, whatever the name it would have.
+  if (text === "" && !existsSync(file)) return buildConfig(file, {}, env, environment);
   const content = text ?? readConfigText(file);
   const format = formatFromName(file);
   if (format === null) return buildConfig(file, parseConfigText(file, content), env, environment);

@@ -48,12 +48,18 @@ export async function detachedUp(
     "--log-format",
     format,
   ];
-  const child = Bun.spawn(argv, {
-    detached: true,
-    stdio: ["ignore", fd, fd],
-    env: io.env as Record<string, string>,
-  });
-  closeSync(fd);
+  let child: ReturnType<typeof Bun.spawn>;
+  try {
+    child = Bun.spawn(argv, {
+      detached: true,
+      stdio: ["ignore", fd, fd],
+      env: io.env as Record<string, string>,
+    });
+  } catch (err) {
+    throw new CliError(`tend up -d: cannot start ${argv[0]}: ${errorMessage(err)}`, EXIT.failed);
+  } finally {
+    closeSync(fd);
+  }
   let exited: number | null = null;
   void child.exited.then((code) => {
     exited = code;
@@ -69,8 +75,10 @@ export async function detachedUp(
     }
     if (await answers(socket)) break;
     if (performance.now() > deadline) {
+      // Not left running unanswered: what was started is stopped, and nothing is half up.
+      child.kill("SIGTERM");
       throw new CliError(
-        `tend up -d: the supervisor (pid ${child.pid}) did not answer on ${socket} within ${ANSWER_DEADLINE_MS / 1000} s; see ${log}`,
+        `tend up -d: the supervisor (pid ${child.pid}) did not answer on ${socket} within ${ANSWER_DEADLINE_MS / 1000} s and was stopped; see ${log}`,
         EXIT.failed,
       );
     }

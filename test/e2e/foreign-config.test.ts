@@ -64,7 +64,8 @@ test("tend up -d returns once the supervisor answers, its output in the state di
 
 test("tend up without a config file starts an empty supervisor that tend add fills; -c a missing file fails", async () => {
   await using d = new TestDaemon("");
-  const missing = join(d.dir.path, "nowhere", "tend.toml");
+  // A name whose format would not read "" (JSON) still gives an empty supervisor.
+  const missing = join(d.dir.path, "nowhere", "tend.json");
   d.upEnv = { TEND_CONFIG: missing, TEND_STATE_DIR: join(d.dir.path, "state"), TEND_LOG_DIR: d.logDir };
   const refused = await tendUp(d, "-c", missing);
   expect(refused.code).toBe(1);

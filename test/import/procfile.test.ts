@@ -53,8 +53,19 @@ describe("tend import of a Procfile, as foreman reads it", () => {
     const { processes, notes } = await imported("web: node a.js\nworker: node w.js\nweb: node b.js\n");
     expect(processes.web?.command).toBe("node a.js");
     expect(notes).toContain(
-      'web: line 3: "web" again (first on line 1): this one is ignored, as foreman does',
+      'web: line 3: "web" again (first on line 1): foreman runs both; tend keeps the first',
     );
+  });
+
+  test("PORT from the .env beside it is foreman's base; PS names the process; 5 s to stop", async () => {
+    const { config } = await imported("web: node a.js\nweb: node again.js\nworker: node w.js\n", {
+      ".env": "PORT=3000\n",
+    });
+    // Places count every entry, the ignored second web included, as foreman numbers them.
+    expect(config.processes.map((p) => [p.name, p.env.PORT, p.env.PS, p.stopTimeoutMs])).toEqual([
+      ["web", "3000", "web.1", 5000],
+      ["worker", "3200", "worker.1", 5000],
+    ]);
   });
 
   test("shell lines with operators and names with - and _", async () => {
