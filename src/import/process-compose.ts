@@ -290,7 +290,13 @@ function availability(p: RawProcess, v: unknown, name: string, cx: Context): voi
   // A fixed wait, as process-compose waits.
   p.backoff = { initial: `${seconds}s`, factor: 1, max: `${seconds}s`, jitter: 0 };
   const max = num(a.max_restarts, `processes.${name}.availability.max_restarts`, cx);
-  if (max !== null) p.max_restarts = max;
+  if (max !== null) {
+    p.max_restarts = max;
+    note(
+      "availability.max_restarts",
+      "process-compose counts restarts over the process's life; tend counts them in a row",
+    );
+  }
   for (const key of ["exit_on_end", "exit_on_skipped"])
     if (a[key] === true) note(`availability.${key}`, "tend keeps the others running: not imported");
 }

@@ -202,7 +202,8 @@ function environment(text: string, where: string, cx: Context): Record<string, s
   let end = 0;
   for (m = re.exec(text); m !== null && m[0] !== ""; m = re.exec(text)) {
     const raw = (m[2] as string).trim();
-    out[m[1] as string] = /^["']/.test(raw) ? raw.slice(1, -1).replace(/\\(.)/g, "$1") : raw;
+    // supervisord strips the quotes and nothing else.
+    out[m[1] as string] = /^["']/.test(raw) ? raw.slice(1, -1) : raw;
     end = re.lastIndex;
   }
   if (end < text.trim().length) cx.problems.push(`${where}: cannot read "${text.slice(end)}" as KEY="value"`);
@@ -257,9 +258,9 @@ function program(name: string, s: IniSection, cx: Context): { priority: number; 
     return null;
   }
   // %(ENV_X)s is read where supervisord runs: tend reads ${X} where it runs, at each start.
-  const envRefs = (t: string) => /%\(ENV_[^)]+\)s/.test(t);
+  const envRefs = (t: string) => /(?<!%)%\(ENV_[^)]+\)s/.test(t);
   const runtime = envRefs(commandText) || envRefs(get("environment") ?? "");
-  const toRuntime = (t: string) => t.replace(/%\(ENV_([^)]+)\)s/g, "\uE000$1\uE000");
+  const toRuntime = (t: string) => t.replace(/(?<!%)%\(ENV_([^)]+)\)s/g, "\uE000$1\uE000");
   const finish = (t: string) =>
     runtime || perCopy ? t.replaceAll("$", "$$$$").replace(/\uE000([^\uE000]+)\uE000/g, "${$1}") : t;
   const argv = shlexSplit(value("command", toRuntime(commandText), "instance"));
