@@ -265,8 +265,8 @@ function appOf(
   // PM2 runs Python unbuffered.
   if (chosen.startsWith("python")) p.env = { PYTHONUNBUFFERED: "1", ...p.env };
   environments(p, a, note);
-  instances(p, a, note, where, problems);
-  restarts(p, a, note, where, problems);
+  instances({ p, a, note, where, problems });
+  restarts({ p, a, note, where, problems });
   // PM2 stops with SIGINT, then SIGKILL after kill_timeout (1.6 s by default).
   p.stop_signal = "SIGINT";
   p.stop_timeout = msOf(a.kill_timeout, `${where}.kill_timeout`, problems) ?? 1600;
@@ -333,13 +333,16 @@ function environments(p: RawProcess, a: App, note: (key: string, text: string) =
   }
 }
 
-function instances(
-  p: RawProcess,
-  a: App,
-  note: (key: string, text: string) => void,
-  where: string,
-  problems: string[],
-): void {
+// One app as the key mappers read it.
+interface AppKeys {
+  p: RawProcess;
+  a: App;
+  note: (key: string, text: string) => void;
+  where: string; // "apps[i]", for problems
+  problems: string[];
+}
+
+function instances({ p, a, note, where, problems }: AppKeys): void {
   const cpus = availableParallelism();
   const v = a.instances;
   let n: number | null = null;
@@ -371,13 +374,7 @@ function instances(
     );
 }
 
-function restarts(
-  p: RawProcess,
-  a: App,
-  note: (key: string, text: string) => void,
-  where: string,
-  problems: string[],
-): void {
+function restarts({ p, a, note, where, problems }: AppKeys): void {
   const stopCodes = Array.isArray(a.stop_exit_codes) ? a.stop_exit_codes.map(Number) : null;
   if (a.autorestart === false) p.restart = "never";
   else if (stopCodes) {

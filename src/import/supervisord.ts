@@ -291,7 +291,7 @@ function program(name: string, s: IniSection, cx: Context): { priority: number; 
   if (runtime || perCopy) p.expand_env = true;
   const autostart = get("autostart");
   if (autostart !== undefined) p.autostart = bool(autostart, at("autostart"), cx);
-  restartKeys(p, get, at, note, cx);
+  restartKeys({ p, get, at, note, cx });
   const stopsignal = get("stopsignal")?.trim();
   if (stopsignal !== undefined)
     p.stop_signal = /^\d+$/.test(stopsignal)
@@ -306,18 +306,21 @@ function program(name: string, s: IniSection, cx: Context): { priority: number; 
         "tend signals the program's whole process group and kills its whole tree (as stopasgroup = killasgroup = true)",
       );
   }
-  logKeys(p, get, at, note, cx);
+  logKeys({ p, get, at, note, cx });
   const priority = get("priority") === undefined ? 999 : int(get("priority") as string, at("priority"), cx);
   return { priority, process: p };
 }
 
-function restartKeys(
-  p: RawProcess,
-  get: (key: string) => string | undefined,
-  at: (key: string) => string,
-  note: (key: string, text: string) => void,
-  cx: Context,
-): void {
+// One program's section as the key mappers read it.
+interface Program {
+  p: RawProcess;
+  get: (key: string) => string | undefined;
+  at: (key: string) => string; // "file:line [program:x] key", for problems
+  note: (key: string, text: string) => void;
+  cx: Context;
+}
+
+function restartKeys({ p, get, at, note, cx }: Program): void {
   const autorestart = (get("autorestart") ?? "unexpected").trim().toLowerCase();
   const codes = (get("exitcodes") ?? "0")
     .split(",")
@@ -364,13 +367,7 @@ function restartKeys(
   }
 }
 
-function logKeys(
-  p: RawProcess,
-  get: (key: string) => string | undefined,
-  at: (key: string) => string,
-  note: (key: string, text: string) => void,
-  cx: Context,
-): void {
+function logKeys({ p, get, at, note, cx }: Program): void {
   const redirect = get("redirect_stderr");
   if (redirect !== undefined && bool(redirect, at("redirect_stderr"), cx)) p.log_merge = true;
   for (const key of ["stdout_logfile", "stderr_logfile"]) {

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { TEND_CMD, TestDaemon } from "../helpers/daemon.ts";
+import { TestDaemon } from "../helpers/daemon.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 // Trying before converting: `tend up -c Procfile` runs it as `tend import` would write it.
@@ -32,18 +32,7 @@ test("tend up -c Procfile runs three processes, each with its own PORT", async (
   expect(d.stderr).toContain("(procfile): not carried over exactly:");
 });
 
-async function tendUp(d: TestDaemon, ...args: string[]) {
-  const p = Bun.spawn([...TEND_CMD, "up", ...args], {
-    env: { ...d.env, ...d.upEnv },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(p.stdout as ReadableStream).text(),
-    new Response(p.stderr as ReadableStream).text(),
-    p.exited,
-  ]);
-  return { code, stdout, stderr };
-}
+const tendUp = (d: TestDaemon, ...args: string[]) => d.cliWith({ env: d.upEnv }, "up", ...args);
 
 // For laptops and containers: no systemd to keep it in the background.
 test("tend up -d returns once the supervisor answers, its output in the state dir", async () => {

@@ -147,7 +147,16 @@ export class TestDaemon {
 
   // A client verb run from `cwd` (what relative paths on its command line mean).
   async cliIn(cwd: string | undefined, ...args: string[]): Promise<CliResult> {
-    const p = Bun.spawn([...TEND_CMD, ...args], { cwd, env: this.env, stdio: ["ignore", "pipe", "pipe"] });
+    return this.cliWith({ cwd }, ...args);
+  }
+
+  // A verb run with more in its environment (`tend up -d` with upEnv) or from `cwd`.
+  async cliWith(opts: { cwd?: string; env?: Record<string, string> }, ...args: string[]): Promise<CliResult> {
+    const p = Bun.spawn([...TEND_CMD, ...args], {
+      cwd: opts.cwd,
+      env: { ...this.env, ...opts.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const late = await killedAfter(p, CLI_DEADLINE_MS);
     const [stdout, stderr, code] = await Promise.all([
       new Response(p.stdout as ReadableStream).text(),

@@ -55,61 +55,73 @@ interface Seen {
   crashyRuns: number;
 }
 
+type Snapshot = Record<string, { state: string; pid: number | null }>;
+
 const runsOf = (dir: string) => readFileSync(join(dir, "crashy.runs"), "utf8").trim().split("\n").map(Number);
 
-function order(pids: Record<string, number>): string[] {
-  return Object.entries(pids)
-    .sort((a, b) => a[1] - b[1])
-    .map(([name]) => name);
+// What one supervisor did with the conf, read through `snapshot` (its states in its own words):
+// the order it started the programs, what it restarted after app was killed, how it ended.
+async function observe(
+  who: string,
+  dir: string,
+  snapshot: () => Promise<Snapshot>,
+  words: { running: string; failed: string },
+): Promise<Seen> {
+  const settled = (s: Snapshot) =>
+    s.db?.state === words.running && s.app?.state === words.running && s.crashy?.state === words.failed
+      ? s
+      : null;
+  const first = await waitFor(
+    `${who}: db and app ${words.running}, crashy ${words.failed}`,
+    async () => settled(await snapshot()),
+    { timeoutMs: 30_000 },
+  );
+  const pids = {
+    db: first.db?.pid as number,
+    app: first.app?.pid as number,
+    crashy: runsOf(dir)[0] as number,
+  };
+  process.kill(pids.app, "SIGKILL");
+  const after = await waitFor(
+    `${who}: app ${words.running} again with a new pid`,
+    async () => {
+      const s = settled(await snapshot());
+      return s && s.app?.pid !== pids.app ? s : null;
+    },
+    { timeoutMs: 30_000 },
+  );
+  const common = { [words.running]: "running", [words.failed]: "failed" };
+  return {
+    order: Object.entries(pids)
+      .sort((a, b) => a[1] - b[1])
+      .map(([name]) => name),
+    restarted: ["db", "app"].filter((n) => after[n]?.pid !== pids[n as "db" | "app"]),
+    final: Object.fromEntries(Object.entries(after).map(([n, s]) => [n, common[s.state] ?? s.state])),
+    crashyRuns: runsOf(dir).length,
+  };
 }
 
 async function underSupervisord(dir: string, file: string): Promise<Seen> {
-  const env = { ...process.env, [MARKER.split("=")[0] as string]: MARKER.split("=")[1] as string };
-  const sv = Bun.spawn(["supervisord", "-c", file], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const [key, value] = MARKER.split("=") as [string, string];
+  const sv = Bun.spawn(["supervisord", "-c", file], {
+    env: { ...process.env, [key]: value },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   try {
-    const status = async () => {
-      const r = Bun.spawnSync(["supervisorctl", "-c", file, "status"], { stdout: "pipe", stderr: "pipe" });
-      const out: Record<string, { state: string; pid: number | null }> = {};
-      for (const line of r.stdout.toString().split("\n")) {
-        const m = /^(\S+)\s+([A-Z]+)\s*(?:pid (\d+))?/.exec(line);
-        if (m) out[m[1] as string] = { state: m[2] as string, pid: m[3] ? Number(m[3]) : null };
-      }
-      return out;
-    };
-    const settled = (s: Awaited<ReturnType<typeof status>>) =>
-      s.db?.state === "RUNNING" && s.app?.state === "RUNNING" && s.crashy?.state === "FATAL" ? s : null;
-    const first = await waitFor(
-      "supervisord: db and app RUNNING, crashy FATAL",
-      async () => settled(await status()),
-      {
-        timeoutMs: 30_000,
-      },
-    );
-    const pids = {
-      db: first.db?.pid as number,
-      app: first.app?.pid as number,
-      crashy: runsOf(dir)[0] as number,
-    };
-    process.kill(pids.app, "SIGKILL");
-    const after = await waitFor(
-      "supervisord: app RUNNING again with a new pid",
+    return await observe(
+      "supervisord",
+      dir,
       async () => {
-        const s = await status();
-        return s.app?.state === "RUNNING" && s.app.pid !== pids.app ? settled(s) : null;
+        const r = Bun.spawnSync(["supervisorctl", "-c", file, "status"], { stdout: "pipe", stderr: "pipe" });
+        const out: Snapshot = {};
+        for (const line of r.stdout.toString().split("\n")) {
+          const m = /^(\S+)\s+([A-Z]+)\s*(?:pid (\d+))?/.exec(line);
+          if (m) out[m[1] as string] = { state: m[2] as string, pid: m[3] ? Number(m[3]) : null };
+        }
+        return out;
       },
-      { timeoutMs: 30_000 },
+      { running: "RUNNING", failed: "FATAL" },
     );
-    return {
-      order: order(pids),
-      restarted: ["db", "app"].filter((n) => after[n]?.pid !== pids[n as "db" | "app"]),
-      final: Object.fromEntries(
-        Object.entries(after).map(([n, s]) => [
-          n,
-          { RUNNING: "running", FATAL: "failed" }[s.state] ?? s.state,
-        ]),
-      ),
-      crashyRuns: runsOf(dir).length,
-    };
   } finally {
     sv.kill("SIGTERM");
     await sv.exited;
@@ -123,36 +135,20 @@ async function underTend(dir: string, file: string): Promise<Seen> {
   await using d = new TestDaemon("");
   d.upEnv = { TEND_STATE_DIR: join(d.dir.path, "state"), TEND_LOG_DIR: d.logDir };
   await d.start(out);
-  type Row = { name: string; state: string; pid: number | null };
-  const ps = async () => JSON.parse((await d.cli("ps", "--json")).stdout) as Row[];
-  const byName = (rows: Row[]) => Object.fromEntries(rows.map((r) => [r.name, r]));
-  const settled = (rows: Row[]) => {
-    const s = byName(rows);
-    return s.db?.state === "running" && s.app?.state === "running" && s.crashy?.state === "failed" ? s : null;
-  };
-  const first = await waitFor("tend: db and app running, crashy failed", async () => settled(await ps()), {
-    timeoutMs: 30_000,
-  });
-  const pids = {
-    db: first.db?.pid as number,
-    app: first.app?.pid as number,
-    crashy: runsOf(dir)[0] as number,
-  };
-  process.kill(pids.app, "SIGKILL");
-  const after = await waitFor(
-    "tend: app running again with a new pid",
+  // Awaited here: `await using` stops the supervisor when this returns.
+  return await observe(
+    "tend",
+    dir,
     async () => {
-      const s = settled(await ps());
-      return s && s.app?.pid !== pids.app ? s : null;
+      const rows = JSON.parse((await d.cli("ps", "--json")).stdout) as {
+        name: string;
+        state: string;
+        pid: number | null;
+      }[];
+      return Object.fromEntries(rows.map((r) => [r.name, r]));
     },
-    { timeoutMs: 30_000 },
+    { running: "running", failed: "failed" },
   );
-  return {
-    order: order(pids),
-    restarted: ["db", "app"].filter((n) => after[n]?.pid !== pids[n as "db" | "app"]),
-    final: Object.fromEntries(Object.values(after).map((r) => [r.name, r.state])),
-    crashyRuns: runsOf(dir).length,
-  };
 }
 
 test("supervisord and tend run the same supervisord.conf alike", async () => {
