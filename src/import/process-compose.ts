@@ -235,7 +235,8 @@ function processOf(
       Object.entries(env).map(([k, v]) => [k, runtime(v, `environment.${k}`, false)]),
     );
   if (expands) p.expand_env = true;
-  if (b.disabled === true || b.is_disabled === true) {
+  const truthy = (v: unknown) => v === true || v === "true";
+  if (truthy(b.disabled) || truthy(b.is_disabled)) {
     p.autostart = false;
     note("disabled", "autostart = false: tend start NAME starts it");
   }

@@ -94,10 +94,14 @@ export function importSupervisord(
     } else if (kind === "include") {
       // Read already (readAll).
     } else if (OWN_SECTIONS.test(s.name)) {
+      const given =
+        s.name === "supervisord" && s.values.has("environment")
+          ? "; its environment= goes to every program"
+          : "";
       cx.notes.add(
         "(config)",
         `[${s.name}]`,
-        "supervisord's own settings: tend has its own ([supervisor] in tend.toml)",
+        `supervisord's own settings: tend has its own ([supervisor] in tend.toml)${given}`,
       );
     } else cx.notes.add("(config)", `[${s.name}]`, "not a program: not imported");
   }
@@ -362,7 +366,7 @@ function restartKeys({ p, get, at, note, cx }: Program): void {
       );
     note(
       "startsecs",
-      "a run up this long resets the count (reset_after); tend's later restarts wait 1 s, supervisord's none",
+      "a run up this long resets the count (reset_after); tend's later restarts wait 1 s, supervisord's none; a run that exits with a success code sooner is a success to tend, a failed start to supervisord",
     );
   }
 }
