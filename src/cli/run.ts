@@ -1,3 +1,5 @@
+import { LOAD_CONFIG_VERB } from "../config/load-isolated.ts";
+import { EVAL_VERB } from "../import/pm2-eval.ts";
 import { VERSION } from "../version.ts";
 import { EXIT, usageError } from "./cli-error.ts";
 import { loadConfigChild } from "./commands/config.ts";
@@ -24,13 +26,13 @@ export function run(argv: string[], io: Io): Promise<number> {
       return verb === undefined ? EXIT.usage : EXIT.ok;
     });
   }
-  if (verb === "__load-config") return reportErrors(io, () => loadConfigChild(rest, io));
+  if (verb === LOAD_CONFIG_VERB) return reportErrors(io, () => loadConfigChild(rest, io));
   // The child that evaluates a PM2 ecosystem .js file (it is code): its exports as JSON.
-  if (verb === "__eval-ecosystem")
+  if (verb === EVAL_VERB)
     return reportErrors(io, async () => {
-      const { evaluateEcosystem } = await import("../import/pm2.ts");
+      const { evaluateEcosystem } = await import("../import/pm2-eval.ts");
       const [file] = rest;
-      if (file === undefined || rest.length > 1) throw usageError("usage: tend __eval-ecosystem FILE");
+      if (file === undefined || rest.length > 1) throw usageError(`usage: tend ${EVAL_VERB} FILE`);
       io.out(`${await evaluateEcosystem(file)}\n`);
       return EXIT.ok;
     });
