@@ -41,7 +41,8 @@ function isDanglingLink(path: string): boolean {
   }
 }
 
-async function answers(path: string): Promise<boolean> {
+// Whether a supervisor answers on the socket at `path` (any HTTP answer counts).
+export async function answers(path: string): Promise<boolean> {
   try {
     const res = await fetch("http://localhost/v1/health", { unix: path, signal: AbortSignal.timeout(1000) });
     return res.ok || res.status > 0;

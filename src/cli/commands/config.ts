@@ -89,7 +89,7 @@ export const up: Command = {
     const empty = given === undefined && !existsSync(file);
     const environment = environmentFlag(args, "up");
     if (bool(args, "detach")) {
-      const { detachedUp } = await import("../../daemon/detach.ts");
+      const { detachedUp } = await import("../detached-up.ts");
       return detachedUp(file, empty, environment, format, io);
     }
     // Checked in a child, so the supervisor never loads zod and the schemas (load-isolated.ts).

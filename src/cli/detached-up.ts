@@ -1,11 +1,12 @@
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
-import { CliError, EXIT } from "../cli/cli-error.ts";
-import type { Io } from "../cli/io.ts";
 import { ConfigError } from "../config/issues.ts";
 import { buildConfig, loadConfig } from "../config/load.ts";
+import { answers } from "../daemon/socket.ts";
 import { errorMessage } from "../errors.ts";
 import { selfCommand } from "../self-command.ts";
+import { CliError, EXIT } from "./cli-error.ts";
+import type { Io } from "./io.ts";
 
 // `tend up -d`: the same `tend up` in a session of its own, its output in STATE_DIR/tend.log;
 // this returns once the supervisor answers on its socket, or fails with what it printed.
@@ -87,14 +88,4 @@ export async function detachedUp(
   child.unref();
   io.out(`tend: supervisor running (pid ${child.pid}) on ${socket}; its output goes to ${log}\n`);
   return EXIT.ok;
-}
-
-async function answers(socket: string): Promise<boolean> {
-  try {
-    const r = await fetch("http://localhost/v1/health", { unix: socket, signal: AbortSignal.timeout(1000) });
-    return r.ok;
-  } catch {
-    // Not there yet, or nothing listening: the caller waits or gives up at its deadline.
-    return false;
-  }
 }
