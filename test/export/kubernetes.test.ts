@@ -276,6 +276,19 @@ describe("tend export kubernetes: valid against the official schemas, strictly",
   });
 });
 
+test("--wait-image is the image of the init containers that wait", async () => {
+  const { docs } = await exported(
+    join(REPO, "examples/stack.toml"),
+    "--wait-image",
+    "registry.local/busybox:1.37",
+  );
+  const api = docs.find((d) => d.kind === "Deployment" && d.metadata.name === "api");
+  expect(api?.spec.template.spec.initContainers.map((c: Doc) => c.image)).toEqual([
+    "registry.local/busybox:1.37",
+  ]);
+  expect(checkCluster(docs)).toEqual([]);
+});
+
 describe("the strict check fails what the schemas alone would accept", () => {
   test("a misspelt field, an unknown one, and a wrong type", async () => {
     const { docs } = await exported(join(REPO, "examples/stack.toml"));

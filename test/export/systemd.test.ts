@@ -317,6 +317,21 @@ describe("tend export systemd: units systemd-analyze verify accepts", () => {
   });
 });
 
+test("--prefix names every unit and the target that groups them", async () => {
+  using dir = tempDir();
+  await exportTo(join(REPO, "examples/stack.toml"), dir.path, "--prefix", "shop");
+  const files = filesUnder(dir.path);
+  expect(files.filter((f) => !f.startsWith("shop-") && f !== "shop.target")).toEqual([]);
+  const worker = readFileSync(join(dir.path, "shop-worker.service"), "utf8");
+  expect(dependenciesOf(worker)).toEqual({
+    Requires: ["shop-cache.service"],
+    Wants: [],
+    After: ["shop-cache.service"],
+  });
+  expect(worker).toContain("PartOf=shop.target\n");
+  expect(verify(dir.path, ["shop-api@0.service", "shop-api@1.service"])).toEqual({ code: 0, stderr: "" });
+});
+
 describe("schedules as OnCalendar name the times croner names", () => {
   const BASE = Date.parse("2027-01-10T10:17:00Z");
   const N = 24;
