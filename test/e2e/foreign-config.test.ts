@@ -4,16 +4,23 @@ import { join } from "node:path";
 import { TestDaemon } from "../helpers/daemon.ts";
 import { waitFor } from "../helpers/wait.ts";
 
+// A supervisor of its own on a foreign file written in its temp dir, state and logs there too
+// (the file has no [supervisor] table).
+async function upOn(d: TestDaemon, name: string, text: string): Promise<void> {
+  const file = join(d.dir.path, name);
+  writeFileSync(file, text);
+  d.upEnv = { TEND_STATE_DIR: join(d.dir.path, "state"), TEND_LOG_DIR: d.logDir };
+  await d.start(file);
+}
+
 // Trying before converting: `tend up -c Procfile` runs it as `tend import` would write it.
 test("tend up -c Procfile runs three processes, each with its own PORT", async () => {
   await using d = new TestDaemon("");
-  const procfile = join(d.dir.path, "Procfile");
-  writeFileSync(
-    procfile,
+  await upOn(
+    d,
+    "Procfile",
     "web: echo web on $PORT; exec sleep 1000\napi: echo api on $PORT; exec sleep 1000\nworker: echo worker on $PORT; exec sleep 1000\n",
   );
-  d.upEnv = { TEND_STATE_DIR: join(d.dir.path, "state"), TEND_LOG_DIR: d.logDir };
-  await d.start(procfile);
   for (const [name, port] of [
     ["web", 5000],
     ["api", 5100],
@@ -74,13 +81,11 @@ test("tend up without a config file starts an empty supervisor that tend add fil
 // An ecosystem file is code: the binary evaluates it in a child of its own at each load.
 test("tend up -c ecosystem.config.js runs its apps", async () => {
   await using d = new TestDaemon("");
-  const file = join(d.dir.path, "ecosystem.config.js");
-  writeFileSync(
-    file,
+  await upOn(
+    d,
+    "ecosystem.config.js",
     'const seconds = 1000;\nmodule.exports = { apps: [{ name: "napper", script: "sleep", args: String(seconds) }] };\n',
   );
-  d.upEnv = { TEND_STATE_DIR: join(d.dir.path, "state"), TEND_LOG_DIR: d.logDir };
-  await d.start(file);
   await waitFor("napper running", async () => {
     const ps = JSON.parse((await d.cli("ps", "--json")).stdout) as { name: string; state: string }[];
     return ps.some((p) => p.name === "napper" && p.state === "running");

@@ -78,6 +78,19 @@ describe("tend import of a Procfile, as foreman reads it", () => {
     );
   });
 
+  test("tend check -c Procfile checks it as read and says what it could not carry over", async () => {
+    using dir = tempDir();
+    writeFileSync(join(dir.path, "Procfile"), "web: node server.js\n");
+    const r = await cli(["check", "--schema-only", "-c", join(dir.path, "Procfile")]);
+    expect({ code: r.code, stdout: r.stdout }).toEqual({
+      code: 0,
+      stdout: `${join(dir.path, "Procfile")}: ok, 1 process(es)\n`,
+    });
+    expect(r.stderr).toContain(
+      "(procfile): not carried over exactly:\n  (file): exits: foreman stops every process",
+    );
+  });
+
   test("every process is told what foreman does differently on an exit", async () => {
     const { notes } = await imported("web: node server.js\n");
     expect(notes).toContain("(file): exits: foreman stops every process when one exits and restarts none");

@@ -27,6 +27,8 @@ export const check: Command = {
       // --schema-only: the file alone, for a config meant for another machine.
       const issues = bool(args, "schema-only") ? [] : hostIssues(config, io.env);
       if (issues.length) throw new ConfigError(config.file ?? file, issues);
+      // A foreign file (a Procfile, …): what it could not carry over, as tend up says it.
+      if (config.importNotes !== null) io.err(config.importNotes);
       if (bool(args, "json"))
         io.out(`${JSON.stringify({ ok: true, file: config.file, processes: config.processes.length })}\n`);
       else io.out(`${config.file}: ok, ${config.processes.length} process(es)\n`);
