@@ -1,25 +1,9 @@
+import type { ApiError } from "./domain/shapes.ts";
+
 // One error class for every refused or failed action. The API maps `code` to an HTTP status,
 // the CLI maps it to an exit code; nothing else inspects messages.
-export type ErrorCode =
-  | "BAD_REQUEST"
-  | "BAD_NAME"
-  | "BAD_SIGNAL"
-  | "CONFIG_INVALID"
-  | "PROCESS_NOT_FOUND"
-  | "PROCESS_EXISTS"
-  | "PROCESS_FROM_CONFIG"
-  | "INVALID_STATE"
-  | "PAYLOAD_TOO_LARGE"
-  | "NOT_FOUND"
-  | "SHUTTING_DOWN"
-  | "ALREADY_RUNNING"
-  | "SPAWN_FAILED"
-  | "NOT_READY"
-  | "UNREACHABLE"
-  | "USAGE"
-  | "INTERNAL";
-
-const HTTP_STATUS: Record<ErrorCode, number> = {
+// Every code, with the HTTP status the API answers it with: the one list of them.
+const HTTP_STATUS = {
   BAD_REQUEST: 400,
   BAD_NAME: 400,
   BAD_SIGNAL: 400,
@@ -34,16 +18,25 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   ALREADY_RUNNING: 409,
   SPAWN_FAILED: 422,
   NOT_READY: 409, // a rolling restart stopped at a copy that did not become ready
+  // The client's own: no supervisor answers, the socket is not the supervisor's, wait() gave up.
   UNREACHABLE: 503,
+  UNTRUSTED_SOCKET: 403,
+  TIMEOUT: 408,
   USAGE: 400,
   INTERNAL: 500,
-};
+} as const;
+export type ErrorCode = keyof typeof HTTP_STATUS;
+export const ERROR_CODES = Object.keys(HTTP_STATUS) as [ErrorCode, ...ErrorCode[]];
+
+// What an error carries besides its message: the config file and every problem, when a body or
+// a config was refused (the API's `error.file` and `error.issues`).
+export type ErrorDetails = Pick<ApiError["error"], "file" | "issues">;
 
 export class TendError extends Error {
   readonly code: ErrorCode;
-  readonly details: unknown;
+  readonly details: ErrorDetails | undefined;
 
-  constructor(code: ErrorCode, message: string, details?: unknown) {
+  constructor(code: ErrorCode, message: string, details?: ErrorDetails) {
     super(message);
     this.name = "TendError";
     this.code = code;

@@ -1,80 +1,92 @@
 import { z } from "zod";
-import { processSchema } from "../config/schema.ts";
+import { apiError, idsOf, NAMED } from "../domain/shapes.ts";
+import { ERROR_CODES, httpStatusOf } from "../errors.ts";
 import { VERSION } from "../version.ts";
-import { progressBody, reloadBody, scaleBody, setBody, signalBody, stopBody } from "./schemas.ts";
+import { ROUTES, type RouteDeclaration } from "./routes.ts";
 
-type Route = [method: string, path: string, summary: string, body?: z.ZodType];
+type Json = Record<string, unknown>;
+const REF = "#/components/schemas/";
 
-const ROUTES: Route[] = [
-  ["get", "/v1/health", "The supervisor itself: pid, version, uptime, config path"],
-  ["get", "/v1/processes", "List processes (what `tend ps --json` prints)"],
-  ["post", "/v1/processes", "Add a run-time process: {name, command, …config keys}", processSchema],
-  ["get", "/v1/processes/{name}", "One process in full, with its last runs"],
-  ["delete", "/v1/processes/{name}", "Remove a run-time process (409 for one from the config)"],
-  ["post", "/v1/processes/{name}/start", "Start a process"],
-  [
-    "post",
-    "/v1/processes/{name}/stop",
-    "Stop a process and its whole tree; {force: true}: SIGKILL now",
-    stopBody,
-  ],
-  ["post", "/v1/processes/{name}/reset", "Counters to zero; a failed process back to stopped"],
-  [
-    "post",
-    "/v1/processes/{name}/set",
-    "Override restart, max_restarts, max_memory until a reload; {clear: true} ends it",
-    setBody,
-  ],
-  ["post", "/v1/processes/{name}/restart", "Restart, skipping backoff; concurrent restarts coalesce"],
-  ["post", "/v1/processes/{name}/pause", "SIGSTOP the process group"],
-  ["post", "/v1/processes/{name}/resume", "SIGCONT the process group"],
-  ["post", "/v1/processes/{name}/signal", "Send a signal to the process group", signalBody],
-  ["post", "/v1/processes/{name}/scale", "Run N copies of a replicated process: {instances}", scaleBody],
-  ["get", "/v1/processes/{name}/history", "Runs, newest first (?lines=N)"],
-  [
-    "post",
-    "/v1/processes/{name}/progress",
-    "Report progress of the current run: {progress: 0..1, message?}",
-    progressBody,
-  ],
-  ["get", "/v1/processes/{name}/logs", "Last lines (?lines=N&stream=stdout|stderr); follow=1 streams SSE"],
-  ["delete", "/v1/processes/{name}/logs", "Empty the process's log files"],
-  ["get", "/v1/events", "Stored events; ?follow=1 streams server-sent events, snapshot first"],
-  ["post", "/v1/reload", "Re-read the config; bad config changes nothing", reloadBody],
-  ["post", "/v1/shutdown", "Stop everything and exit the supervisor"],
-  ["get", "/v1/debug/probe-schedule", "How late probe checks started: median, p99, max (?window=30s)"],
-  ["get", "/v1/debug/metrics-sampler", "The metrics sampler: interval, ticks, cost of the last tick"],
-  ["get", "/v1/debug/heap", "The heap keeper: full collections run, heap used, what the last one left"],
-  ["get", "/metrics", "Prometheus text format: per-process state, health, restarts, cpu, memory"],
-];
+// /openapi.json, generated from the route table: every parameter, every body, and a strict schema
+// (no unknown keys) for every answer, its errors and its stream events. Named shapes are listed
+// once under components.schemas and referred to from the operations.
+export function openApiDocument(): Json {
+  const schemas: Record<string, Json> = {};
+  const convert = (schema: z.ZodType, io: "input" | "output"): Json => {
+    const js = z.toJSONSchema(schema, { io, metadata: idsOf(), unrepresentable: "any" }) as Json;
+    const defs = (js.$defs ?? {}) as Record<string, Json>;
+    for (const [id, def] of Object.entries(defs)) schemas[id] ??= relink(def);
+    const { $defs: _, $schema: __, ...rest } = js;
+    return relink(rest);
+  };
+  for (const [id, schema] of NAMED) if (!schemas[id]) convert(schema, "output");
 
-const errorSchema = {
-  type: "object",
-  properties: {
-    error: { type: "object", properties: { code: { type: "string" }, message: { type: "string" } } },
-  },
-};
-
-export function openApiDocument(): unknown {
-  const paths: Record<string, Record<string, unknown>> = {};
-  for (const [method, path, summary, body] of ROUTES) {
-    const op: Record<string, unknown> = {
-      summary,
+  const paths: Record<string, Record<string, Json>> = {};
+  for (const [name, r] of Object.entries(ROUTES) as [string, RouteDeclaration][]) {
+    const path = r.path.replace(/:(\w+)/g, "{$1}");
+    const parameters: Json[] = [];
+    if (r.path.includes(":name"))
+      parameters.push({ name: "name", in: "path", required: true, schema: { type: "string" } });
+    if (r.query) {
+      const q = convert(r.query, "input");
+      for (const [key, schema] of Object.entries((q.properties ?? {}) as Record<string, Json>)) {
+        const { description, ...rest } = schema;
+        parameters.push({ name: key, in: "query", required: false, description, schema: rest });
+      }
+    }
+    const answer: Json = r.text
+      ? { [r.text.split(";")[0] as string]: { schema: convert(r.response, "output") } }
+      : { "application/json": { schema: convert(r.response, "output") } };
+    if (r.stream) answer["text/event-stream"] = { schema: streamSchema(r.stream, convert) };
+    const op: Json = {
+      operationId: name,
+      summary: r.summary,
       responses: {
-        "200": { description: "OK" },
-        "4XX": { description: "Refused", content: { "application/json": { schema: errorSchema } } },
+        [String(r.status ?? 200)]: { description: "OK", content: answer },
+        "4XX": {
+          description: "Refused",
+          content: { "application/json": { schema: { $ref: `${REF}ApiError` } } },
+        },
       },
     };
-    if (path.includes("{name}"))
-      op.parameters = [{ name: "name", in: "path", required: true, schema: { type: "string" } }];
-    if (body)
+    if (parameters.length) op.parameters = parameters;
+    if (r.body)
       op.requestBody = {
-        content: {
-          "application/json": { schema: z.toJSONSchema(body, { io: "input", unrepresentable: "any" }) },
-        },
+        required: false,
+        content: { "application/json": { schema: convert(r.body, "input") } },
       };
     paths[path] ??= {};
-    (paths[path] as Record<string, unknown>)[method] = op;
+    (paths[path] as Record<string, Json>)[r.method.toLowerCase()] = op;
   }
-  return { openapi: "3.1.0", info: { title: "tend control API", version: VERSION }, paths };
+  convert(apiError, "output");
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "tend control API",
+      version: VERSION,
+      description: `Errors: ${ERROR_CODES.map((c) => `${c} (${httpStatusOf(c)})`).join(", ")}.`,
+    },
+    paths,
+    components: { schemas },
+  };
+}
+
+// A server-sent event as {event, data}: one of the declared kinds, or the last `end`.
+function streamSchema(kinds: Record<string, z.ZodType>, convert: (s: z.ZodType, io: "output") => Json): Json {
+  const end = z.strictObject({ reason: z.string() });
+  const all = { ...kinds, end };
+  return {
+    description: "each server-sent event as {event, data}",
+    oneOf: Object.entries(all).map(([event, schema]) => ({
+      type: "object",
+      properties: { event: { const: event }, data: convert(schema, "output") },
+      required: ["event", "data"],
+      additionalProperties: false,
+    })),
+  };
+}
+
+// zod's "#/$defs/X" as OpenAPI's "#/components/schemas/X".
+function relink<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', `"${REF}`)) as T;
 }

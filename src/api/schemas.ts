@@ -2,19 +2,36 @@ import { z } from "zod";
 import { RESTART_POLICIES, RESTART_POLICY_HINT } from "../config/policies.ts";
 import { parseDurationMs, parseSizeBytes } from "../config/units.ts";
 
-// API bodies and queries as zod schemas: what /openapi.json documents, and the reference that the
-// hand-written checks the routes use (checks.ts, which keep zod out of the supervisor) are tested
-// against in test/unit/api-checks.test.ts. Process bodies reuse the config's process schema
-// (checked by the supervisor).
-export const emptyBody = z.strictObject({});
-export const signalBody = z.strictObject({ signal: z.string().min(1) });
-export const reloadBody = z.strictObject({ dry_run: z.boolean().optional() });
-export const addBody = z.looseObject({ name: z.string() });
-const COPIES = "expected a whole number of copies from 1 to 1000";
-export const scaleBody = z.strictObject({
-  instances: z.number().refine((n) => Number.isInteger(n) && n >= 1 && n <= 1000, COPIES),
+// What the API's routes take: bodies and query strings, as zod schemas. routes.ts names them per
+// route; the server validates with them, /openapi.json and the client's types are made from them.
+// Query strings are declared by the values they carry (a number, a flag): the server reads each
+// parameter as its schema's type before checking it (query.ts).
+
+// POST /v1/processes: a process table of the config file, with its name. The config's schema
+// is loaded when a process is added, not whenever a body is checked.
+type ConfigSchemas = typeof import("../config/schema.ts");
+export const addBody = z.lazy(() =>
+  (require("../config/schema.ts") as ConfigSchemas).processSchema.extend({
+    name: z.string().describe("the new process's name, as a key of [processes] would be"),
+  }),
+);
+export const signalBody = z.strictObject({
+  signal: z.string().min(1).describe('a name ("SIGHUP", "HUP") or a number'),
 });
-export const stopBody = z.strictObject({ force: z.boolean().optional() });
+export const reloadBody = z.strictObject({
+  dryRun: z.boolean().optional().describe("report the plan and change nothing"),
+});
+export const scaleBody = z.strictObject({
+  instances: z
+    .number()
+    .refine(
+      (n) => Number.isInteger(n) && n >= 1 && n <= 1000,
+      "expected a whole number of copies from 1 to 1000",
+    ),
+});
+export const stopBody = z.strictObject({
+  force: z.boolean().optional().describe("SIGKILL the whole tree now"),
+});
 const WHOLE_COUNT = "expected a whole number from 0";
 const BYTES = 'expected a size like "512MiB" or a whole number of bytes, or null for no limit';
 const whole = (n: number) => Number.isSafeInteger(n);
@@ -37,34 +54,46 @@ export const setBody = z.strictObject({
     })
     .nullable()
     .optional(),
-  clear: z.boolean().optional(),
+  clear: z.boolean().optional().describe("take every override away"),
 });
+const FRACTION = "expected a fraction from 0 to 1";
 export const progressBody = z.strictObject({
-  progress: z.number().min(0, "expected a fraction from 0 to 1").max(1, "expected a fraction from 0 to 1"),
+  progress: z.number().min(0, FRACTION).max(1, FRACTION),
   message: z.string().max(500).optional(),
 });
 
-const flag = z
-  .enum(["1", "0", "true", "false"])
-  .optional()
-  .transform((v) => v === "1" || v === "true");
 const count = (max: number) =>
   z
-    .string()
-    .regex(/^\d+$/, "expected a whole number")
-    .transform(Number)
-    .refine((n) => n >= 1 && n <= max, `expected 1 to ${max}`)
+    .number({ error: "expected a whole number" })
+    .int("expected a whole number")
+    .min(1, `expected 1 to ${max}`)
+    .max(max, `expected 1 to ${max}`)
     .optional();
+const follow = z.boolean().optional().describe("stream server-sent events: what is there, then what comes");
 
 export const eventsQuery = z.strictObject({
-  follow: flag,
-  process: z.string().optional(),
-  type: z.string().optional(),
-  lines: count(10_000),
-  after: z.string().regex(/^\d+$/).transform(Number).optional(),
+  follow,
+  process: z.string().optional().describe("only this process's events"),
+  type: z.string().optional().describe('this type and the types under it: "process" is every process.*'),
+  events: count(10_000).describe("how many of the latest events (default 100)"),
+  after: z.number().int().min(0).optional().describe("only events with a larger id"),
 });
 
-export const historyQuery = z.strictObject({ lines: count(10_000) });
+export const historyQuery = z.strictObject({
+  runs: count(10_000).describe("how many of the latest runs (default 50)"),
+});
+
+export const logsQuery = z.strictObject({
+  lines: z
+    .number({ error: "expected a whole number" })
+    .int("expected a whole number")
+    .min(0, "expected a whole number")
+    .max(100_000, "expected at most 100000")
+    .optional()
+    .describe("how many of the last lines (default 100)"),
+  follow,
+  stream: z.enum(["stdout", "stderr"], { error: 'expected "stdout" or "stderr"' }).optional(),
+});
 
 // ?window=30s: only checks started in the last 30 seconds.
 export const probeScheduleQuery = z.strictObject({
@@ -78,16 +107,6 @@ export const probeScheduleQuery = z.strictObject({
       }
       return ms;
     })
-    .optional(),
-});
-
-export const logsQuery = z.strictObject({
-  lines: z
-    .string()
-    .regex(/^\d+$/, "expected a whole number")
-    .transform(Number)
-    .refine((n) => n <= 100_000, "expected at most 100000")
-    .optional(),
-  follow: z.enum(["1", "0", "true", "false"]).optional(),
-  stream: z.enum(["stdout", "stderr"], { error: 'expected "stdout" or "stderr"' }).optional(),
+    .optional()
+    .describe('only checks started in this last while, "30s"'),
 });

@@ -1,8 +1,8 @@
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
+import { connect, TendApiError } from "../client/index.ts";
 import { ConfigError } from "../config/issues.ts";
 import { buildConfig, loadConfig } from "../config/load.ts";
-import { answers } from "../daemon/socket.ts";
 import { errorMessage } from "../errors.ts";
 import { selfCommand } from "../self-command.ts";
 import { CliError, EXIT } from "./cli-error.ts";
@@ -11,6 +11,7 @@ import type { Io } from "./io.ts";
 // `tend up -d`: the same `tend up` in a session of its own, its output in STATE_DIR/tend.log;
 // this returns once the supervisor answers on its socket, or fails with what it printed.
 const ANSWER_DEADLINE_MS = 30_000;
+const ANSWER_TIMEOUT_MS = 1000;
 
 export async function detachedUp(
   file: string,
@@ -83,9 +84,29 @@ export async function detachedUp(
         EXIT.failed,
       );
     }
-    await Bun.sleep(20);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
   child.unref();
   io.out(`tend: supervisor running (pid ${child.pid}) on ${socket}; its output goes to ${log}\n`);
   return EXIT.ok;
+}
+
+// Whether a supervisor answers on the socket (any answer counts, a refusal too), asked through
+// the client, within a second. A socket that is not the supervisor's (untrusted) is not asked.
+async function answers(socket: string): Promise<boolean> {
+  const asked = connect({ socket, reconnect: 0 })
+    .health()
+    .then(
+      () => true,
+      (err) => err instanceof TendApiError && err.code !== "UNREACHABLE" && err.code !== "UNTRUSTED_SOCKET",
+    );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ANSWER_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([asked, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,6 +1,5 @@
+import type { ProcessSnapshot, ProgressInfo } from "../client/index.ts";
 import { formatBytes, formatDuration } from "../config/units.ts";
-import type { ProgressInfo } from "../domain/progress.ts";
-import type { ProcessSnapshot } from "../domain/types.ts";
 
 const COLORS: Record<string, string> = {
   running: "32",

@@ -1,5 +1,4 @@
-import type { ProcessDetail } from "../domain/control.ts";
-import type { ProbeReport, ProbeResult } from "../domain/probes.ts";
+import type { ProbeReport, ProbeResult, ProcessDetail } from "../client/index.ts";
 import { latencyText, paint, time } from "./format.ts";
 
 // What `tend status` says about health probes, dependencies and the preset.

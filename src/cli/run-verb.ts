@@ -1,7 +1,8 @@
+import { TendApiError } from "../client/index.ts";
 import { VERSION_FLAGS } from "../entry/choose.ts";
 import { VERSION } from "../version.ts";
 import { parseArgs } from "./args.ts";
-import { CliError, EXIT, usageError } from "./cli-error.ts";
+import { apiErrorText, CliError, EXIT, exitCodeOf, usageError } from "./cli-error.ts";
 import type { Command } from "./commands/types.ts";
 import type { Io } from "./io.ts";
 
@@ -38,6 +39,10 @@ export async function reportErrors(io: Io, body: () => Promise<number>): Promise
     if (err instanceof CliError) {
       io.err(`${err.message}\n`);
       return err.exitCode;
+    }
+    if (err instanceof TendApiError) {
+      io.err(`tend: ${apiErrorText(err)}\n`);
+      return exitCodeOf(err);
     }
     io.err(`tend: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT.failed;

@@ -1,11 +1,9 @@
 import type { z } from "zod";
+import type { Issue as ConfigIssue } from "../domain/shapes.ts";
 import { TendError } from "../errors.ts";
 
 // Every problem in a config, with where it is and what was expected. Collected, never thrown one by one.
-export interface ConfigIssue {
-  path: string; // "processes.api.backoff.initial"
-  message: string;
-}
+export type { ConfigIssue };
 
 export function issuesFromZod(error: z.ZodError, prefix: (string | number)[] = []): ConfigIssue[] {
   const out: ConfigIssue[] = [];

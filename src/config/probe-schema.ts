@@ -74,5 +74,5 @@ export function probeSchemas(duration: DurationSchema, command: CommandSchema) {
     error:
       'expected a probe table with type = "http", "tcp" or "exec" (a log probe is for readiness or startup only)',
   });
-  return { probe, livenessProbe };
+  return { probe, livenessProbe, http, tcp, exec, log };
 }

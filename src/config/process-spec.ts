@@ -70,8 +70,9 @@ export interface ProcessSpec {
   dependsOn: Dependency[];
   preset: PresetExpansion | null;
   image: string | null; // for `tend export kubernetes` only
-  // What was written, kept so reload can compare and run-time processes can be persisted.
-  raw: unknown;
+  // What was written (a table: the schema accepted it), kept so reload can compare and run-time
+  // processes can be persisted.
+  raw: Record<string, unknown>;
 }
 
 // `environment`: the `tend up --env` selection; a process without that environment runs as written.
@@ -154,7 +155,7 @@ export function toProcessSpec(
     dependsOn: Object.entries(p.depends_on).map(([dep, condition]) => ({ name: dep, condition })),
     preset,
     image: p.image ?? null,
-    raw,
+    raw: raw as Record<string, unknown>,
   };
 }
 

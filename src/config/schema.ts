@@ -66,7 +66,9 @@ export const backoffSchema = z.strictObject({
   reset_after: duration.default(60_000),
 });
 
-const { probe, livenessProbe } = probeSchemas(duration, command);
+// Exported for the generated client types, which name each kind of probe.
+export const probeShapes = probeSchemas(duration, command);
+const { probe, livenessProbe } = probeShapes;
 
 const dependencyCondition = z.enum(["started", "healthy", "completed", "succeeded"], {
   error: 'expected "started", "healthy", "completed" (exited) or "succeeded" (exited with a success code)',

@@ -1,3 +1,5 @@
+import type { HeapStats } from "../domain/shapes.ts";
+
 // The supervisor's memory should stay flat however long it runs. Left to itself the collector
 // lets a busy supervisor's heap (a crash loop, a chatty API client) double before a full
 // collection, and RSS rides that sawtooth several MB above what is live. Every 5 s the keeper
@@ -12,11 +14,7 @@ export interface HeapKeeperOptions {
   collect?: () => void;
 }
 
-export interface HeapStats {
-  collections: number; // full collections the keeper ran
-  heapUsedBytes: number;
-  floorBytes: number; // what the last collection left
-}
+export type { HeapStats };
 
 export class HeapKeeper {
   private readonly growthBytes: number;

@@ -1,4 +1,5 @@
-import type { Control, ReloadPlan } from "../domain/control.ts";
+import type { Control } from "../domain/control.ts";
+import type { ReloadPlan } from "../domain/shapes.ts";
 
 export interface ReloadHooks {
   reloading(): void;

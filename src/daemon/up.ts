@@ -1,7 +1,7 @@
 import { mkdirSync, unlinkSync } from "node:fs";
 import { LiveAlerts } from "../alerts/alert-rules-live.ts";
 import { createApp } from "../api/app.ts";
-import { metricsOnlyFetch } from "../api/routes/metrics.ts";
+import { metricsOnlyFetch } from "../api/handlers.ts";
 import { endAllStreams } from "../api/sse.ts";
 import { systemClock } from "../clock.ts";
 import type { Config } from "../config/load.ts";

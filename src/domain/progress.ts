@@ -1,11 +1,5 @@
-// Progress of a long task, as children report it and `tend status` shows it.
-export interface ProgressInfo {
-  fraction: number; // 0..1
-  message: string | null;
-  updatedAt: number; // epoch ms of the last report
-  runtimeMs: number; // of the current run
-  etaMs: number | null; // null until there is progress to extrapolate from
-}
+// Progress of a long task, as children report it and `tend status` shows it (shapes.ts).
+export type { ProgressInfo } from "./shapes.ts";
 
 // "42%" and "42" are percents, "0.42" is a fraction: a number with a decimal point and at most 1
 // is a fraction, anything else a percent. Null for text that is not a number in 0..100 %.

@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from "../clock.ts";
+import type { SamplerStats } from "../domain/shapes.ts";
 import { sampleTrees, type TreeRoot, type TreeUsage } from "./tree-sample.ts";
 
 export interface ProcessMetrics {
@@ -19,13 +20,7 @@ export interface SamplerOptions {
 }
 
 // What the benchmark and /v1/debug/metrics read about the sampler itself.
-export interface SamplerStats {
-  intervalMs: number;
-  ticks: number;
-  lastTickProcesses: number;
-  lastTickCostMs: number; // wall time of the last tick
-  lastTickCpuMs: number; // CPU time (user + system) the supervisor spent in the last tick
-}
+export type { SamplerStats };
 
 interface Previous {
   leaderPid: number;

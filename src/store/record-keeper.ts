@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from "../clock.ts";
+import type { StoreHealth } from "../domain/shapes.ts";
 import type { EventRecord, ExitInfo, RunRecord } from "../domain/types.ts";
 import { errorMessage } from "../errors.ts";
 import type { EventQuery, NewEvent, Store } from "./store.ts";
@@ -8,12 +9,7 @@ import type { EventQuery, NewEvent, Store } from "./store.ts";
 // by SQLite, so a record keeps its id while it waits. A write that fails is kept, in order with
 // every write after it, and retried on a timer (armed only while something waits) until the
 // store takes it; the first failure of a spell and the recovery are reported to the caller.
-export interface StoreHealth {
-  pendingWrites: number; // records waiting to be written
-  droppedEvents: number; // events given up on because too many were waiting
-  error: string | null; // the last failure, while writes are waiting
-  failingSince: number | null; // epoch ms of the first failure of this spell
-}
+export type { StoreHealth };
 
 export interface RecordKeeperOptions {
   clock: Clock;

@@ -1,4 +1,5 @@
-import type { LogEntry, LogQuery } from "../domain/control.ts";
+import type { LogQuery } from "../domain/control.ts";
+import type { LogEntry } from "../domain/shapes.ts";
 import type { RunRecord } from "../domain/types.ts";
 import type { LogHub } from "../logs/log-hub.ts";
 import type { RecordKeeper } from "../store/record-keeper.ts";

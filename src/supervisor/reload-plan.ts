@@ -1,6 +1,6 @@
 import type { Config } from "../config/load.ts";
 import type { ProcessSpec } from "../config/process-spec.ts";
-import type { ReloadPlan } from "../domain/control.ts";
+import type { ReloadPlan } from "../domain/shapes.ts";
 import type { ProcessSource } from "../domain/types.ts";
 import { errorMessage, TendError } from "../errors.ts";
 import { membersOf, type ReplicaCounts } from "./replica-sets.ts";

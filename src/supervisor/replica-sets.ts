@@ -1,7 +1,8 @@
 import type { Clock, TimerHandle } from "../clock.ts";
 import type { ProcessSpec } from "../config/process-spec.ts";
 import { formatDuration } from "../config/units.ts";
-import type { Acted, ReplicaSet, StartResult } from "../domain/control.ts";
+import type { Acted } from "../domain/control.ts";
+import type { ReplicaSet, StartResult } from "../domain/shapes.ts";
 import type { EventRecord } from "../domain/types.ts";
 import { errorMessage, TendError } from "../errors.ts";
 import type { RecordKeeper } from "../store/record-keeper.ts";

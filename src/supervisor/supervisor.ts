@@ -2,19 +2,16 @@ import type { AlertRule } from "../alerts/alert-rule.ts";
 import type { Config } from "../config/load.ts";
 import { processNotFound } from "../config/names.ts";
 import { loadConfigOnDemand as loadConfig } from "../config/on-demand.ts";
+import type { Acted, Control, EventFilter, LogQuery } from "../domain/control.ts";
+import type { ProbeScheduleReport } from "../domain/probes.ts";
 import type {
-  Acted,
-  Control,
-  EventFilter,
   LogEntry,
-  LogQuery,
   ProcessDetail,
   ReloadPlan,
   ReplicaSet,
   StartResult,
   SupervisorInfo,
-} from "../domain/control.ts";
-import type { ProbeScheduleReport } from "../domain/probes.ts";
+} from "../domain/shapes.ts";
 import type { EventRecord, ProcessSnapshot, RunRecord } from "../domain/types.ts";
 import { TendError } from "../errors.ts";
 import type { Family } from "../metrics/prometheus.ts";

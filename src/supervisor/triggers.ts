@@ -1,6 +1,7 @@
 import type { Clock, TimerHandle } from "../clock.ts";
 import type { ProcessSpec, Schedule, WatchSpec } from "../config/process-spec.ts";
 import { nextOccurrence } from "../config/schedule-expression.ts";
+import type { ScheduleInfo, TriggerInfo } from "../domain/shapes.ts";
 import { errorMessage } from "../errors.ts";
 
 // What starts or restarts a process besides an operator: its schedule (a task started at the
@@ -40,20 +41,7 @@ export type WatchFactory = (
 // clock set back never runs a schedule early, and one set forward runs it at most a step late.
 export const SCHEDULE_STEP_MS = 3600_000;
 
-export interface ScheduleInfo {
-  expression: string;
-  timezone: string | null;
-  nextAt: number | null; // epoch ms
-  lastAt: number | null; // when it last started or restarted the process
-  skipped: number; // times it was due while a run was still going (or, restarting, none was)
-  lastSkippedAt: number | null;
-}
-
-export interface TriggerInfo {
-  schedule: ScheduleInfo | null;
-  restartSchedule: ScheduleInfo | null;
-  watch: { patterns: string[]; lastChange: { file: string; at: number } | null } | null;
-}
+export type { ScheduleInfo, TriggerInfo };
 
 // A watch restarts what runs or would run again by itself (a backoff, a wait for dependencies)
 // and what ended by itself (a crash fixed by the next save); never what the operator stopped,

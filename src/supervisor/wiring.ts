@@ -1,5 +1,5 @@
 import type { Config } from "../config/load.ts";
-import type { SupervisorInfo } from "../domain/control.ts";
+import type { SupervisorInfo } from "../domain/shapes.ts";
 import type { ScheduleStats } from "../probes/schedule-stats.ts";
 import { RecordKeeper, type StoreHealth } from "../store/record-keeper.ts";
 import type { NewEvent } from "../store/store.ts";

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import type { ProcessDetail, SupervisorInfo } from "../../src/domain/control.ts";
+import type { ProcessDetail, SupervisorInfo } from "../../src/domain/shapes.ts";
 import { cgroupsUsable } from "../helpers/cgroups.ts";
 import type { TestDaemon } from "../helpers/daemon.ts";
 import { killAll } from "../helpers/pids.ts";

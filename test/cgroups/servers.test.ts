@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ProcessDetail } from "../../src/domain/control.ts";
+import type { ProcessDetail } from "../../src/domain/shapes.ts";
 import { scanProcesses } from "../../src/proc/proc-fs.ts";
 import { procsOf } from "../helpers/cgroups.ts";
 import { TestDaemon } from "../helpers/daemon.ts";

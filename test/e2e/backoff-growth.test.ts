@@ -20,7 +20,7 @@ async function historyJson(d: TestDaemon): Promise<RunRecord[]> {
 async function plannedDelays(d: TestDaemon): Promise<number[]> {
   const events = await d.json<EventRecord[]>(
     "GET",
-    "/v1/events?process=crasher&type=process.backoff&lines=1000",
+    "/v1/events?process=crasher&type=process.backoff&events=1000",
   );
   return events.map((e) => Number(e.details?.delayMs));
 }

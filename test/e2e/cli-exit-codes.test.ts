@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import type { ProcessDetail } from "../../src/domain/control.ts";
+import type { ProcessDetail } from "../../src/domain/shapes.ts";
 import type { EventRecord, ProcessSnapshot, RunRecord } from "../../src/domain/types.ts";
 import { FIXTURES, TestDaemon } from "../helpers/daemon.ts";
 

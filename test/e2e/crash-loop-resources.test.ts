@@ -86,9 +86,9 @@ test("2000 zero-backoff restarts after a warm-up: flat RSS and fd count, bounded
     `fd count to end where it started (±2); ${seen}`,
   ).toBeLessThanOrEqual(2);
 
-  const runs = await d.json<RunRecord[]>("GET", "/v1/processes/looper/history?lines=10000");
+  const runs = await d.json<RunRecord[]>("GET", "/v1/processes/looper/history?runs=10000");
   expect(runs.length, `runs kept ≤ run_retention ${RUN_RETENTION}`).toBeLessThanOrEqual(RUN_RETENTION);
-  const events = await d.json<EventRecord[]>("GET", "/v1/events?lines=10000");
+  const events = await d.json<EventRecord[]>("GET", "/v1/events?events=10000");
   // Events are pruned every 100 inserts, so up to 100 more than the retention may be present.
   expect(events.length, `events kept ≤ event_retention ${EVENT_RETENTION} + 100`).toBeLessThanOrEqual(
     EVENT_RETENTION + 100,

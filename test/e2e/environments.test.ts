@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ProcessDetail } from "../../src/domain/control.ts";
+import type { ProcessDetail } from "../../src/domain/shapes.ts";
 import { FIXTURES, TestDaemon } from "../helpers/daemon.ts";
 import { waitFor } from "../helpers/wait.ts";
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ReplicaSet } from "../../src/domain/control.ts";
+import type { ReplicaSet } from "../../src/domain/shapes.ts";
 import type { ProcessSnapshot } from "../../src/domain/types.ts";
 import { FIXTURES, TestDaemon } from "../helpers/daemon.ts";
 import { freePort } from "../helpers/ports.ts";

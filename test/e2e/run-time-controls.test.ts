@@ -7,7 +7,7 @@ import { waitFor } from "../helpers/wait.ts";
 const SLEEPER = `${FIXTURES}/ready-then-sleep.sh`;
 
 async function events(d: TestDaemon, name: string): Promise<EventRecord[]> {
-  return d.json<EventRecord[]>("GET", `/v1/events?process=${name}&lines=1000`);
+  return d.json<EventRecord[]>("GET", `/v1/events?process=${name}&events=1000`);
 }
 
 describe("timeout", () => {
@@ -163,7 +163,7 @@ autostart = true
 `).start();
     const failed = await d.waitState("flaky", "failed", 20_000);
     const reset = await d.cli("reset", "flaky");
-    const resetEvents = (await d.json<EventRecord[]>("GET", "/v1/events?process=flaky&lines=100")).filter(
+    const resetEvents = (await d.json<EventRecord[]>("GET", "/v1/events?process=flaky&events=100")).filter(
       (e) => e.reason === "reset",
     );
     const after = await d.process("flaky");
@@ -172,7 +172,7 @@ autostart = true
     const again = await d.waitState("flaky", "exited");
     // A process at rest but not failed: the counters only, and an event says so.
     await d.cli("reset", "flaky");
-    const events = await d.json<EventRecord[]>("GET", "/v1/events?process=flaky&lines=100");
+    const events = await d.json<EventRecord[]>("GET", "/v1/events?process=flaky&events=100");
     expect({
       failed: [failed.reason, failed.restarts],
       reset: [reset.code, reset.stdout],
@@ -212,7 +212,7 @@ stop_timeout = "1h"
     const directTree = await treeOf("direct");
     const tree = await treeOf("stubborn");
     const typesOf = async (name: string) =>
-      (await d.json<EventRecord[]>("GET", `/v1/events?process=${name}&lines=100`))
+      (await d.json<EventRecord[]>("GET", `/v1/events?process=${name}&events=100`))
         .map((e) => e.type)
         .filter((t) => t.startsWith("process."));
 

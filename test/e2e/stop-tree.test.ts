@@ -51,7 +51,7 @@ test("tend stop kills a tree that ignores SIGTERM, setsid grandchild included, w
   expect(d.processPids("stubborn"), "no process of the run left anywhere").toEqual([]);
   // SIGKILL comes from a timer armed for stop_timeout, and a timer never fires early: the run's
   // end, as the supervisor recorded it, is at least stop_timeout after the stop began.
-  const events = await d.json<EventRecord[]>("GET", "/v1/events?process=stubborn&lines=100");
+  const events = await d.json<EventRecord[]>("GET", "/v1/events?process=stubborn&events=100");
   const began = events.find((e) => e.type === "process.stopping")?.at ?? Number.NaN;
   const ended = events.find((e) => e.type === "run.exited")?.at ?? Number.NaN;
   expect(ended - began, "SIGKILL only after stop_timeout").toBeGreaterThanOrEqual(1000);

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { SupervisorInfo } from "../../src/domain/control.ts";
+import type { SupervisorInfo } from "../../src/domain/shapes.ts";
 import type { EventRecord } from "../../src/domain/types.ts";
 import { TestDaemon } from "../helpers/daemon.ts";
 import { isRoot, mountTmpfs } from "../helpers/tmpfs.ts";
@@ -47,7 +47,7 @@ backoff = { initial = "50ms", max = "50ms", jitter = 0 }
     });
     await d.cli("stop", "loop");
     const runs = await d.history("loop");
-    const types = (await d.json<EventRecord[]>("GET", "/v1/events?type=supervisor&lines=100")).map(
+    const types = (await d.json<EventRecord[]>("GET", "/v1/events?type=supervisor&events=100")).map(
       (e) => e.type,
     );
     expect({

@@ -140,10 +140,10 @@ user = "no-such-user-xyz"
     Bun.spawnSync([...TEND_CMD, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
   const full = run("check", "-c", d.configPath, "--json");
   const schemaOnly = run("check", "-c", d.configPath, "--schema-only");
-  const errors = JSON.parse(full.stdout.toString()).errors as { path: string; message: string }[];
+  const issues = JSON.parse(full.stdout.toString()).issues as { path: string; message: string }[];
   expect({
     code: full.exitCode,
-    paths: errors.map((e) => e.path).sort(),
+    paths: issues.map((e) => e.path).sort(),
     schemaOnly: schemaOnly.exitCode,
   }).toEqual({
     code: 1,
@@ -163,7 +163,7 @@ user = "no-such-user-xyz"
     return p.lastError ? p : null;
   });
   expect(user.lastError).toContain(
-    errors.find((e) => e.path === "processes.unknown_user.user")?.message as string,
+    issues.find((e) => e.path === "processes.unknown_user.user")?.message as string,
   );
 });
 

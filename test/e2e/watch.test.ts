@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { ProcessDetail } from "../../src/domain/control.ts";
+import type { ProcessDetail } from "../../src/domain/shapes.ts";
 import type { EventRecord, ProcessSnapshot } from "../../src/domain/types.ts";
 import { FIXTURES, TestDaemon } from "../helpers/daemon.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -9,7 +9,7 @@ import { waitFor } from "../helpers/wait.ts";
 const SLEEPER = `${FIXTURES}/ready-then-sleep.sh`;
 
 async function watchEvents(d: TestDaemon, name: string): Promise<EventRecord[]> {
-  const all = await d.json<EventRecord[]>("GET", `/v1/events?process=${name}&type=watch&lines=1000`);
+  const all = await d.json<EventRecord[]>("GET", `/v1/events?process=${name}&type=watch&events=1000`);
   return all.filter((e) => e.type === "watch.changed");
 }
 

@@ -22,7 +22,7 @@ command = ["true"]
     const list = await d.json<EventRecord[]>("GET", "/v1/events?type=alert.delivered");
     return list.length ? list : null;
   });
-  const events = await d.json<EventRecord[]>("GET", "/v1/events?process=once&lines=100");
+  const events = await d.json<EventRecord[]>("GET", "/v1/events?process=once&events=100");
   const runFacts = events.filter((e) => e.type.startsWith("run."));
   const pid = runFacts.find((e) => e.type === "run.started")?.details?.pid;
   expect({

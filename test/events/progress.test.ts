@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ProcessDetail } from "../../src/domain/control.ts";
+import type { ProcessDetail } from "../../src/domain/shapes.ts";
 import type { EventRecord } from "../../src/domain/types.ts";
 import { FIXTURES, TEND_CMD, TestDaemon } from "../helpers/daemon.ts";
 import { tempDir } from "../helpers/temp.ts";

@@ -1,6 +1,6 @@
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { ProcessDetail } from "../../src/domain/control.ts";
+import type { ProcessDetail } from "../../src/domain/shapes.ts";
 import type { ProcessState, RunRecord } from "../../src/domain/types.ts";
 import { sweepCgroups } from "./cgroups.ts";
 import { untilCleanedUp } from "./leftovers.ts";
@@ -177,7 +177,7 @@ export class TestDaemon {
   }
 
   async history(name: string): Promise<RunRecord[]> {
-    return this.json<RunRecord[]>("GET", `/v1/processes/${name}/history?lines=10000`);
+    return this.json<RunRecord[]>("GET", `/v1/processes/${name}/history?runs=10000`);
   }
 
   // Waits until the process is in `state`; a timeout reports the state and reason last seen.

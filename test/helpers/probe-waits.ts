@@ -1,4 +1,4 @@
-import type { ProcessDetail } from "../../src/domain/control.ts";
+import type { ProcessDetail } from "../../src/domain/shapes.ts";
 import type { EventRecord, Health } from "../../src/domain/types.ts";
 import type { TestDaemon } from "./daemon.ts";
 import { waitFor } from "./wait.ts";
@@ -36,7 +36,7 @@ export function waitProbeMessage(d: TestDaemon, name: string, message: string, t
 }
 
 export function events(d: TestDaemon, name: string, type: string): Promise<EventRecord[]> {
-  return d.json<EventRecord[]>("GET", `/v1/events?process=${name}&type=${type}&lines=1000`);
+  return d.json<EventRecord[]>("GET", `/v1/events?process=${name}&type=${type}&events=1000`);
 }
 
 // Waits for the first event of `type` for `name` and returns it.

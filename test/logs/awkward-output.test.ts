@@ -87,7 +87,10 @@ test("disk full: lines are dropped and counted, the child is not blocked, superv
   const exited = await d.waitState("full", "exited");
   expect(exited.pid).toBeNull();
   const dropped = await waitFor("logs.dropped events for every line", async () => {
-    const events = await d.json<EventRecord[]>("GET", "/v1/events?process=full&type=logs.dropped&lines=1000");
+    const events = await d.json<EventRecord[]>(
+      "GET",
+      "/v1/events?process=full&type=logs.dropped&events=1000",
+    );
     const n = events.reduce((sum, e) => sum + ((e.details as { lines: number }).lines ?? 0), 0);
     if (n === LINES) return events;
     throw new Error(`${n} lines reported dropped so far`);

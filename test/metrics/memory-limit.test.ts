@@ -53,7 +53,7 @@ describe("memory metrics over the process tree", () => {
     expect(ended?.pid).toBe(first.pid as number);
     const events = await d.json<{ type: string; reason: string }[]>(
       "GET",
-      "/v1/events?process=hog&lines=1000",
+      "/v1/events?process=hog&events=1000",
     );
     // stopping (memory) → backoff (memory) → running again: the same path as a liveness failure.
     const memory = events.filter((e) => e.reason === "memory").map((e) => e.type);

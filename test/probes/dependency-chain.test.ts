@@ -65,7 +65,7 @@ readiness = { type = "tcp", port = ${dbPort}, interval = "100ms", failure_thresh
   await waitHealth(d, "worker", "healthy");
   const ps = await d.json<{ name: string; state: string; health: string }[]>("GET", "/v1/processes");
   const migrate = await d.process("migrate");
-  const evs = await d.json<EventRecord[]>("GET", "/v1/events?lines=1000");
+  const evs = await d.json<EventRecord[]>("GET", "/v1/events?events=1000");
   // Event ids are in the order things happened inside the supervisor.
   const idOf = (process: string, match: (e: EventRecord) => boolean) =>
     evs.find((e) => e.process === process && match(e))?.id ?? Number.NaN;

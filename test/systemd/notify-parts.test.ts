@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createReloader } from "../../src/daemon/reloader.ts";
-import type { ReloadPlan } from "../../src/domain/control.ts";
+import type { ReloadPlan } from "../../src/domain/shapes.ts";
 import type { EventRecord, ProcessSnapshot } from "../../src/domain/types.ts";
 import { TendError } from "../../src/errors.ts";
 import { socketAddress } from "../../src/systemd/datagram.ts";

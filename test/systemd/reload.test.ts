@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ReloadPlan } from "../../src/domain/control.ts";
+import type { ReloadPlan } from "../../src/domain/shapes.ts";
 import type { EventRecord, ProcessSnapshot } from "../../src/domain/types.ts";
 import { FIXTURES, TestDaemon } from "../helpers/daemon.ts";
 import { isAlive } from "../helpers/pids.ts";
@@ -27,12 +27,12 @@ async function allRunning(d: TestDaemon, names: string[]): Promise<Record<string
 }
 
 async function lastEventId(d: TestDaemon): Promise<number> {
-  const [last] = await d.json<EventRecord[]>("GET", "/v1/events?lines=1");
+  const [last] = await d.json<EventRecord[]>("GET", "/v1/events?events=1");
   return last?.id ?? 0;
 }
 
 async function processesWithEventsAfter(d: TestDaemon, id: number): Promise<string[]> {
-  const events = await d.json<EventRecord[]>("GET", `/v1/events?after=${id}&lines=10000`);
+  const events = await d.json<EventRecord[]>("GET", `/v1/events?after=${id}&events=10000`);
   return [...new Set(events.flatMap((e) => (e.process ? [e.process] : [])))].sort();
 }
 
@@ -98,9 +98,9 @@ test("reload: of five processes, the added, removed and changed ones are acted o
   for (const key of ["processes.bad.restart", "processes.bad.stop_timeout", "processes.bad.colour"])
     expect(refused.stderr).toContain(key);
   for (const dryRun of [false, true]) {
-    const res = await d.api("POST", "/v1/reload", { dry_run: dryRun });
-    const body = (await res.json()) as { error: { code: string; details: { issues: { path: string }[] } } };
-    const paths = body.error.details.issues.map((i) => i.path).sort();
+    const res = await d.api("POST", "/v1/reload", { dryRun });
+    const body = (await res.json()) as { error: { code: string; issues: { path: string }[] } };
+    const paths = body.error.issues.map((i) => i.path).sort();
     expect({ status: res.status, code: body.error.code, paths }).toEqual({
       status: 422,
       code: "CONFIG_INVALID",

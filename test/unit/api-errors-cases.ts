@@ -229,7 +229,7 @@ export const CASES: Case[] = [
   {
     what: "a bad lines value",
     method: "GET",
-    path: "/v1/processes/sleeper/history?lines=0",
+    path: "/v1/processes/sleeper/history?runs=0",
     status: 400,
     code: "BAD_REQUEST",
   },

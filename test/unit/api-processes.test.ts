@@ -198,7 +198,7 @@ describe("processes through the API", () => {
       id: number;
       reason: string | null;
     }[];
-    const one = (await h.request("GET", "/v1/processes/sleeper/history?lines=1")).body as { id: number }[];
+    const one = (await h.request("GET", "/v1/processes/sleeper/history?runs=1")).body as { id: number }[];
     expect({ reasons: all.map((r) => r.reason), one: one.map((r) => r.id) }).toEqual({
       reasons: [null, "restart", "restart"],
       one: all.slice(0, 1).map((r) => r.id),
@@ -210,7 +210,7 @@ describe("processes through the API", () => {
       a: { command: [SLEEPER] },
       b: { command: [SLEEPER], autostart: false },
     });
-    const res = await h.request("GET", "/v1/events?process=a&lines=50");
+    const res = await h.request("GET", "/v1/events?process=a&events=50");
     const types = (res.body as { type: string; process: string }[]).map((e) => `${e.process} ${e.type}`);
     const running = (await h.request("GET", "/v1/events?type=process.running")).body as { process: string }[];
     expect({ status: res.status, types, running: running.map((e) => e.process) }).toEqual({

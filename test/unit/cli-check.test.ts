@@ -53,8 +53,8 @@ describe("tend check", () => {
     writeFileSync(file, BAD);
     const io = recordingIo();
     const code = await run(["check", "--json", "--config", file], io);
-    const out = JSON.parse(io.stdout) as { ok: boolean; file: string; errors: { path: string }[] };
-    expect({ code, ok: out.ok, file: out.file, paths: out.errors.map((e) => e.path).sort() }).toEqual({
+    const out = JSON.parse(io.stdout) as { ok: boolean; file: string; issues: { path: string }[] };
+    expect({ code, ok: out.ok, file: out.file, paths: out.issues.map((e) => e.path).sort() }).toEqual({
       code: 1,
       ok: false,
       file,

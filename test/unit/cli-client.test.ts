@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { run } from "../../src/cli/run.ts";
 import { FIXTURES, InProcess } from "../helpers/in-process.ts";
 import { recordingIo } from "../helpers/recording-io.ts";
+import { tempDir } from "../helpers/temp.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const SLEEPER = `${FIXTURES}/ready-then-sleep.sh`;
 
@@ -119,5 +121,97 @@ describe("client verbs against a live API", () => {
       removed: { code: 0, stdout: "job: removed\n", stderr: "" },
       after: [],
     });
+  });
+
+  test("--json: an action on names prints the list of answers; rm prints {removed}", async () => {
+    await using s = await serve({ a: { command: [SLEEPER] }, b: { command: [SLEEPER] } });
+    const stopped = await s.cli("stop", "a", "b", "--json");
+    const added = await s.cli("add", "job", "--no-autostart", "--json", "--", SLEEPER);
+    const removed = await s.cli("rm", "job", "--json");
+    expect({
+      stopped: [
+        stopped.code,
+        (JSON.parse(stopped.stdout) as { name: string; state: string }[]).map((p) => [p.name, p.state]),
+      ],
+      added: [added.code, (JSON.parse(added.stdout) as { name: string }).name],
+      removed: [removed.code, removed.stdout],
+    }).toEqual({
+      stopped: [
+        0,
+        [
+          ["a", "stopped"],
+          ["b", "stopped"],
+        ],
+      ],
+      added: [0, "job"],
+      removed: [0, `${JSON.stringify({ removed: "job" }, null, 2)}\n`],
+    });
+  });
+
+  test("wait --json prints the snapshots it waited for, or the error as data, exit 1", async () => {
+    await using s = await serve({
+      a: { command: [SLEEPER] },
+      idle: { command: [SLEEPER], autostart: false },
+    });
+    const met = await s.cli("wait", "a", "--for", "started", "--json");
+    const unmet = await s.cli("wait", "idle", "--for", "started", "--json");
+    const unknown = await s.cli("wait", "ghost", "--json");
+    expect({
+      met: [met.code, (JSON.parse(met.stdout) as { name: string }[]).map((p) => p.name)],
+      unmet: [unmet.code, JSON.parse(unmet.stdout), unmet.stderr],
+      unknown: [unknown.code, JSON.parse(unknown.stdout)],
+    }).toEqual({
+      met: [0, ["a"]],
+      unmet: [
+        1,
+        {
+          error: {
+            code: "INVALID_STATE",
+            message:
+              "idle is stopped and cannot become started by itself; not started:\n  idle: stopped, health unknown\n",
+          },
+        },
+        "",
+      ],
+      unknown: [1, { error: { code: "PROCESS_NOT_FOUND", message: 'no process named "ghost"' } }],
+    });
+  });
+
+  test("logs --json and events --json print one object per line", async () => {
+    await using s = await serve({ a: { command: [SLEEPER] } });
+    const logs = await waitFor("a's first line", async () => {
+      const r = await s.cli("logs", "a", "--json");
+      return r.stdout.includes("ready") ? r : null;
+    });
+    const events = await s.cli("events", "--process", "a", "--json");
+    const lines = (out: string) =>
+      out
+        .trimEnd()
+        .split("\n")
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect({
+      logs: [logs.code, lines(logs.stdout).map((l) => [l.process, l.stream])],
+      events: [
+        events.code,
+        lines(events.stdout).every((e) => e.process === "a" && typeof e.type === "string"),
+      ],
+    }).toEqual({
+      logs: [0, [["a", "stdout"]]],
+      events: [0, true],
+    });
+  });
+});
+
+test("an unreachable supervisor: the socket, then where to look, on its own line; exit 3", async () => {
+  using dir = tempDir();
+  const sock = join(dir.path, "tend.sock");
+  const io = recordingIo();
+  const code = await run(["restart", "api", "--socket", sock], io);
+  expect({ code, stdout: io.stdout, stderr: io.stderr }).toEqual({
+    code: 3,
+    stdout: "",
+    stderr:
+      `tend: cannot reach the supervisor at ${sock}: no socket there\n` +
+      "Is `tend up` running? Set TEND_SOCKET or pass --socket / -c to point at its socket.\n",
   });
 });

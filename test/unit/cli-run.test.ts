@@ -76,7 +76,7 @@ describe("help and version exit 0", () => {
     [["-h"], "usage: tend VERB [options]"],
     [["help", "ps"], "usage: tend ps [--json]"],
     [["ps", "--help"], "usage: tend ps [--json]"],
-    [["start", "-h"], "usage: tend start NAME… | --all"],
+    [["start", "-h"], "usage: tend start NAME… | --all [--json]"],
   ])("%j", async (argv, line) => {
     const r = await cli(argv);
     expect({ code: r.code, hasLine: r.stdout.split("\n").includes(line), stderr: r.stderr }).toEqual({

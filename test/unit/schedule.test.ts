@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Clock, TimerHandle } from "../../src/clock.ts";
 import { cronProblem, nextOccurrence, timezoneProblem } from "../../src/config/schedule-expression.ts";
-import type { ProcessDetail } from "../../src/domain/control.ts";
+import type { ProcessDetail } from "../../src/domain/shapes.ts";
 import type { EventRecord } from "../../src/domain/types.ts";
 import { SCHEDULE_STEP_MS, ScheduleTimer } from "../../src/supervisor/triggers.ts";
 import { FIXTURES, InProcess } from "../helpers/in-process.ts";

@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { systemClock } from "../../src/clock.ts";
 import { loadConfig } from "../../src/config/load.ts";
-import type { ProcessDetail } from "../../src/domain/control.ts";
+import type { ProcessDetail } from "../../src/domain/shapes.ts";
 import { LogHub } from "../../src/logs/log-hub.ts";
 import { RecordKeeper } from "../../src/store/record-keeper.ts";
 import { Store } from "../../src/store/store.ts";

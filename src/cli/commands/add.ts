@@ -1,16 +1,15 @@
 import { resolve } from "node:path";
-import type { ProcessDetail } from "../../domain/control.ts";
-import type { ProcessSnapshot } from "../../domain/types.ts";
+import type { AddBody } from "../../client/index.ts";
 import { bool, durationFlag, list, str } from "../args.ts";
 import { EXIT, usageError } from "../cli-error.ts";
-import { CLIENT_FLAGS, clientFor } from "../context.ts";
+import { CLIENT_FLAGS, clientFor, printJson } from "../context.ts";
 import type { Command } from "./types.ts";
 
 export const add: Command = {
   name: "add",
   usage:
     "tend add NAME [--cwd DIR] [--env K=V]… [--restart always|on-failure|never] [--stop-signal SIG]\n" +
-    "              [--stop-timeout 10s] [--max-restarts N] [--no-autostart] [--shell] -- CMD ARG…",
+    "              [--stop-timeout 10s] [--max-restarts N] [--no-autostart] [--shell] [--json] -- CMD ARG…",
   summary: "add a process at run time (kept across supervisor restarts)",
   flags: {
     ...CLIENT_FLAGS,
@@ -39,14 +38,17 @@ export const add: Command = {
     const argv = [...args.rest];
     const program = argv[0] as string;
     if (!bool(args, "shell") && program.includes("/")) argv[0] = resolve(here, program);
-    const body: Record<string, unknown> = {
+    const body: AddBody = {
       name,
       command: bool(args, "shell") ? argv.join(" ") : argv,
       cwd: resolve(here, str(args, "cwd") ?? "."),
     };
     if (Object.keys(env).length) body.env = env;
-    if (str(args, "restart")) body.restart = str(args, "restart");
-    if (str(args, "stop-signal")) body.stop_signal = str(args, "stop-signal");
+    const restart = str(args, "restart");
+    // Checked by the supervisor, which names the values it takes.
+    if (restart) body.restart = restart as AddBody["restart"];
+    const stopSignal = str(args, "stop-signal");
+    if (stopSignal) body.stop_signal = stopSignal;
     const stopTimeout = str(args, "stop-timeout");
     if (stopTimeout !== undefined) body.stop_timeout = durationFlag("stop-timeout", stopTimeout, "add");
     const max = str(args, "max-restarts");
@@ -56,16 +58,14 @@ export const add: Command = {
     }
     if (bool(args, "no-autostart")) body.autostart = false;
     const client = await clientFor(args, io);
-    const p = await client.request<ProcessSnapshot>("POST", "/v1/processes", body);
-    io.out(
-      bool(args, "json")
-        ? `${JSON.stringify(p)}\n`
-        : `${p.name}: added, ${p.state}${p.pid ? ` (pid ${p.pid})` : ""}\n`,
-    );
+    const p = await client.add(body);
+    if (bool(args, "json")) printJson(io, p);
+    else io.out(`${p.name}: added, ${p.state}${p.pid ? ` (pid ${p.pid})` : ""}\n`);
     // Added but not running: the command could not start. Say why, and fail.
     if (p.state === "failed" || (p.state === "backoff" && p.reason === "spawn_failed")) {
-      const d = await client.request<ProcessDetail>("GET", `/v1/processes/${encodeURIComponent(name)}`);
-      io.err(`tend add: ${name} could not start: ${d.lastError ?? d.reason}\n`);
+      const d = await client.get(name);
+      const why = "replicas" in d ? d.replicas[0]?.reason : (d.lastError ?? d.reason);
+      io.err(`tend add: ${name} could not start: ${why}\n`);
       return EXIT.failed;
     }
     return 0;
@@ -74,15 +74,16 @@ export const add: Command = {
 
 export const rm: Command = {
   name: "rm",
-  usage: "tend rm NAME",
+  usage: "tend rm NAME [--json]",
   summary: "stop and remove a process added at run time",
-  flags: { ...CLIENT_FLAGS },
+  flags: { ...CLIENT_FLAGS, json: { takes: "bool" } },
   async run(args, io) {
     const [name, ...extra] = args.positionals;
     if (!name || extra.length) throw usageError("tend rm takes one process name", "rm");
     const client = await clientFor(args, io);
-    await client.request("DELETE", `/v1/processes/${encodeURIComponent(name)}`);
-    io.out(`${name}: removed\n`);
+    const removed = await client.remove(name);
+    if (bool(args, "json")) printJson(io, removed);
+    else io.out(`${name}: removed\n`);
     return 0;
   },
 };

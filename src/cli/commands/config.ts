@@ -30,13 +30,16 @@ export const check: Command = {
       // A foreign file (a Procfile, …): what it could not carry over, as tend up says it.
       if (config.importNotes !== null) io.err(config.importNotes);
       if (bool(args, "json"))
-        io.out(`${JSON.stringify({ ok: true, file: config.file, processes: config.processes.length })}\n`);
+        io.out(
+          `${JSON.stringify({ ok: true, file: config.file, processes: config.processes.length }, null, 2)}\n`,
+        );
       else io.out(`${config.file}: ok, ${config.processes.length} process(es)\n`);
       return EXIT.ok;
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
+      // The issues as the API gives a refused config's (error.issues): {path, message} each.
       if (bool(args, "json"))
-        io.out(`${JSON.stringify({ ok: false, file: err.file, errors: err.issues })}\n`);
+        io.out(`${JSON.stringify({ ok: false, file: err.file, issues: err.issues }, null, 2)}\n`);
       else io.err(`${err.message}\n`);
       return EXIT.failed;
     }

@@ -1,9 +1,9 @@
+import type { ProcessSnapshot, ReplicaSet, SetBody, StartAnswer, TendClient } from "../../client/index.ts";
+import { TendApiError } from "../../client/index.ts";
 import { parseSizeBytes } from "../../config/units.ts";
-import type { Acted, ReplicaSet, StartResult } from "../../domain/control.ts";
-import type { ProcessSnapshot } from "../../domain/types.ts";
 import { bool } from "../args.ts";
 import { CliError, EXIT, usageError } from "../cli-error.ts";
-import { CLIENT_FLAGS, clientFor } from "../context.ts";
+import { CLIENT_FLAGS, clientFor, printJson } from "../context.ts";
 import type { Command } from "./types.ts";
 
 type Action = "start" | "stop" | "restart" | "pause" | "resume" | "reset";
@@ -28,13 +28,38 @@ const APPLIES: Record<Action, ((state: string) => boolean) | null> = {
   reset: null,
 };
 
+// What one process (or a replicated one, as a whole) answers to an action.
+type Acted = StartAnswer | ProcessSnapshot | ReplicaSet;
+
+function act(client: TendClient, verb: Action, name: string, force: boolean): Promise<Acted> {
+  switch (verb) {
+    case "start":
+      return client.start(name);
+    case "stop":
+      return client.stop(name, force ? { force: true } : {});
+    case "restart":
+      return client.restart(name);
+    case "pause":
+      return client.pause(name);
+    case "resume":
+      return client.resume(name);
+    case "reset":
+      return client.reset(name);
+  }
+}
+
+// Each process an answer is about: a replicated one's copies, or the one.
+function actedOn<T extends ProcessSnapshot>(acted: T | ReplicaSet): (T | ProcessSnapshot)[] {
+  return "replicas" in acted ? acted.replicas : [acted];
+}
+
 // start/stop/restart/pause/resume NAME… | --all: every name is checked first (one unknown name
 // and nothing is done), then one request per process, all in parallel; every failure is
-// reported and the exit code is 1 if any failed.
+// reported and the exit code is 1 if any failed. --json: the list of the answers.
 function action(verb: Action): Command {
   return {
     name: verb,
-    usage: `tend ${verb}${verb === "stop" ? " [--force]" : ""} NAME… | --all`,
+    usage: `tend ${verb}${verb === "stop" ? " [--force]" : ""} NAME… | --all [--json]`,
     summary: SUMMARY[verb],
     flags: {
       ...CLIENT_FLAGS,
@@ -48,7 +73,7 @@ function action(verb: Action): Command {
         throw usageError(`tend ${verb} needs process names or --all (not both)`, verb);
       }
       const client = await clientFor(args, io);
-      const list = await client.request<ProcessSnapshot[]>("GET", "/v1/processes");
+      const list = await client.list();
       const applies = APPLIES[verb];
       let names = [...new Set(args.positionals)];
       if (all) {
@@ -66,30 +91,26 @@ function action(verb: Action): Command {
             EXIT.failed,
           );
       }
-      const results = await Promise.allSettled(
-        names.map((n) =>
-          client.request<Acted<StartResult>>(
-            "POST",
-            `/v1/processes/${encodeURIComponent(n)}/${verb}`,
-            verb === "stop" && bool(args, "force") ? { force: true } : undefined,
-          ),
-        ),
-      );
+      const force = bool(args, "force");
+      const results = await Promise.allSettled(names.map((n) => act(client, verb, n, force)));
+      const json = bool(args, "json");
+      const answers: Acted[] = [];
       let failed = 0;
       results.forEach((r, i) => {
         if (r.status === "fulfilled") {
-          const acted = r.value;
-          if (bool(args, "json")) io.out(`${JSON.stringify(acted)}\n`);
-          else
-            for (const p of "replicas" in acted ? acted.replicas : [acted])
+          answers.push(r.value);
+          if (!json)
+            for (const p of actedOn(r.value))
               io.out(`${p.name}: ${p.state}${p.pid ? ` (pid ${p.pid})` : ""}${startNote(p)}\n`);
         } else {
           failed++;
           const err = r.reason;
-          if (err instanceof CliError && err.exitCode === EXIT.unreachable) throw err;
-          io.err(`${names[i]}: ${err instanceof Error ? err.message.replace(/^tend: /, "") : String(err)}\n`);
+          // No supervisor to ask (it went away meanwhile): that, once, and exit 3.
+          if (err instanceof TendApiError && err.code === "UNREACHABLE") throw err;
+          io.err(`${names[i]}: ${err instanceof Error ? err.message : String(err)}\n`);
         }
       });
+      if (json) printJson(io, answers);
       return failed ? EXIT.failed : EXIT.ok;
     },
   };
@@ -113,26 +134,26 @@ export const resume = action("resume");
 
 export const signal: Command = {
   name: "signal",
-  usage: "tend signal NAME SIGNAL",
+  usage: "tend signal NAME SIGNAL [--json]",
   summary: "send a signal (SIGHUP, USR1, 10…) to a process's group",
-  flags: { ...CLIENT_FLAGS },
+  flags: { ...CLIENT_FLAGS, json: { takes: "bool" } },
   async run(args, io) {
     const [name, sig, ...extra] = args.positionals;
     if (!name || !sig || extra.length)
       throw usageError("tend signal takes a process name and a signal", "signal");
     const client = await clientFor(args, io);
-    const acted = await client.request<Acted>("POST", `/v1/processes/${encodeURIComponent(name)}/signal`, {
-      signal: sig,
-    });
-    for (const p of "replicas" in acted ? acted.replicas : [acted])
-      io.out(`${p.name}: sent ${sig.toUpperCase()}${p.pid ? ` to pid ${p.pid}` : ""}\n`);
+    const acted = await client.signal(name, { signal: sig });
+    if (bool(args, "json")) printJson(io, acted);
+    else
+      for (const p of actedOn(acted))
+        io.out(`${p.name}: sent ${sig.toUpperCase()}${p.pid ? ` to pid ${p.pid}` : ""}\n`);
     return 0;
   },
 };
 
 export const scale: Command = {
   name: "scale",
-  usage: "tend scale NAME N",
+  usage: "tend scale NAME N [--json]",
   summary: "run N copies of a replicated process (instances); kept until the config's instances change",
   flags: { ...CLIENT_FLAGS, json: { takes: "bool" } },
   async run(args, io) {
@@ -142,10 +163,8 @@ export const scale: Command = {
     if (!/^\d+$/.test(count) || Number(count) < 1 || Number(count) > 1000)
       throw usageError(`tend scale ${name} ${count}: the count is a whole number from 1 to 1000`, "scale");
     const client = await clientFor(args, io);
-    const set = await client.request<ReplicaSet>("POST", `/v1/processes/${encodeURIComponent(name)}/scale`, {
-      instances: Number(count),
-    });
-    if (bool(args, "json")) io.out(`${JSON.stringify(set, null, 2)}\n`);
+    const set = await client.scale(name, { instances: Number(count) });
+    if (bool(args, "json")) printJson(io, set);
     else {
       io.out(`${set.name}: ${set.instances} ${set.instances === 1 ? "copy" : "copies"}\n`);
       for (const p of set.replicas) io.out(`  ${p.name}: ${p.state}${p.pid ? ` (pid ${p.pid})` : ""}\n`);
@@ -160,7 +179,7 @@ const SET_KEYS = ["restart", "max_restarts", "max_memory"] as const;
 // restart policy and limits, read at each decision, until --clear or the next reload.
 export const set: Command = {
   name: "set",
-  usage: "tend set NAME KEY=VALUE… | tend set NAME --clear",
+  usage: "tend set NAME KEY=VALUE… | tend set NAME --clear [--json]",
   summary: "override restart, max_restarts or max_memory (none: no limit) until --clear or a reload",
   flags: { ...CLIENT_FLAGS, clear: { takes: "bool" }, json: { takes: "bool" } },
   async run(args, io) {
@@ -177,11 +196,10 @@ export const set: Command = {
       body[key] = setValue(key, value);
     }
     const client = await clientFor(args, io);
-    const acted = await client.request<Acted>("POST", `/v1/processes/${encodeURIComponent(name)}/set`, body);
-    if (bool(args, "json")) io.out(`${JSON.stringify(acted, null, 2)}\n`);
+    const acted = await client.set(name, body as SetBody);
+    if (bool(args, "json")) printJson(io, acted);
     else
-      for (const p of "replicas" in acted ? acted.replicas : [acted])
-        io.out(`${p.name}: ${clear ? "overrides cleared" : pairs.join(" ")}\n`);
+      for (const p of actedOn(acted)) io.out(`${p.name}: ${clear ? "overrides cleared" : pairs.join(" ")}\n`);
     return 0;
   },
 };

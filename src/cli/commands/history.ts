@@ -1,10 +1,9 @@
+import type { EventRecord, EventsQuery } from "../../client/index.ts";
 import { formatDuration } from "../../config/units.ts";
-import type { EventRecord, RunRecord } from "../../domain/types.ts";
 import { bool, str } from "../args.ts";
 import { usageError } from "../cli-error.ts";
-import { CLIENT_FLAGS, clientFor } from "../context.ts";
+import { CLIENT_FLAGS, clientFor, printJson, printJsonLine } from "../context.ts";
 import { exitText, table, time } from "../format.ts";
-import type { Io } from "../io.ts";
 import type { Command } from "./types.ts";
 
 export const history: Command = {
@@ -18,12 +17,9 @@ export const history: Command = {
     const n = str(args, "lines") ?? "50";
     if (!/^\d+$/.test(n)) throw usageError(`-n ${n}: expected a whole number`, "history");
     const client = await clientFor(args, io);
-    const runs = await client.request<RunRecord[]>(
-      "GET",
-      `/v1/processes/${encodeURIComponent(name)}/history?lines=${n}`,
-    );
+    const runs = await client.history(name, { runs: Number(n) });
     if (bool(args, "json")) {
-      io.out(`${JSON.stringify(runs, null, 2)}\n`);
+      printJson(io, runs);
       return 0;
     }
     const rows = runs.map((r) => [
@@ -45,6 +41,9 @@ function eventLine(e: EventRecord): string {
   return `${time(e.at)}  ${e.process ?? "-"}  ${e.type}${e.reason ? ` (${e.reason})` : ""}${details}\n`;
 }
 
+// Events are a stream of lines, followed or not: --json prints one object per line. Stored
+// events are EventRecords; -f prints {event, data} pairs: the snapshot it starts with, then
+// each event.
 export const events: Command = {
   name: "events",
   usage: "tend events [-f] [--json] [--process NAME] [--type TYPE] [-n N]",
@@ -59,39 +58,37 @@ export const events: Command = {
     lines: { takes: "value", alias: "-n" },
   },
   async run(args, io) {
-    const q = new URLSearchParams();
-    for (const k of ["process", "type", "lines"]) {
-      const v = str(args, k);
-      if (v !== undefined) q.set(k, v);
-    }
+    const n = str(args, "lines");
+    if (n !== undefined && !/^\d+$/.test(n)) throw usageError(`-n ${n}: expected a whole number`, "events");
+    const query: EventsQuery = {
+      process: str(args, "process"),
+      type: str(args, "type"),
+      events: n === undefined ? undefined : Number(n),
+    };
     const client = await clientFor(args, io);
     const json = bool(args, "json");
     if (!bool(args, "follow")) {
-      const list = await client.request<EventRecord[]>("GET", `/v1/events?${q}`);
-      for (const e of list) io.out(json ? `${JSON.stringify(e)}\n` : eventLine(e));
+      for await (const e of client.events(query)) io.out(json ? `${JSON.stringify(e)}\n` : eventLine(e));
       return 0;
     }
-    q.set("follow", "1");
-    return follow(client.stream(`/v1/events?${q}`), io, json);
+    let ended: string | null = null;
+    const stream = client.events({
+      ...query,
+      follow: true,
+      reconnect: 0,
+      onEnd: (reason) => {
+        ended = reason;
+      },
+      onSnapshot: (list) => {
+        if (json) printJsonLine(io, { event: "snapshot", data: list });
+        else for (const p of list) io.out(`snapshot  ${p.name}  ${p.state}${p.pid ? ` pid ${p.pid}` : ""}\n`);
+      },
+    });
+    for await (const e of stream) {
+      if (json) printJsonLine(io, { event: "event", data: e });
+      else io.out(eventLine(e));
+    }
+    if (ended !== null) io.err(`tend: ${ended}\n`);
+    return 0;
   },
 };
-
-async function follow(
-  stream: AsyncGenerator<{ event: string; data: unknown }>,
-  io: Io,
-  json: boolean,
-): Promise<number> {
-  for await (const { event, data } of stream) {
-    if (event === "end") {
-      io.err(`tend: ${(data as { reason?: string }).reason ?? "the supervisor ended the stream"}\n`);
-      return 0;
-    }
-    if (json) io.out(`${JSON.stringify({ event, data })}\n`);
-    else if (event === "snapshot") {
-      for (const p of data as { name: string; state: string; pid: number | null }[]) {
-        io.out(`snapshot  ${p.name}  ${p.state}${p.pid ? ` pid ${p.pid}` : ""}\n`);
-      }
-    } else io.out(eventLine(data as EventRecord));
-  }
-  return 0;
-}

@@ -1,8 +1,7 @@
 import { parseProgress } from "../../domain/progress.ts";
-import type { ProcessSnapshot } from "../../domain/types.ts";
 import { bool, str } from "../args.ts";
 import { usageError } from "../cli-error.ts";
-import { CLIENT_FLAGS, clientFor } from "../context.ts";
+import { CLIENT_FLAGS, clientFor, printJson } from "../context.ts";
 import { progressText } from "../format.ts";
 import type { Command } from "./types.ts";
 
@@ -10,7 +9,7 @@ import type { Command } from "./types.ts";
 // supervisor, both put in every child's environment by tend.
 export const progress: Command = {
   name: "progress",
-  usage: 'tend progress 42% | 0.42 [--message "…"] [--process NAME]',
+  usage: 'tend progress 42% | 0.42 [--message "…"] [--process NAME] [--json]',
   summary: "report the progress of a long task from inside it (TEND_PROCESS names the process)",
   flags: {
     ...CLIENT_FLAGS,
@@ -33,17 +32,13 @@ export const progress: Command = {
       throw usageError("tend progress runs inside a supervised process, or give --process NAME", "progress");
     const message = str(args, "message");
     const client = await clientFor(args, io);
-    const p = await client.request<ProcessSnapshot>(
-      "POST",
-      `/v1/processes/${encodeURIComponent(name)}/progress`,
-      {
-        progress: fraction,
-        ...(message === undefined ? {} : { message }),
-      },
-    );
+    const p = await client.progress(name, {
+      progress: fraction,
+      ...(message === undefined ? {} : { message }),
+    });
     // Run by the task itself, its stdout is the task's own log: nothing is printed there unless
     // asked (--json) or a person runs it at a terminal.
-    if (bool(args, "json")) io.out(`${JSON.stringify(p)}\n`);
+    if (bool(args, "json")) printJson(io, p);
     else if (io.isTty) io.out(`${p.name}: ${p.progress ? progressText(p.progress) : "-"}\n`);
     return 0;
   },

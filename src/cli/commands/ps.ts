@@ -1,9 +1,8 @@
+import type { ProcessDetail, TendClient } from "../../client/index.ts";
 import { formatBytes, formatDuration } from "../../config/units.ts";
-import type { ProcessDetail, ReplicaSet } from "../../domain/control.ts";
-import type { ProcessSnapshot } from "../../domain/types.ts";
 import { bool, type ParsedArgs } from "../args.ts";
 import { usageError } from "../cli-error.ts";
-import { CLIENT_FLAGS, clientFor } from "../context.ts";
+import { CLIENT_FLAGS, clientFor, printJson } from "../context.ts";
 import { exitText, paint, progressText, psRows, time } from "../format.ts";
 import { type Io, useColor } from "../io.ts";
 import { statusLines } from "../probe-format.ts";
@@ -16,8 +15,9 @@ export const ps: Command = {
   noArguments: true,
   flags: { ...CLIENT_FLAGS, json: { takes: "bool" } },
   async run(args: ParsedArgs, io: Io) {
-    const list = await (await clientFor(args, io)).request<ProcessSnapshot[]>("GET", "/v1/processes");
-    io.out(bool(args, "json") ? `${JSON.stringify(list, null, 2)}\n` : psRows(list, useColor(io)));
+    const list = await (await clientFor(args, io)).list();
+    if (bool(args, "json")) printJson(io, list);
+    else io.out(psRows(list, useColor(io)));
     return 0;
   },
 };
@@ -31,21 +31,12 @@ export const status: Command = {
     const [name, ...extra] = args.positionals;
     if (!name || extra.length) throw usageError("tend status takes one process name", "status");
     const client = await clientFor(args, io);
-    const got = await client.request<ProcessDetail | ReplicaSet>(
-      "GET",
-      `/v1/processes/${encodeURIComponent(name)}`,
-    );
+    const got = await client.get(name);
     // A replicated process: each copy in full, under the name of the whole.
     const details =
-      "replicas" in got
-        ? await Promise.all(
-            got.replicas.map((r) =>
-              client.request<ProcessDetail>("GET", `/v1/processes/${encodeURIComponent(r.name)}`),
-            ),
-          )
-        : [got];
+      "replicas" in got ? await Promise.all(got.replicas.map((r) => detailOf(client, r.name))) : [got];
     if (bool(args, "json")) {
-      io.out(`${JSON.stringify("replicas" in got ? { ...got, replicas: details } : got, null, 2)}\n`);
+      printJson(io, "replicas" in got ? { ...got, replicas: details } : got);
       return 0;
     }
     const color = useColor(io);
@@ -54,6 +45,13 @@ export const status: Command = {
     return 0;
   },
 };
+
+// A copy of a replicated process, in full (a copy's name is never a replicated one's).
+async function detailOf(client: TendClient, name: string): Promise<ProcessDetail> {
+  const got = await client.get(name);
+  if ("replicas" in got) throw new Error(`${name}: expected one process, got a replicated one`);
+  return got;
+}
 
 function detailLines(p: ProcessDetail, color: boolean): string[] {
   const lines = [

@@ -1,7 +1,6 @@
-import type { ReloadPlan } from "../../domain/control.ts";
+import { TendApiError, type TendClient } from "../../client/index.ts";
 import { bool } from "../args.ts";
-import { CliError, EXIT } from "../cli-error.ts";
-import { CLIENT_FLAGS, clientFor } from "../context.ts";
+import { CLIENT_FLAGS, clientFor, printJson } from "../context.ts";
 import type { Command } from "./types.ts";
 
 export const reload: Command = {
@@ -12,9 +11,9 @@ export const reload: Command = {
   flags: { ...CLIENT_FLAGS, "dry-run": { takes: "bool" }, json: { takes: "bool" } },
   async run(args, io) {
     const client = await clientFor(args, io);
-    const plan = await client.request<ReloadPlan>("POST", "/v1/reload", { dry_run: bool(args, "dry-run") });
+    const plan = await client.reload({ dryRun: bool(args, "dry-run") });
     if (bool(args, "json")) {
-      io.out(`${JSON.stringify(plan, null, 2)}\n`);
+      printJson(io, plan);
       return 0;
     }
     const verb = plan.applied ? "" : "would be ";
@@ -30,26 +29,35 @@ export const reload: Command = {
   },
 };
 
+const POLL_MS = 20;
+
 export const down: Command = {
   name: "down",
-  usage: "tend down",
+  usage: "tend down [--json]",
   summary: "stop every process and exit the supervisor",
   noArguments: true,
-  flags: { ...CLIENT_FLAGS },
+  flags: { ...CLIENT_FLAGS, json: { takes: "bool" } },
   async run(args, io) {
     const client = await clientFor(args, io);
-    await client.request("POST", "/v1/shutdown");
-    // Done when the socket stops answering: the supervisor closes it only after every tree is gone.
-    for (;;) {
-      try {
-        await client.raw("GET", "/v1/health");
-      } catch (err) {
-        if (err instanceof CliError && err.exitCode === EXIT.unreachable) break;
-        throw err;
-      }
-      await Bun.sleep(20);
-    }
-    io.out("supervisor stopped\n");
+    const { pid } = await client.health();
+    await client.shutdown();
+    await gone(client);
+    if (bool(args, "json")) printJson(io, { stopped: true, pid });
+    else io.out("supervisor stopped\n");
     return 0;
   },
 };
+
+// Done when the socket stops answering: the supervisor closes it only after every tree is gone.
+async function gone(client: TendClient): Promise<void> {
+  for (;;) {
+    try {
+      await client.health();
+    } catch (err) {
+      if (err instanceof TendApiError && err.code === "UNREACHABLE") return;
+      // Anything else (a refusal while it shuts down, an answer cut short) is still a
+      // supervisor there: look again.
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}

@@ -1,4 +1,3 @@
-import type { ProcessSnapshot } from "../../domain/types.ts";
 import { usageError } from "../cli-error.ts";
 import { CLIENT_FLAGS, clientFor } from "../context.ts";
 import { isTerminal } from "../io.ts";
@@ -17,7 +16,7 @@ export const top: Command = {
       throw usageError("tend top needs a terminal; use tend ps for a one-off table", "top");
     const client = await clientFor(args, io);
     // Fails here, before the screen is taken, when the supervisor is not reachable.
-    await client.request<ProcessSnapshot[]>("GET", "/v1/processes");
+    await client.list();
     return runTop(client, processTerminal());
   },
 };

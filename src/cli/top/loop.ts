@@ -1,14 +1,8 @@
-import type { ProcessSnapshot } from "../../domain/types.ts";
-import type { Client } from "../client.ts";
+import type { TendClient } from "../../client/index.ts";
 import { parseKeys, type TopAction } from "./keys.ts";
 import { initialState, moveSelection, selectedProcess, sortBy, type TopState } from "./model.ts";
 import { render } from "./render.ts";
 import type { TopTerminal } from "./terminal.ts";
-
-interface LogLine {
-  stream: string;
-  text: string;
-}
 
 export interface TopOptions {
   refreshMs?: number;
@@ -16,7 +10,7 @@ export interface TopOptions {
 
 // `tend top`: refresh once a second over the API, redraw, act on keys. Resolves with the exit
 // code once the user quits; the terminal is restored whatever happens in between.
-export async function runTop(client: Client, term: TopTerminal, opts: TopOptions = {}): Promise<number> {
+export async function runTop(client: TendClient, term: TopTerminal, opts: TopOptions = {}): Promise<number> {
   let state: TopState = initialState();
   let quit: (code: number) => void = () => {};
   const done = new Promise<number>((r) => {
@@ -30,11 +24,11 @@ export async function runTop(client: Client, term: TopTerminal, opts: TopOptions
 
   const refresh = async () => {
     try {
-      const processes = await client.request<ProcessSnapshot[]>("GET", "/v1/processes");
+      const processes = await client.list();
       state = { ...state, processes, updatedAt: Date.now() };
-      if (state.logs) state = { ...state, logs: await fetchLogs(client, state.logs.name, term.rows()) };
+      if (state.logs) state = { ...state, logs: await recentLogs(client, state.logs.name, term.rows()) };
     } catch (err) {
-      state = { ...state, message: (err as Error).message.replace(/^tend: /, "").split("\n")[0] ?? "" };
+      state = { ...state, message: firstLine(err) };
     }
     draw();
   };
@@ -45,16 +39,12 @@ export async function runTop(client: Client, term: TopTerminal, opts: TopOptions
     state = { ...state, selected: p.name, message: `${verb} ${p.name}…` };
     draw();
     try {
-      const after = await client.request<ProcessSnapshot>(
-        "POST",
-        `/v1/processes/${encodeURIComponent(p.name)}/${verb}`,
-      );
-      state = {
-        ...state,
-        message: `${verb} ${p.name}: ${after.state}${after.pid ? ` (pid ${after.pid})` : ""}`,
-      };
+      const after = await client[verb](p.name);
+      const one = "replicas" in after ? `${after.instances} copies` : after.state;
+      const pid = "replicas" in after || !after.pid ? "" : ` (pid ${after.pid})`;
+      state = { ...state, message: `${verb} ${p.name}: ${one}${pid}` };
     } catch (err) {
-      state = { ...state, message: (err as Error).message.replace(/^tend: /, "").split("\n")[0] ?? "" };
+      state = { ...state, message: firstLine(err) };
     }
     await refresh();
   };
@@ -109,10 +99,14 @@ export async function runTop(client: Client, term: TopTerminal, opts: TopOptions
   }
 }
 
-async function fetchLogs(client: Client, name: string, rows: number) {
-  const lines = await client.request<LogLine[]>(
-    "GET",
-    `/v1/processes/${encodeURIComponent(name)}/logs?lines=${Math.max(1, rows - 4)}`,
-  );
-  return { name, lines: lines.map((l) => (l.stream === "stderr" ? `! ${l.text}` : l.text)) };
+async function recentLogs(client: TendClient, name: string, rows: number) {
+  const lines: string[] = [];
+  for await (const l of client.logs(name, { lines: Math.max(1, rows - 4) }))
+    lines.push(l.stream === "stderr" ? `! ${l.text}` : l.text);
+  return { name, lines };
+}
+
+// The status line says what went wrong in one line.
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
 }

@@ -1,4 +1,4 @@
-import type { ProcessSnapshot } from "../../domain/types.ts";
+import type { ProcessSnapshot } from "../../client/index.ts";
 
 // What `tend top` shows at one moment; render() turns it into lines, keys move it on.
 export const SORT_COLUMNS = ["name", "state", "health", "pid", "cpu", "mem", "restarts", "uptime"] as const;

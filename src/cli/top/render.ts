@@ -1,5 +1,5 @@
+import type { ProcessSnapshot } from "../../client/index.ts";
 import { formatBytes, formatDuration } from "../../config/units.ts";
-import type { ProcessSnapshot } from "../../domain/types.ts";
 import { type SortColumn, selectedProcess, sortedProcesses, type TopState } from "./model.ts";
 
 // Plain ANSI only (reverse video for the header and the selection), so it works over any ssh.

@@ -1,14 +1,11 @@
-import type { ProcessSpec, RestartPolicy } from "../../config/process-spec.ts";
+import type { ProcessSpec } from "../../config/process-spec.ts";
+import type { Overrides } from "../../domain/shapes.ts";
 
 // `tend set NAME restart=never max_restarts=3 max_memory=512MiB`: kept by the supervisor, by
 // name (a replicated process's name covers every copy, also copies made later by `tend scale`;
 // a copy's own name covers that copy), and read at each decision (after a run ends, at each
 // memory sample) until `tend set NAME --clear` or the next reload, which goes back to the config.
-export interface Overrides {
-  restart?: RestartPolicy;
-  maxRestarts?: number;
-  maxMemoryBytes?: number | null; // null: no limit, whatever the config says
-}
+export type { Overrides };
 
 // What `POST /v1/processes/NAME/set` asks for: overrides to add, or all of them cleared.
 export type OverrideChange = { clear: true } | { clear?: false; overrides: Overrides };

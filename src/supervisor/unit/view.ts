@@ -1,4 +1,4 @@
-import type { ProcessDetail } from "../../domain/control.ts";
+import type { ProcessDetail } from "../../domain/shapes.ts";
 import type { ProcessSnapshot, RunRecord } from "../../domain/types.ts";
 import { TendError } from "../../errors.ts";
 import type { TriggerInfo } from "../triggers.ts";
