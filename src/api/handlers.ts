@@ -53,16 +53,8 @@ export function handlers(control: Control, o: HandlerOptions): Handlers {
     scale: ({ name, body }) => control.scale(name, body.instances),
     progress: ({ name, body }) => control.progress(name, body.progress, body.message ?? null),
     history: ({ name, query }) => control.history(name, query.runs ?? 50),
-    // The last lines; with follow, those as "line" events, then every new line, across restarts
-    // and rotations, until the client goes away.
-    logs: ({ name, query }) => {
-      const lines = control.logs(name, { lines: query.lines ?? 100, stream: query.stream });
-      if (!query.follow) return lines;
-      return sseResponse((send) => {
-        for (const l of lines) send("line", l);
-        return control.followLogs(name, query.stream, (l) => send("line", l));
-      });
-    },
+    logs: ({ name, query }) => logLines(control, name, query),
+    allLogs: ({ query }) => logLines(control, null, query),
     clearLogs: ({ name }) => {
       control.clearLogs(name);
       return { cleared: name };
@@ -105,6 +97,17 @@ export function handlers(control: Control, o: HandlerOptions): Handlers {
     metrics: () => metricsResponse(control),
     openapi: () => o.openapi(),
   };
+}
+
+// The last lines (of one process, or with name null of every one); with follow, those as "line"
+// events, then every new line, across restarts and rotations, until the client goes away.
+function logLines(control: Control, name: string | null, query: Input<"logs">["query"]) {
+  const lines = control.logs(name, { lines: query.lines ?? 100, stream: query.stream, since: query.since });
+  if (!query.follow) return lines;
+  return sseResponse((send) => {
+    for (const l of lines) send("line", l);
+    return control.followLogs(name, query.stream, (l) => send("line", l));
+  });
 }
 
 export function metricsResponse(control: Control): Response {

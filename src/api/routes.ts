@@ -156,6 +156,15 @@ export const ROUTES = {
     response: z.array(s.logEntry),
     stream: { line: s.logEntry },
   },
+  allLogs: {
+    method: "GET",
+    path: "/v1/logs",
+    summary:
+      "Every process's last lines, merged in the order they were read; with follow, then every new line",
+    query: logsQuery,
+    response: z.array(s.logEntry),
+    stream: { line: s.logEntry },
+  },
   clearLogs: {
     method: "DELETE",
     path: "/v1/processes/:name/logs",

@@ -93,6 +93,12 @@ export const logsQuery = z.strictObject({
     .describe("how many of the last lines (default 100)"),
   follow,
   stream: z.enum(["stdout", "stderr"], { error: 'expected "stdout" or "stderr"' }).optional(),
+  since: z
+    .number({ error: "expected epoch milliseconds" })
+    .int("expected epoch milliseconds")
+    .min(0, "expected epoch milliseconds")
+    .optional()
+    .describe("only lines read since then, epoch ms (of those kept in memory: log_buffer_lines)"),
 });
 
 // ?window=30s: only checks started in the last 30 seconds.

@@ -20,7 +20,8 @@ export const ROUTES = {
   scale: {method: "POST",path: "/v1/processes/:name/scale",status: 200,body: "scaleBody",query: false,stream: false,text: false},
   progress: {method: "POST",path: "/v1/processes/:name/progress",status: 200,body: "progressBody",query: false,stream: false,text: false},
   history: {method: "GET",path: "/v1/processes/:name/history",status: 200,body: false,query: {schema: "historyQuery",types: {runs: "number"}},stream: false,text: false},
-  logs: {method: "GET",path: "/v1/processes/:name/logs",status: 200,body: false,query: {schema: "logsQuery",types: {lines: "number",follow: "boolean",stream: "string"}},stream: true,text: false},
+  logs: {method: "GET",path: "/v1/processes/:name/logs",status: 200,body: false,query: {schema: "logsQuery",types: {lines: "number",follow: "boolean",stream: "string",since: "number"}},stream: true,text: false},
+  allLogs: {method: "GET",path: "/v1/logs",status: 200,body: false,query: {schema: "logsQuery",types: {lines: "number",follow: "boolean",stream: "string",since: "number"}},stream: true,text: false},
   clearLogs: {method: "DELETE",path: "/v1/processes/:name/logs",status: 200,body: false,query: false,stream: false,text: false},
   events: {method: "GET",path: "/v1/events",status: 200,body: false,query: {schema: "eventsQuery",types: {follow: "boolean",process: "string",type: "string",events: "number",after: "number"}},stream: true,text: false},
   reload: {method: "POST",path: "/v1/reload",status: 200,body: "reloadBody",query: false,stream: false,text: false},
@@ -33,6 +34,54 @@ export const ROUTES = {
 } as const;
 
 export type RouteName = keyof typeof ROUTES;
+
+// How `tend add` takes each key of a process table (see addKind in the generator).
+export type KeyKind = "command" | "env" | "text" | "whole" | "number" | "duration" | "size" | "flag" | "list" | "table" | "toml";
+export const PROCESS_KEYS = {
+  command: "command",
+  script: "text",
+  type: "text",
+  pid_file: "text",
+  cwd: "text",
+  env: "env",
+  env_file: "text",
+  autostart: "flag",
+  restart: "text",
+  backoff: "table",
+  max_restarts: "whole",
+  success_exit_codes: "toml",
+  stop_signal: "text",
+  stop_timeout: "duration",
+  log_max_size: "size",
+  log_keep: "whole",
+  log_timestamps: "flag",
+  log_merge: "flag",
+  log_compress: "flag",
+  log_line_max: "size",
+  max_memory: "size",
+  progress_pattern: "text",
+  startup: "table",
+  readiness: "table",
+  liveness: "table",
+  depends_on: "table",
+  preset: "text",
+  instances: "whole",
+  port: "whole",
+  probe_owner_check: "flag",
+  health_path: "text",
+  user: "text",
+  image: "text",
+  group: "text",
+  schedule: "text",
+  restart_schedule: "text",
+  timezone: "text",
+  timeout: "duration",
+  watch: "list",
+  watch_ignore: "list",
+  watch_debounce: "duration",
+  environments: "table",
+  expand_env: "flag",
+} as const satisfies Record<string, KeyKind>;
 
 // The shapes, as the API answers them.
 export type ProcessState = "stopped" | "waiting" | "starting" | "running" | "paused" | "stopping" | "backoff" | "exited" | "failed";
@@ -218,7 +267,7 @@ export type TriggerInfo = {
 
 /** what `tend set` put over the config, until a reload or `tend set --clear` */
 export type Overrides = {
-  restart?: "always" | ("on-failure") | "never";
+  restart?: "always" | "on-failure" | "never";
   maxRestarts?: number;
   /** null: no limit */
   maxMemoryBytes?: number | null;
@@ -394,7 +443,7 @@ export type ProcessConfig = {
   env_file?: string;
   /** Start at `tend up` (default: true; false with a schedule) */
   autostart?: boolean;
-  restart?: "always" | ("on-failure") | "never";
+  restart?: "always" | "on-failure" | "never";
   backoff?: {
     /** A duration: "250ms", "10s", "5m", "1h", or milliseconds */
     initial?: number | string;
@@ -549,7 +598,7 @@ export type RestartAnswer = ProcessSnapshot | ReplicaSet;
 export type ResetAnswer = ProcessSnapshot | ReplicaSet;
 
 export type SetBody = {
-  restart?: "always" | ("on-failure") | "never";
+  restart?: "always" | "on-failure" | "never";
   max_restarts?: number;
   max_memory?: number | string | null;
   /** take every override away */
@@ -595,13 +644,21 @@ export type LogsQuery = {
   /** stream server-sent events: what is there, then what comes */
   follow?: boolean;
   stream?: "stdout" | "stderr";
+  /** only lines read since then, epoch ms (of those kept in memory: log_buffer_lines) */
+  since?: number;
 };
 
 export type LogsAnswer = LogEntry[];
 
-export interface LogsStreamEvents {
+export type LogsStreamEvents = {
   line: LogEntry;
-}
+};
+
+export type AllLogsQuery = LogsQuery;
+
+export type AllLogsAnswer = LogEntry[];
+
+export type AllLogsStreamEvents = LogsStreamEvents;
 
 export type ClearLogsAnswer = {
   cleared: string;
@@ -622,10 +679,10 @@ export type EventsQuery = {
 
 export type EventsAnswer = EventRecord[];
 
-export interface EventsStreamEvents {
+export type EventsStreamEvents = {
   snapshot: ProcessSnapshot[];
   event: EventRecord;
-}
+};
 
 export type ReloadBody = {
   /** report the plan and change nothing */

@@ -41,7 +41,8 @@ export function run(argv: string[], io: Io): Promise<number> {
 
 // Every verb with its summary: `tend`, `tend help`.
 function overview(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  const listed = COMMANDS.filter((c) => !c.hidden);
+  const width = Math.max(...listed.map((c) => c.name.length));
+  const lines = listed.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return `tend ${VERSION}: a process supervisor for one Linux host\n\nusage: tend VERB [options]\n\n${lines.join("\n")}\n\ntend help VERB for a verb's options. Exit codes: 0 ok, 1 refused or failed, 2 usage, 3 supervisor unreachable.\n`;
 }

@@ -29,6 +29,8 @@ import { socketProblem } from "../proc/trust.ts";
 import { type Answer, readAll, serverSentEvents, transport } from "./transport.ts";
 
 export type * from "../api/surface.gen.ts";
+// How each key of a process table is written on a command line (`tend add` reads it).
+export { PROCESS_KEYS } from "../api/surface.gen.ts";
 
 // Every refusal and failure: the API's own code (PROCESS_NOT_FOUND, BAD_REQUEST, …), or
 // UNREACHABLE when there is no supervisor to ask, UNTRUSTED_SOCKET when the socket is not the
@@ -79,8 +81,12 @@ export type Unsubscribe = (() => void) & { ready: Promise<void> };
 
 export interface TendClient extends RouteMethods, AsyncDisposable {
   readonly socketPath: string;
-  // The last lines; with follow, then every new line, across restarts of the process.
-  logs(name: string, options?: Omit<LogsQuery, "follow"> & FollowOptions): AsyncIterableIterator<LogEntry>;
+  // The last lines; with follow, then every new line, across restarts of the process. Name null:
+  // every process's, merged in the order they were read (processes added later included).
+  logs(
+    name: string | null,
+    options?: Omit<LogsQuery, "follow"> & FollowOptions,
+  ): AsyncIterableIterator<LogEntry>;
   // Stored events; with follow, then each one as it happens (resuming after the last one seen).
   events(
     options?: Omit<EventsQuery, "follow"> &
@@ -160,7 +166,7 @@ export function connect(options: ConnectOptions = {}): TendClient {
 
   // One server-sent event stream, reconnecting for `reconnect` ms after the supervisor went away.
   async function* follow(
-    name: "logs" | "events",
+    name: "logs" | "allLogs" | "events",
     processName: string,
     query: () => Record<string, unknown>,
     o: FollowOptions,
@@ -234,8 +240,10 @@ export function connect(options: ConnectOptions = {}): TendClient {
 
     async *logs(name, o = {}) {
       const { follow: following, reconnect, signal, onEnd, ...q } = o;
+      const route = name === null ? "allLogs" : "logs";
       if (!following) {
-        for (const l of (await call("logs", [name, q])) as LogEntry[]) yield l;
+        const lines = await call(route, name === null ? [q] : [name, q]);
+        for (const l of lines as LogEntry[]) yield l;
         return;
       }
       // After a reconnect only new lines: those before were given already.
@@ -245,7 +253,7 @@ export function connect(options: ConnectOptions = {}): TendClient {
         first = false;
         return { ...q, lines };
       };
-      for await (const e of follow("logs", name, query, { reconnect, signal, onEnd }))
+      for await (const e of follow(route, name ?? "", query, { reconnect, signal, onEnd }))
         if (e.event === "line") yield e.data as LogEntry;
     },
 

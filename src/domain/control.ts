@@ -24,6 +24,7 @@ export interface EventFilter {
 export interface LogQuery {
   lines: number;
   stream?: "stdout" | "stderr";
+  since?: number; // epoch ms: only lines read since then (those kept in memory have a time)
 }
 
 // What a verb answers: the process, or the copies of a replicated one named as a whole.
@@ -46,8 +47,9 @@ export interface Control {
   scale(name: string, instances: number): Promise<ReplicaSet>;
   progress(name: string, fraction: number, message: string | null): ProcessSnapshot;
   history(name: string, limit?: number): RunRecord[];
-  logs(name: string, query: LogQuery): LogEntry[];
-  followLogs(name: string, stream: LogQuery["stream"], listener: (line: LogEntry) => void): () => void;
+  // name null: every process, merged in the order the lines were read.
+  logs(name: string | null, query: LogQuery): LogEntry[];
+  followLogs(name: string | null, stream: LogQuery["stream"], listener: (line: LogEntry) => void): () => void;
   clearLogs(name: string): void;
   events(filter: EventFilter): EventRecord[];
   probeSchedule(windowMs?: number): ProbeScheduleReport;

@@ -325,6 +325,7 @@ export const apiError = named(
 );
 
 export type ProcessState = z.output<typeof processState>;
+export type LogStream = z.output<typeof logStream>;
 export type Health = z.output<typeof health>;
 export type ProcessSource = z.output<typeof processSource>;
 export type ProbeKind = z.output<typeof probeKind>;

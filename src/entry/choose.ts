@@ -7,6 +7,7 @@
 // to it. They are spelled out here so that choosing costs nothing.
 export const CLIENT_VERBS: readonly string[] = [
   "ps",
+  "ls",
   "top",
   "status",
   "start",
@@ -27,6 +28,7 @@ export const CLIENT_VERBS: readonly string[] = [
   "events",
   "progress",
   "down",
+  "__names",
 ];
 
 // What asks for the version instead of a verb (src/cli/run-verb.ts answers them).

@@ -1,19 +1,18 @@
 // The one mechanism by which anything inside the supervisor reads a process's output line by
 // line: the `log` probe, progress_pattern, alert rules and `tend logs -f`. Output of a process
 // nobody subscribes to is never split into lines, so it costs nothing.
-export type StreamName = "stdout" | "stderr";
+//
+// A line is the API's LogEntry (src/domain/shapes.ts): its text without the trailing newline,
+// `at` when the supervisor read it.
+export type { LogEntry as LogLine, LogStream as StreamName } from "../domain/shapes.ts";
 
-export interface LogLine {
-  process: string;
-  stream: StreamName;
-  at: number; // epoch ms when the supervisor read it
-  text: string; // without the trailing newline
-}
+import type { LogEntry as LogLine } from "../domain/shapes.ts";
 
 export type LineListener = (line: LogLine) => void;
 
 export class LineStream {
   private readonly byProcess = new Map<string, Set<LineListener>>();
+  private readonly everyProcess = new Set<LineListener>();
 
   subscribe(process: string, listener: LineListener): () => void {
     let set = this.byProcess.get(process);
@@ -28,11 +27,25 @@ export class LineStream {
     };
   }
 
+  // Every line of every process, also of processes added later (`tend logs` with no name).
+  subscribeAll(listener: LineListener): () => void {
+    this.everyProcess.add(listener);
+    return () => this.everyProcess.delete(listener);
+  }
+
   hasSubscribers(process: string): boolean {
-    return this.byProcess.has(process);
+    return this.everyProcess.size > 0 || this.byProcess.has(process);
   }
 
   publish(line: LogLine): void {
+    for (const l of this.everyProcess) {
+      try {
+        l(line);
+      } catch {
+        // As below: a listener that throws is dropped (a follower whose stream broke).
+        this.everyProcess.delete(l);
+      }
+    }
     const set = this.byProcess.get(line.process);
     if (!set) return;
     for (const l of set) {

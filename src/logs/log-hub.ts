@@ -61,6 +61,11 @@ export class LogHub {
     return tailOnDisk(name, paths, n, stream);
   }
 
+  // What is kept in memory of a process's lines: the ones with the time they were read.
+  recent(name: string, stream?: StreamName): LogLine[] {
+    return this.byName.get(name)?.recent(stream) ?? [];
+  }
+
   follow(name: string, listener: LineListener, stream?: StreamName): () => void {
     return this.lines.subscribe(name, stream ? (l) => l.stream === stream && listener(l) : listener);
   }

@@ -108,17 +108,25 @@ export class ProcessLogs {
   // enough; otherwise (after a restart of the supervisor, or for more than it keeps) the files
   // add the older lines in front of the ring's.
   tail(n: number, stream?: StreamName): LogLine[] {
-    // With log_timestamps the lines on disk carry their time; those from memory get it the same
-    // way, so a tail that joins both reads as one.
-    const stamp = (l: LogLine): LogLine => ({ ...l, text: `${new Date(l.at).toISOString()} ${l.text}` });
-    const ring = this.ring.tail(n, stream);
-    const fromRing = this.o.settings.timestamps ? ring.map(stamp) : ring;
+    const fromRing = this.stamped(this.ring.tail(n, stream));
     if (fromRing.length >= n) return fromRing;
     const paths = { stdout: this.files.stdout.path, stderr: this.files.stderr.path };
     const inRing = (path: string) =>
       fromRing.filter((l) => paths.stdout === paths.stderr || paths[l.stream] === path).length;
     const older = tailOnDisk(this.o.name, paths, n - fromRing.length, stream, inRing);
     return [...older, ...fromRing];
+  }
+
+  // The lines kept in memory, each with the time it was read (`tend logs --since`).
+  recent(stream?: StreamName): LogLine[] {
+    return this.stamped(this.ring.tail(Number.MAX_SAFE_INTEGER, stream));
+  }
+
+  // With log_timestamps the lines on disk carry their time; those from memory get it the same
+  // way, so a tail that joins both reads as one.
+  private stamped(lines: LogLine[]): LogLine[] {
+    if (!this.o.settings.timestamps) return lines;
+    return lines.map((l) => ({ ...l, text: `${new Date(l.at).toISOString()} ${l.text}` }));
   }
 
   // Resolves once rotated files waiting for gzip are compressed.

@@ -27,9 +27,34 @@ export function historyOf(
     .slice(0, limit);
 }
 
+// The last lines of `members`, merged in the order they were read. With `since`, of the lines
+// kept in memory (the only ones with a time), those read since then.
 export function tailOf(logs: LogHub, members: Unit[], query: LogQuery): LogEntry[] {
+  const since = query.since;
+  if (since !== undefined) {
+    const recent = members.flatMap((u) => logs.recent(u.name, query.stream)).filter((l) => l.at >= since);
+    return last(
+      recent.sort((a, b) => a.at - b.at),
+      query.lines,
+    );
+  }
   const all = members.flatMap((u) => logs.tail(u.name, query.lines, query.stream));
-  return members.length === 1 ? all : all.sort((a, b) => a.at - b.at).slice(-query.lines);
+  return members.length === 1
+    ? all
+    : last(
+        all.sort((a, b) => a.at - b.at),
+        query.lines,
+      );
+}
+
+const last = <T>(list: T[], n: number): T[] => (n === 0 ? [] : list.slice(-n));
+
+export function followAll(
+  logs: LogHub,
+  stream: LogQuery["stream"],
+  listener: (line: LogEntry) => void,
+): () => void {
+  return logs.lines.subscribeAll(stream ? (l) => l.stream === stream && listener(l) : listener);
 }
 
 export function followOf(

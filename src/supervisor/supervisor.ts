@@ -25,7 +25,7 @@ import type { DependencyCoordinator } from "./dependency-coordinator.ts";
 import type { EventBus } from "./event-bus.ts";
 import { MemoryGuard } from "./memory-guard.ts";
 import { OneAtATime } from "./one-at-a-time.ts";
-import { clearOf, followOf, historyOf, tailOf } from "./process-output.ts";
+import { clearOf, followAll, followOf, historyOf, tailOf } from "./process-output.ts";
 import { reloadFromFile } from "./reload-plan.ts";
 import {
   actOnEach,
@@ -218,11 +218,16 @@ export class Supervisor implements Control {
     return historyOf(this.records, () => this.members(name), name, limit);
   }
 
-  logs(name: string, query: LogQuery): LogEntry[] {
-    return tailOf(this.deps.logs, this.members(name), query);
+  logs(name: string | null, query: LogQuery): LogEntry[] {
+    return tailOf(this.deps.logs, name === null ? [...this.units.values()] : this.members(name), query);
   }
 
-  followLogs(name: string, stream: LogQuery["stream"], listener: (line: LogEntry) => void): () => void {
+  followLogs(
+    name: string | null,
+    stream: LogQuery["stream"],
+    listener: (line: LogEntry) => void,
+  ): () => void {
+    if (name === null) return followAll(this.deps.logs, stream, listener);
     return followOf(this.deps.logs, this.members(name), stream, listener);
   }
 

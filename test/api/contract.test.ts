@@ -198,6 +198,9 @@ test("history, logs and events: as JSON and as streams", async () => {
   expect((await call("logs", { name: "svc", query: "lines=5&stream=stdout" })).status).toBe(200);
   expect((await call("logs", { name: "svc", query: "stream=both" })).status).toBe(400);
   expect(await stream("logs", { name: "svc", query: "follow=true&lines=1" }, 1)).toEqual(["line"]);
+  expect((await call("allLogs", { query: "lines=5" })).status).toBe(200);
+  expect((await call("allLogs", { query: "since=yesterday" })).status).toBe(400);
+  expect(await stream("allLogs", { query: "follow=true&lines=1" }, 1)).toEqual(["line"]);
   expect((await call("clearLogs", { name: "svc" })).status).toBe(200);
   expect((await call("clearLogs", { name: "nope" })).status).toBe(404);
 

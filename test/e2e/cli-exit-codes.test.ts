@@ -39,7 +39,7 @@ test("usage errors exit 2 and point at help", async () => {
   const cases: Record<string, string[]> = {
     "unknown verb": ["frobnicate"],
     "unknown flag": ["ps", "--frobnicate"],
-    "extra argument": ["ps", "extra"],
+    "extra argument": ["history", "api", "extra"],
     "missing name": ["history"],
     "signal without a signal": ["signal", "sleeper"],
     "stop with neither names nor --all": ["stop"],

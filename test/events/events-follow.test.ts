@@ -1,26 +1,8 @@
 import { expect, test } from "bun:test";
 import type { EventRecord, ProcessSnapshot } from "../../src/domain/types.ts";
 import { FIXTURES, TEND_CMD, TestDaemon } from "../helpers/daemon.ts";
+import { lineReader } from "../helpers/line-reader.ts";
 import { waitFor } from "../helpers/wait.ts";
-
-// Reads a child's stdout as lines, as they come.
-function lineReader(stream: ReadableStream<Uint8Array>) {
-  const lines: string[] = [];
-  void (async () => {
-    let buf = "";
-    const dec = new TextDecoder();
-    for await (const chunk of stream) {
-      buf += dec.decode(chunk, { stream: true });
-      let nl = buf.indexOf("\n");
-      while (nl >= 0) {
-        lines.push(buf.slice(0, nl));
-        buf = buf.slice(nl + 1);
-        nl = buf.indexOf("\n");
-      }
-    }
-  })();
-  return lines;
-}
 
 test("tend events -f --json prints the snapshot, then a restart's events in order", async () => {
   await using d = await new TestDaemon(

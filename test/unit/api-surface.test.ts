@@ -36,10 +36,10 @@ test("the generated types are the inferred ones", () => {
 });
 
 test("the client has a method for every route", () => {
-  const client = connect({ socket: "/nonexistent/tend.sock" });
-  const missing = Object.keys(ROUTES).filter(
-    (name) => typeof (client as unknown as Record<string, unknown>)[name] !== "function",
-  );
+  const client = connect({ socket: "/nonexistent/tend.sock" }) as unknown as Record<string, unknown>;
+  // The streaming routes are served by logs() (one process's, or with null every one's) and events().
+  const method = (name: string) => (name === "allLogs" ? "logs" : name);
+  const missing = Object.keys(ROUTES).filter((name) => typeof client[method(name)] !== "function");
   expect(missing).toEqual([]);
 });
 

@@ -24,8 +24,11 @@ describe("usage errors exit 2 and say why on stderr", () => {
       "tend stop needs process names or --all (not both)",
     ],
     ["restart with neither", ["restart"], "tend restart needs process names or --all (not both)"],
-    ["ps with an argument", ["ps", "api"], "tend ps takes no arguments"],
-    ["status without a name", ["status"], "tend status takes one process name"],
+    [
+      "ps with a bad --sort",
+      ["ps", "--sort", "colour"],
+      "--sort colour: use name, state, pid, cpu, mem, uptime, restarts",
+    ],
     ["signal without a signal", ["signal", "api"], "tend signal takes a process name and a signal"],
     ["add without a command", ["add", "job"], "tend add needs a command after --"],
     [
@@ -74,8 +77,8 @@ describe("help and version exit 0", () => {
     [["help"], "usage: tend VERB [options]"],
     [["--help"], "usage: tend VERB [options]"],
     [["-h"], "usage: tend VERB [options]"],
-    [["help", "ps"], "usage: tend ps [--json]"],
-    [["ps", "--help"], "usage: tend ps [--json]"],
+    [["help", "ps"], "usage: tend ps [NAME…] [--sort name|state|pid|cpu|mem|uptime|restarts] [--json]"],
+    [["ps", "--help"], "usage: tend ps [NAME…] [--sort name|state|pid|cpu|mem|uptime|restarts] [--json]"],
     [["start", "-h"], "usage: tend start NAME… | --all [--json]"],
   ])("%j", async (argv, line) => {
     const r = await cli(argv);

@@ -1,9 +1,10 @@
 import { add, rm } from "./add.ts";
+import { names } from "./completion.ts";
 import { pause, reset, restart, resume, scale, set, signal, start, stop } from "./control.ts";
 import { events, history } from "./history.ts";
 import { logs } from "./logs.ts";
 import { progress } from "./progress.ts";
-import { ps, status } from "./ps.ts";
+import { ls, ps, status } from "./ps.ts";
 import { down, reload } from "./system.ts";
 import { top } from "./top.ts";
 import type { Command } from "./types.ts";
@@ -13,6 +14,7 @@ import { wait } from "./wait.ts";
 // Nothing reachable from here may import the config loader, the supervisor or the API server.
 export const CLIENT_COMMANDS: readonly Command[] = [
   ps,
+  ls,
   top,
   status,
   start,
@@ -33,4 +35,5 @@ export const CLIENT_COMMANDS: readonly Command[] = [
   events,
   progress,
   down,
+  names,
 ];

@@ -59,6 +59,7 @@ function actedOn<T extends ProcessSnapshot>(acted: T | ReplicaSet): (T | Process
 function action(verb: Action): Command {
   return {
     name: verb,
+    takesNames: true,
     usage: `tend ${verb}${verb === "stop" ? " [--force]" : ""} NAME… | --all [--json]`,
     summary: SUMMARY[verb],
     flags: {
@@ -134,6 +135,7 @@ export const resume = action("resume");
 
 export const signal: Command = {
   name: "signal",
+  takesNames: true,
   usage: "tend signal NAME SIGNAL [--json]",
   summary: "send a signal (SIGHUP, USR1, 10…) to a process's group",
   flags: { ...CLIENT_FLAGS, json: { takes: "bool" } },
@@ -153,6 +155,7 @@ export const signal: Command = {
 
 export const scale: Command = {
   name: "scale",
+  takesNames: true,
   usage: "tend scale NAME N [--json]",
   summary: "run N copies of a replicated process (instances); kept until the config's instances change",
   flags: { ...CLIENT_FLAGS, json: { takes: "bool" } },
@@ -179,6 +182,7 @@ const SET_KEYS = ["restart", "max_restarts", "max_memory"] as const;
 // restart policy and limits, read at each decision, until --clear or the next reload.
 export const set: Command = {
   name: "set",
+  takesNames: true,
   usage: "tend set NAME KEY=VALUE… | tend set NAME --clear [--json]",
   summary: "override restart, max_restarts or max_memory (none: no limit) until --clear or a reload",
   flags: { ...CLIENT_FLAGS, clear: { takes: "bool" }, json: { takes: "bool" } },

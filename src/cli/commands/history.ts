@@ -8,6 +8,7 @@ import type { Command } from "./types.ts";
 
 export const history: Command = {
   name: "history",
+  takesNames: true,
   usage: "tend history NAME [-n N] [--json]",
   summary: "runs of a process, newest first: start, end, duration, exit, reason",
   flags: { ...CLIENT_FLAGS, json: { takes: "bool" }, lines: { takes: "value", alias: "-n" } },

@@ -1,4 +1,5 @@
 import { CLIENT_COMMANDS } from "./client-verbs.ts";
+import { completionCommand } from "./completion.ts";
 import { check, schema, up } from "./config.ts";
 import { exportCommand } from "./export.ts";
 import { importCommand } from "./import.ts";
@@ -14,6 +15,7 @@ export const COMMANDS: readonly Command[] = [
   exportCommand,
   importCommand,
   schema,
+  completionCommand(() => COMMANDS),
 ];
 
 export function findCommand(name: string): Command | undefined {

@@ -1,6 +1,11 @@
-import type { ProcessDetail, TendClient } from "../../client/index.ts";
+import {
+  type ProcessDetail,
+  type ProcessSnapshot,
+  TendApiError,
+  type TendClient,
+} from "../../client/index.ts";
 import { formatBytes, formatDuration } from "../../config/units.ts";
-import { bool, type ParsedArgs } from "../args.ts";
+import { bool, type ParsedArgs, str } from "../args.ts";
 import { usageError } from "../cli-error.ts";
 import { CLIENT_FLAGS, clientFor, printJson } from "../context.ts";
 import { exitText, paint, progressText, psRows, time } from "../format.ts";
@@ -8,38 +13,92 @@ import { type Io, useColor } from "../io.ts";
 import { statusLines } from "../probe-format.ts";
 import type { Command } from "./types.ts";
 
-export const ps: Command = {
-  name: "ps",
-  usage: "tend ps [--json]",
-  summary: "table of processes: name, state, health, pid, uptime, restarts, cpu, mem",
-  noArguments: true,
-  flags: { ...CLIENT_FLAGS, json: { takes: "bool" } },
-  async run(args: ParsedArgs, io: Io) {
-    const list = await (await clientFor(args, io)).list();
-    if (bool(args, "json")) printJson(io, list);
-    else io.out(psRows(list, useColor(io)));
-    return 0;
-  },
+// --sort KEY: the table's order (name by default; cpu, mem, uptime and restarts largest first).
+const SORTS: Record<string, (a: ProcessSnapshot, b: ProcessSnapshot) => number> = {
+  name: (a, b) => a.name.localeCompare(b.name),
+  state: (a, b) => a.state.localeCompare(b.state) || a.name.localeCompare(b.name),
+  pid: (a, b) => (a.pid ?? 0) - (b.pid ?? 0),
+  cpu: (a, b) => (b.cpu ?? -1) - (a.cpu ?? -1),
+  mem: (a, b) => (b.memory ?? -1) - (a.memory ?? -1),
+  uptime: (a, b) => (b.uptimeMs ?? -1) - (a.uptimeMs ?? -1),
+  restarts: (a, b) => b.restarts - a.restarts,
 };
+
+function psCommand(name: "ps" | "ls"): Command {
+  return {
+    name,
+    takesNames: true,
+    usage: `tend ${name} [NAME…] [--sort name|state|pid|cpu|mem|uptime|restarts] [--json]`,
+    summary:
+      name === "ps"
+        ? "table of processes: name, state, health, pid, uptime, restarts, cpu, mem"
+        : "the same as tend ps",
+    flags: { ...CLIENT_FLAGS, json: { takes: "bool" }, sort: { takes: "value" } },
+    async run(args: ParsedArgs, io: Io) {
+      const sortKey = str(args, "sort");
+      const order = sortKey === undefined ? null : SORTS[sortKey];
+      if (order === undefined)
+        throw usageError(`--sort ${sortKey}: use ${Object.keys(SORTS).join(", ")}`, name);
+      let list = await (await clientFor(args, io)).list();
+      const names = [...new Set(args.positionals)];
+      if (names.length) {
+        // A replicated process named as a whole is its copies.
+        const of = (n: string) => list.filter((p) => p.name === n || p.replicaOf === n);
+        const missing = names.filter((n) => of(n).length === 0);
+        if (missing.length)
+          throw new TendApiError(
+            "PROCESS_NOT_FOUND",
+            `no process named ${missing.map((n) => `"${n}"`).join(", ")}: see tend ps for the list`,
+          );
+        list = list.filter((p) => names.some((n) => p.name === n || p.replicaOf === n));
+      }
+      if (order) list = [...list].sort(order);
+      if (bool(args, "json")) printJson(io, list);
+      else io.out(psRows(list, useColor(io)));
+      return 0;
+    },
+  };
+}
+
+export const ps = psCommand("ps");
+export const ls = psCommand("ls");
 
 export const status: Command = {
   name: "status",
-  usage: "tend status NAME [--json]",
-  summary: "one process in full, with its last runs (each copy of a replicated one)",
+  takesNames: true,
+  usage: "tend status [NAME…] [--json]",
+  summary: "processes in full, with their last runs (every process without a name)",
   flags: { ...CLIENT_FLAGS, json: { takes: "bool" } },
   async run(args, io) {
-    const [name, ...extra] = args.positionals;
-    if (!name || extra.length) throw usageError("tend status takes one process name", "status");
+    const names = [...new Set(args.positionals)];
     const client = await clientFor(args, io);
+    const color = useColor(io);
+    const json = bool(args, "json");
+    if (names.length !== 1) {
+      // Every process (or those named), each in full: --json is the list of them.
+      const wanted = names.length ? names : (await client.list()).map((p) => p.name);
+      const all = await Promise.all(wanted.map((n) => client.get(n)));
+      const details: ProcessDetail[] = await Promise.all(
+        all.flatMap((got) =>
+          "replicas" in got ? got.replicas.map((r) => detailOf(client, r.name)) : [Promise.resolve(got)],
+        ),
+      );
+      if (json) printJson(io, details);
+      else
+        io.out(
+          details.length ? `${details.map((p) => detailLines(p, color).join("\n")).join("\n\n")}\n` : "",
+        );
+      return 0;
+    }
+    const name = names[0] as string;
     const got = await client.get(name);
     // A replicated process: each copy in full, under the name of the whole.
     const details =
       "replicas" in got ? await Promise.all(got.replicas.map((r) => detailOf(client, r.name))) : [got];
-    if (bool(args, "json")) {
+    if (json) {
       printJson(io, "replicas" in got ? { ...got, replicas: details } : got);
       return 0;
     }
-    const color = useColor(io);
     const head = "replicas" in got ? [`${got.name}: ${got.instances} replicas`, ""] : [];
     io.out(`${[...head, ...details.map((p) => detailLines(p, color).join("\n"))].join("\n\n")}\n`);
     return 0;

@@ -11,6 +11,7 @@ const CONDITIONS: readonly WaitCondition[] = ["started", "healthy", "exited"];
 // change), so it answers the moment the last condition holds, with no polling.
 export const wait: Command = {
   name: "wait",
+  takesNames: true,
   usage: "tend wait NAME… [--for started|healthy|exited] [--timeout 30s] [--json]",
   summary: "wait until processes are started, healthy (default) or exited; exit 1 on timeout",
   flags: { ...CLIENT_FLAGS, for: { takes: "value" }, timeout: { takes: "value" }, json: { takes: "bool" } },
