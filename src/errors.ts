@@ -23,6 +23,9 @@ const HTTP_STATUS = {
   UNTRUSTED_SOCKET: 403,
   TIMEOUT: 408,
   USAGE: 400,
+  // The dashboard's listener: no token, or an action it refuses (read-only, not from its page).
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
   INTERNAL: 500,
 } as const;
 export type ErrorCode = keyof typeof HTTP_STATUS;

@@ -1,3 +1,4 @@
+import { dashboardLoad } from "./measurements/dashboard-load.ts";
 import { idleRss } from "./measurements/idle-rss.ts";
 import { logThroughput } from "./measurements/log-throughput.ts";
 import { massStop } from "./measurements/mass-stop.ts";
@@ -24,4 +25,5 @@ export const MEASUREMENTS: Measurement[] = [
   metricsCpu,
   watchIdle,
   watchDaemon,
+  dashboardLoad,
 ];

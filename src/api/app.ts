@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import type { HeapStats } from "../daemon/heap-keeper.ts";
 import type { Control } from "../domain/control.ts";
-import type { ReloadPlan } from "../domain/shapes.ts";
+import type { DashboardLogin, ReloadPlan } from "../domain/shapes.ts";
 import { errorResponse } from "./errors.ts";
 import { handlers } from "./handlers.ts";
 import { readInput } from "./input.ts";
@@ -13,6 +13,8 @@ export interface AppOptions {
   reload?: (dryRun: boolean) => Promise<ReloadPlan>;
   // The daemon's heap keeper, for /v1/debug/heap; none in process.
   heap?: () => HeapStats;
+  // The dashboard's one-time login address (null while it is off).
+  dashboardLogin?: () => DashboardLogin | null;
 }
 
 // The control API as an Elysia app, one route per entry of the declared table (routes.ts, as
@@ -23,6 +25,7 @@ export function createApp(control: Control, opts: AppOptions = {}) {
     onShutdown: opts.onShutdown ?? (() => void control.shutdown()),
     reload: opts.reload ?? ((dryRun) => control.reload(dryRun)),
     heap: opts.heap,
+    dashboardLogin: opts.dashboardLogin,
     openapi: async () => (await import("./openapi.ts")).openApiDocument(),
   });
   const app = new Elysia().onError(({ error, code }) => errorResponse(error, code));

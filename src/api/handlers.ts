@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { HeapStats } from "../daemon/heap-keeper.ts";
 import type { Control } from "../domain/control.ts";
-import type { ReloadPlan } from "../domain/shapes.ts";
+import type { DashboardLogin, ReloadPlan } from "../domain/shapes.ts";
 import { type EventRecord, eventTypeMatches } from "../domain/types.ts";
 import { TendError } from "../errors.ts";
 import { PROMETHEUS_CONTENT_TYPE, renderFamilies } from "../metrics/prometheus.ts";
@@ -29,6 +29,7 @@ export interface HandlerOptions {
   reload: (dryRun: boolean) => Promise<ReloadPlan>;
   heap?: () => HeapStats;
   openapi: () => Promise<Record<string, unknown>>;
+  dashboardLogin?: () => DashboardLogin | null; // the dashboard's one-time login address; none when off
 }
 
 // Every route as a thin call into Control; no state lives here.
@@ -90,6 +91,19 @@ export function handlers(control: Control, o: HandlerOptions): Handlers {
       // Answer first; the daemon stops everything and exits after the response is sent.
       setImmediate(o.onShutdown);
       return { stopping: true as const };
+    },
+    samples: ({ query }) => {
+      if (!query.follow) return control.samples();
+      return sseResponse((send) => {
+        send("history", control.samples());
+        return control.followSamples((sample) => send("sample", sample));
+      });
+    },
+    dashboardLogin: () => {
+      const login = o.dashboardLogin?.();
+      if (!login)
+        throw new TendError("INVALID_STATE", "the dashboard is off: set [supervisor] dashboard_listen");
+      return login;
     },
     probeSchedule: ({ query }) => control.probeSchedule(query.window),
     metricsSampler: () => control.metricsSampler() ?? { intervalMs: null, ticks: 0 as const },

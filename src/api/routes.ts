@@ -9,6 +9,7 @@ import {
   probeScheduleQuery,
   progressBody,
   reloadBody,
+  samplesQuery,
   scaleBody,
   setBody,
   signalBody,
@@ -192,6 +193,20 @@ export const ROUTES = {
     path: "/v1/shutdown",
     summary: "Stop everything (reverse dependency order) and exit the supervisor",
     response: z.strictObject({ stopping: z.literal(true) }),
+  },
+  samples: {
+    method: "GET",
+    path: "/v1/samples",
+    summary: "CPU and memory of every process, sampled while someone follows; the last hour is kept",
+    query: samplesQuery,
+    response: z.array(s.sample),
+    stream: { history: z.array(s.sample), sample: s.sample },
+  },
+  dashboardLogin: {
+    method: "POST",
+    path: "/v1/dashboard/login",
+    summary: "A one-time address that logs a browser into the dashboard (409 when it is off)",
+    response: s.dashboardLogin,
   },
   probeSchedule: {
     method: "GET",

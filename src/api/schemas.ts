@@ -116,3 +116,5 @@ export const probeScheduleQuery = z.strictObject({
     .optional()
     .describe('only checks started in this last while, "30s"'),
 });
+
+export const samplesQuery = z.strictObject({ follow });

@@ -26,6 +26,8 @@ export const ROUTES = {
   events: {method: "GET",path: "/v1/events",status: 200,body: false,query: {schema: "eventsQuery",types: {follow: "boolean",process: "string",type: "string",events: "number",after: "number"}},stream: true,text: false},
   reload: {method: "POST",path: "/v1/reload",status: 200,body: "reloadBody",query: false,stream: false,text: false},
   shutdown: {method: "POST",path: "/v1/shutdown",status: 200,body: false,query: false,stream: false,text: false},
+  samples: {method: "GET",path: "/v1/samples",status: 200,body: false,query: {schema: "samplesQuery",types: {follow: "boolean"}},stream: true,text: false},
+  dashboardLogin: {method: "POST",path: "/v1/dashboard/login",status: 200,body: false,query: false,stream: false,text: false},
   probeSchedule: {method: "GET",path: "/v1/debug/probe-schedule",status: 200,body: false,query: {schema: "probeScheduleQuery",types: {window: "string"}},stream: false,text: false},
   metricsSampler: {method: "GET",path: "/v1/debug/metrics-sampler",status: 200,body: false,query: false,stream: false,text: false},
   heap: {method: "GET",path: "/v1/debug/heap",status: 200,body: false,query: false,stream: false,text: false},
@@ -333,6 +335,16 @@ export type LogEntry = {
   text: string;
 };
 
+/** every process's CPU and memory at one moment (the dashboard's sparklines) */
+export type Sample = {
+  /** epoch milliseconds */
+  at: number;
+  /** per process: percent of one core */
+  cpu: Record<string, number | null>;
+  /** per process: resident bytes */
+  memory: Record<string, number | null>;
+};
+
 export type SamplerStats = {
   /** milliseconds */
   intervalMs: number;
@@ -360,10 +372,17 @@ export type Issue = {
   message: string;
 };
 
+export type DashboardLogin = {
+  /** the dashboard's address */
+  url: string;
+  /** a one-time address that logs a browser in (valid for a minute) */
+  login: string;
+};
+
 /** every 4xx and 5xx answer */
 export type ApiError = {
   error: {
-    code: "BAD_REQUEST" | "BAD_NAME" | "BAD_SIGNAL" | "CONFIG_INVALID" | "PROCESS_NOT_FOUND" | "PROCESS_EXISTS" | "PROCESS_FROM_CONFIG" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "NOT_FOUND" | "SHUTTING_DOWN" | "ALREADY_RUNNING" | "SPAWN_FAILED" | "NOT_READY" | "UNREACHABLE" | "UNTRUSTED_SOCKET" | "TIMEOUT" | "USAGE" | "INTERNAL";
+    code: "BAD_REQUEST" | "BAD_NAME" | "BAD_SIGNAL" | "CONFIG_INVALID" | "PROCESS_NOT_FOUND" | "PROCESS_EXISTS" | "PROCESS_FROM_CONFIG" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "NOT_FOUND" | "SHUTTING_DOWN" | "ALREADY_RUNNING" | "SPAWN_FAILED" | "NOT_READY" | "UNREACHABLE" | "UNTRUSTED_SOCKET" | "TIMEOUT" | "USAGE" | "UNAUTHORIZED" | "FORBIDDEN" | "INTERNAL";
     message: string;
     /** the config file, for CONFIG_INVALID */
     file?: string;
@@ -546,6 +565,20 @@ export type TendConfig = {
     event_retention?: number;
     /** Events older than this are pruned (default "7d") */
     event_max_age?: number | string;
+    /** Serve the web dashboard on HOST:PORT (off by default; loopback unless a token and TLS are set) */
+    dashboard_listen?: string;
+    /** The token every dashboard request needs (default: one made at each start) */
+    dashboard_token?: string;
+    /** A file holding the dashboard token */
+    dashboard_token_file?: string;
+    /** TLS certificate (PEM) of the dashboard */
+    dashboard_tls_cert?: string;
+    /** TLS private key (PEM) of the dashboard */
+    dashboard_tls_key?: string;
+    /** Host headers the dashboard answers (default: its address, localhost and 127.0.0.1) */
+    dashboard_hosts?: string[];
+    /** Show, never act: the dashboard hides and refuses every action */
+    dashboard_read_only?: boolean;
   };
   processes?: Record<string, ProcessConfig>;
   /** Rules that notify people of events */
@@ -695,6 +728,20 @@ export type ShutdownAnswer = {
   stopping: true;
 };
 
+export type SamplesQuery = {
+  /** stream server-sent events: what is there, then what comes */
+  follow?: boolean;
+};
+
+export type SamplesAnswer = Sample[];
+
+export type SamplesStreamEvents = {
+  history: Sample[];
+  sample: Sample;
+};
+
+export type DashboardLoginAnswer = DashboardLogin;
+
 export type ProbeScheduleQuery = {
   /** only checks started in this last while, "30s" */
   window?: string;
@@ -753,6 +800,8 @@ export interface RouteMethods {
   reload(body?: ReloadBody): Promise<ReloadAnswer>;
   /** Stop everything (reverse dependency order) and exit the supervisor: POST /v1/shutdown */
   shutdown(): Promise<ShutdownAnswer>;
+  /** A one-time address that logs a browser into the dashboard (409 when it is off): POST /v1/dashboard/login */
+  dashboardLogin(): Promise<DashboardLoginAnswer>;
   /** How late probe checks started: median, p99, max: GET /v1/debug/probe-schedule */
   probeSchedule(query?: ProbeScheduleQuery): Promise<ProbeScheduleAnswer>;
   /** The metrics sampler: interval, ticks, cost of the last tick: GET /v1/debug/metrics-sampler */

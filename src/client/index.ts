@@ -21,6 +21,7 @@ import type {
   ProcessState,
   RouteMethods,
   RouteName,
+  Sample,
 } from "../api/surface.gen.ts";
 import { ROUTES } from "../api/surface.gen.ts";
 import { defaultSocketPath } from "../config/paths.ts";
@@ -92,6 +93,9 @@ export interface TendClient extends RouteMethods, AsyncDisposable {
     options?: Omit<EventsQuery, "follow"> &
       FollowOptions & { onSnapshot?: (processes: ProcessSnapshot[]) => void },
   ): AsyncIterableIterator<EventRecord>;
+  // Every process's CPU and memory: the samples kept (the last hour someone watched); with
+  // follow, then each new one (sampled at metrics_interval while someone follows).
+  samples(options?: FollowOptions): AsyncIterableIterator<Sample>;
   // Until every named process (a replicated one: every copy) is started, healthy or exited.
   wait(names: string | string[], options?: WaitOptions): Promise<ProcessSnapshot[]>;
   // Calls `handler` for each event of this type or under it ("process.crashed", "process").
@@ -166,7 +170,7 @@ export function connect(options: ConnectOptions = {}): TendClient {
 
   // One server-sent event stream, reconnecting for `reconnect` ms after the supervisor went away.
   async function* follow(
-    name: "logs" | "allLogs" | "events",
+    name: "logs" | "allLogs" | "events" | "samples",
     processName: string,
     query: () => Record<string, unknown>,
     o: FollowOptions,
@@ -276,6 +280,25 @@ export function connect(options: ConnectOptions = {}): TendClient {
           last = rec.id;
           yield rec;
         }
+      }
+    },
+
+    async *samples(o = {}) {
+      const { follow: following, reconnect, signal, onEnd } = o;
+      if (!following) {
+        for (const x of (await call("samples", [{}])) as Sample[]) yield x;
+        return;
+      }
+      // After a reconnect the history comes again: only samples newer than the last one are given.
+      let last = 0;
+      for await (const e of follow("samples", "", () => ({}), { reconnect, signal, onEnd })) {
+        const batch =
+          e.event === "history" ? (e.data as Sample[]) : e.event === "sample" ? [e.data as Sample] : [];
+        for (const x of batch)
+          if (x.at > last) {
+            last = x.at;
+            yield x;
+          }
       }
     },
 

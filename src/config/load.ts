@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, extname, resolve } from "node:path";
 import type { AlertRule } from "../alerts/alert-rule.ts";
 import { errorMessage } from "../errors.ts";
@@ -11,7 +11,7 @@ import { ConfigError, type ConfigIssue, issuesFromZod } from "./issues.ts";
 import { defaultLogDir, defaultSocketPath, defaultStateDir } from "./paths.ts";
 import { type ProcessSpec, toProcessSpec } from "./process-spec.ts";
 import { readConfigText } from "./read-text.ts";
-import { configSchema } from "./schema.ts";
+import { configSchema, type ParsedConfig } from "./schema.ts";
 
 export interface SupervisorSettings {
   socketPath: string;
@@ -25,6 +25,17 @@ export interface SupervisorSettings {
   eventRetention: number;
   eventMaxAgeMs: number;
   logBufferLines: number;
+  dashboard: DashboardSettings | null;
+}
+
+// [supervisor] dashboard_*: what `tend up` serves the web dashboard with.
+export interface DashboardSettings {
+  listen: string;
+  token: string | null; // null: one is made at each start
+  tlsCert: string | null; // absolute paths
+  tlsKey: string | null;
+  hosts: string[] | null; // null: the listen address, localhost and 127.0.0.1 with its port
+  readOnly: boolean;
 }
 
 export interface Config {
@@ -117,6 +128,7 @@ export function buildConfig(
       eventRetention: s.event_retention,
       eventMaxAgeMs: s.event_max_age,
       logBufferLines: s.log_buffer_lines,
+      dashboard: dashboardOf(s, baseDir, file),
     },
     processes: Object.entries(parsed.data.processes).map(([name, p]) =>
       toProcessSpec(name, p, rawProcesses[name], baseDir, environment),
@@ -124,6 +136,39 @@ export function buildConfig(
     alerts: parsed.data.alerts.map(toAlertRule),
     environment,
     importNotes: null,
+  };
+}
+
+function dashboardOf(s: ParsedConfig["supervisor"], baseDir: string, file: string): DashboardSettings | null {
+  if (s.dashboard_listen === undefined) return null;
+  let token = s.dashboard_token ?? null;
+  const tokenFile = abs(baseDir, s.dashboard_token_file);
+  if (tokenFile) {
+    try {
+      token = readFileSync(tokenFile, "utf8").trim();
+    } catch (err) {
+      throw new ConfigError(file, [
+        {
+          path: "supervisor.dashboard_token_file",
+          message: `${tokenFile}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+        },
+      ]);
+    }
+    if (token.length < 16)
+      throw new ConfigError(file, [
+        {
+          path: "supervisor.dashboard_token_file",
+          message: `${tokenFile}: a dashboard token needs at least 16 characters`,
+        },
+      ]);
+  }
+  return {
+    listen: s.dashboard_listen,
+    token,
+    tlsCert: abs(baseDir, s.dashboard_tls_cert),
+    tlsKey: abs(baseDir, s.dashboard_tls_key),
+    hosts: s.dashboard_hosts ?? null,
+    readOnly: s.dashboard_read_only,
   };
 }
 

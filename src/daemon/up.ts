@@ -6,6 +6,7 @@ import { endAllStreams } from "../api/sse.ts";
 import { systemClock } from "../clock.ts";
 import type { Config } from "../config/load.ts";
 import { loadConfigIsolated } from "../config/load-isolated.ts";
+import { type Dashboard, startDashboard } from "../dashboard/server.ts";
 import type { EventRecord } from "../domain/types.ts";
 import { errorMessage } from "../errors.ts";
 import { DroppedLines } from "../logs/dropped-lines.ts";
@@ -171,6 +172,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         metrics.stop();
         heap.stop();
         metricsServer?.stop(true);
+        dashboard?.stop();
         // Followers (logs -f, events -f) hear that the supervisor stopped, then the connections go.
         endAllStreams("the supervisor stopped");
         // Let in-flight answers (the shutdown request's own) go out; then cut the rest.
@@ -209,10 +211,12 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       if (line) log.info(line);
     });
     const reload = createReloader(supervisor, systemd, () => stopping !== null);
+    let dashboard: Dashboard | null = null;
     const app = createApp(supervisor, {
       onShutdown: () => void shutdown(),
       reload,
       heap: () => heap.stats(),
+      dashboardLogin: () => dashboard?.login() ?? null,
     });
     const oldUmask = process.umask(socketUmask(socketGid));
     const server = Bun.serve({ unix: s.socketPath, fetch: app.fetch, maxRequestBodySize: 1024 * 1024 });
@@ -223,6 +227,10 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       ? listenMetrics(s.metricsListen, metricsOnlyFetch(supervisor))
       : null;
     if (metricsServer) log.info(`serving /metrics on ${s.metricsListen}`);
+    if (s.dashboard) {
+      dashboard = startDashboard(s.dashboard, (req) => app.fetch(req));
+      log.info(`serving the dashboard on ${dashboard.url} (tend dashboard prints a login address)`);
+    }
 
     await supervisor.startAll();
     heap.start();

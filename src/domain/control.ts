@@ -7,6 +7,7 @@ import type {
   ProcessDetail,
   ReloadPlan,
   ReplicaSet,
+  Sample,
   StartResult,
   SupervisorInfo,
 } from "./shapes.ts";
@@ -56,6 +57,8 @@ export interface Control {
   metrics(): Family[]; // every /metrics family, from one snapshot
   metricsSampler(): SamplerStats | null; // null when the supervisor samples no metrics
   subscribe(listener: (e: EventRecord) => void): () => void;
+  samples(): Sample[]; // those kept (the last hour someone watched)
+  followSamples(listener: (s: Sample) => void): () => void;
   reload(dryRun: boolean): Promise<ReloadPlan>;
   shutdown(): Promise<void>;
 }

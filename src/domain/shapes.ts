@@ -285,6 +285,16 @@ export const logEntry = named(
   }),
 );
 
+export const sample = named(
+  "Sample",
+  z.strictObject({
+    at: epochMs,
+    cpu: z.record(z.string(), z.number().nullable()).describe("per process: percent of one core"),
+    memory: z.record(z.string(), z.number().int().nullable()).describe("per process: resident bytes"),
+  }),
+  "every process's CPU and memory at one moment (the dashboard's sparklines)",
+);
+
 export const samplerStats = named(
   "SamplerStats",
   z.strictObject({
@@ -309,6 +319,14 @@ export const issue = named(
   "Issue",
   z.strictObject({ path: z.string().describe('"processes.api.backoff.initial"'), message: z.string() }),
   "one problem in a config or a request, with where it is",
+);
+
+export const dashboardLogin = named(
+  "DashboardLogin",
+  z.strictObject({
+    url: z.string().describe("the dashboard's address"),
+    login: z.string().describe("a one-time address that logs a browser in (valid for a minute)"),
+  }),
 );
 
 export const apiError = named(
@@ -350,6 +368,8 @@ export type ReplicaSet = z.output<typeof replicaSet>;
 export type ReloadPlan = z.output<typeof reloadPlan>;
 export type LogEntry = z.output<typeof logEntry>;
 export type SamplerStats = z.output<typeof samplerStats>;
+export type Sample = z.output<typeof sample>;
+export type DashboardLogin = z.output<typeof dashboardLogin>;
 export type HeapStats = z.output<typeof heapStats>;
 export type Issue = z.output<typeof issue>;
 export type ApiError = z.output<typeof apiError>;

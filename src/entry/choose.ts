@@ -28,6 +28,7 @@ export const CLIENT_VERBS: readonly string[] = [
   "events",
   "progress",
   "down",
+  "dashboard",
   "__names",
 ];
 

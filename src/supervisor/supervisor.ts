@@ -9,6 +9,7 @@ import type {
   ProcessDetail,
   ReloadPlan,
   ReplicaSet,
+  Sample,
   StartResult,
   SupervisorInfo,
 } from "../domain/shapes.ts";
@@ -41,6 +42,7 @@ import {
 } from "./replica-sets.ts";
 import { expandReplicas } from "./replicas.ts";
 import { addRuntimeProcess, removeRuntimeProcess, startingProcesses } from "./runtime-processes.ts";
+import { SampleKeeper } from "./samples.ts";
 import { markCleanShutdown, startAsPlanned } from "./startup.ts";
 import type { SupervisorDeps } from "./supervisor-deps.ts";
 import { Triggers } from "./triggers.ts";
@@ -71,6 +73,7 @@ export class Supervisor implements Control {
   private readonly changes = new OneAtATime();
   private readonly triggers: Triggers;
   private readonly overrides = new OverrideTable();
+  private readonly sampleKeeper: SampleKeeper;
 
   constructor(
     config: Config,
@@ -84,6 +87,7 @@ export class Supervisor implements Control {
     this.unitDeps = { ...wiring.unitDeps, overrides: (spec) => this.overrides.of(spec) };
     this.started = { at: deps.clock.wallMs(), mono: deps.clock.nowMs() };
     this.counts = new ReplicaCounts(this.records);
+    this.sampleKeeper = new SampleKeeper(() => this.list(), config.supervisor.metricsIntervalMs, deps.clock);
     this.triggers = new Triggers({
       clock: deps.clock,
       state: (n) => groupState(this.units, n),
@@ -241,6 +245,14 @@ export class Supervisor implements Control {
 
   probeSchedule(windowMs?: number): ProbeScheduleReport {
     return this.probeStats.report(this.deps.clock.nowMs(), windowMs);
+  }
+
+  samples(): Sample[] {
+    return this.sampleKeeper.history();
+  }
+
+  followSamples(listener: (s: Sample) => void): () => void {
+    return this.sampleKeeper.follow(listener);
   }
 
   subscribe(listener: (e: EventRecord) => void): () => void {

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import Ajv2020, { type ValidateFunction } from "ajv/dist/2020.js";
 import { FIXTURES, TestDaemon } from "../helpers/daemon.ts";
+import { freePort } from "../helpers/ports.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 // /openapi.json read by a real JSON Schema validator (ajv, draft 2020-12, strict): every
@@ -25,12 +26,13 @@ const compiled = new Map<string, ValidateFunction>();
 const seen = new Map<string, Set<string>>(); // operation → "2xx" / "4xx"
 
 // Each test has a supervisor of its own (test/preload.ts stops what a test started, after it).
-async function supervisor(): Promise<void> {
+async function supervisor(withDashboard = false): Promise<void> {
   d = await new TestDaemon(
     [
       `[processes.svc]\ncommand = ["${SLEEPER}"]\nreadiness = { type = "log", pattern = "ready" }`,
       `[processes.web]\ncommand = ["${SLEEPER}"]\ninstances = 2`,
     ].join("\n\n"),
+    withDashboard ? `dashboard_listen = "127.0.0.1:${freePort()}"\nmetrics_interval = "200ms"` : "",
   ).start();
   await waitFor(
     "svc healthy",
@@ -212,8 +214,13 @@ test("history, logs and events: as JSON and as streams", async () => {
   expect(kinds.slice(0, 2)).toEqual(["snapshot", "event"]);
 });
 
-test("the supervisor: reload, figures, metrics, this document, shutdown", async () => {
-  await supervisor();
+test("the supervisor: reload, figures, metrics, samples, the dashboard's login, this document, shutdown", async () => {
+  await supervisor(true);
+  expect((await call("samples")).status).toBe(200);
+  expect((await call("samples", { query: "follow=maybe" })).status).toBe(400);
+  expect(await stream("samples", { query: "follow=true" }, 2)).toEqual(["history", "sample"]);
+  expect((await call("dashboardLogin")).status).toBe(200);
+  expect((await call("dashboardLogin", { body: { open: true } })).status).toBe(400);
   expect((await call("reload", { body: { dryRun: true } })).status).toBe(200);
   expect((await call("reload", { body: { dry_run: true } })).status).toBe(400);
   expect((await call("probeSchedule", { query: "window=30s" })).status).toBe(200);

@@ -32,6 +32,7 @@ describe("what a process becomes", () => {
         eventRetention: 10_000,
         eventMaxAgeMs: 7 * 24 * 3600_000,
         logBufferLines: 1000,
+        dashboard: null,
       },
       alerts: [],
       importNotes: null,

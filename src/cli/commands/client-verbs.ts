@@ -1,6 +1,7 @@
 import { add, rm } from "./add.ts";
 import { names } from "./completion.ts";
 import { pause, reset, restart, resume, scale, set, signal, start, stop } from "./control.ts";
+import { dashboard } from "./dashboard.ts";
 import { events, history } from "./history.ts";
 import { logs } from "./logs.ts";
 import { progress } from "./progress.ts";
@@ -35,5 +36,6 @@ export const CLIENT_COMMANDS: readonly Command[] = [
   events,
   progress,
   down,
+  dashboard,
   names,
 ];
