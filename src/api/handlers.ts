@@ -32,6 +32,9 @@ export interface HandlerOptions {
   dashboardLogin?: () => DashboardLogin | null; // the dashboard's one-time login address; none when off
 }
 
+// Events replayed at a time when a follower catches up (?after=ID with follow).
+const CATCH_UP = 10_000;
+
 // Every route as a thin call into Control; no state lives here.
 export function handlers(control: Control, o: HandlerOptions): Handlers {
   return {
@@ -75,11 +78,15 @@ export function handlers(control: Control, o: HandlerOptions): Handlers {
           "snapshot",
           control.list().filter((p) => !query.process || p.name === query.process),
         );
-        let last = 0;
+        let last = query.after ?? 0;
         if (query.after !== undefined)
-          for (const e of control.events({ ...filter, limit: 10_000 })) {
-            send("event", e);
-            last = e.id;
+          for (;;) {
+            const batch = control.events({ ...filter, afterId: last, limit: CATCH_UP });
+            for (const e of batch) {
+              send("event", e);
+              last = e.id;
+            }
+            if (batch.length < CATCH_UP) break;
           }
         return control.subscribe((e) => {
           if (e.id > last && matches(e)) send("event", e);

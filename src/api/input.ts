@@ -49,7 +49,8 @@ function readQuery(name: RouteName, request: Request): unknown {
   }
   // Each parameter as its schema's type: "5" a number, "1"/"true" and "0"/"false" a flag. What
   // does not read as that type stays text, and the schema says what was expected.
-  const raw: Record<string, unknown> = {};
+  // No prototype: `?__proto__=x` is a parameter like any other, and refused as unknown.
+  const raw: Record<string, unknown> = Object.create(null);
   for (const [key, value] of params) {
     const type = query.types[key];
     raw[key] =

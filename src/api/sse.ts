@@ -1,5 +1,7 @@
 // A server-sent events response fed by `start`, which receives a send function and returns a
-// cleanup. Comments every 15 s keep idle connections (and proxies) from timing out.
+// cleanup. A comment every 5 s keeps a quiet stream (a `tend wait` on a slow start, logs -f of a
+// silent process) from the server's idle timeout (Bun's default: 10 s) and from proxies'.
+export const KEEP_ALIVE_MS = 5_000;
 
 // Every stream still open, so a shutdown can end each with an "end" event: a follower then
 // knows the supervisor stopped on purpose rather than losing its connection.
@@ -47,7 +49,7 @@ export function sseResponse(start: (send: (event: string, data: unknown) => void
       };
       open.add(end);
       cleanup = start(send);
-      keepAlive = setInterval(() => void write(": keep-alive\n\n"), 15_000);
+      keepAlive = setInterval(() => void write(": keep-alive\n\n"), KEEP_ALIVE_MS);
     },
     cancel() {
       stop();

@@ -180,6 +180,7 @@ export function connect(options: ConnectOptions = {}): TendClient {
     open.add(ac);
     const stop = () => ac.abort();
     o.signal?.addEventListener("abort", stop);
+    if (o.signal?.aborted) stop();
     let lostAt: number | null = null;
     try {
       while (!ac.signal.aborted) {
@@ -250,15 +251,31 @@ export function connect(options: ConnectOptions = {}): TendClient {
         for (const l of lines as LogEntry[]) yield l;
         return;
       }
-      // After a reconnect only new lines: those before were given already.
-      let first = true;
+      // After a reconnect, the lines read since the last one given (the supervisor keeps them in
+      // memory with their time), less those of that same millisecond already given.
+      let lastAt: number | null = null;
+      let atLast = 0; // lines given that were read at lastAt
+      let skip = 0;
       const query = () => {
-        const lines = first ? q.lines : 0;
-        first = false;
-        return { ...q, lines };
+        if (lastAt === null) return q;
+        skip = atLast;
+        return { ...q, lines: 100_000, since: lastAt };
       };
-      for await (const e of follow(route, name ?? "", query, { reconnect, signal, onEnd }))
-        if (e.event === "line") yield e.data as LogEntry;
+      for await (const e of follow(route, name ?? "", query, { reconnect, signal, onEnd })) {
+        if (e.event !== "line") continue;
+        const line = e.data as LogEntry;
+        if (skip > 0 && line.at === lastAt) {
+          skip--;
+          continue;
+        }
+        skip = 0;
+        if (line.at === lastAt) atLast++;
+        else {
+          lastAt = line.at;
+          atLast = 1;
+        }
+        yield line;
+      }
     },
 
     async *events(o = {}) {
@@ -267,8 +284,13 @@ export function connect(options: ConnectOptions = {}): TendClient {
         for (const e of (await call("events", [q])) as EventRecord[]) yield e;
         return;
       }
-      // After a reconnect, the events since the last one seen, so none is lost or given twice.
+      // After a reconnect, the events since the last one seen, so none is lost or given twice;
+      // "seen" starts at the latest event now, matching or not.
       let last: number | undefined = q.after;
+      if (last === undefined) {
+        const [latest] = (await call("events", [{ events: 1 }])) as EventRecord[];
+        last = latest?.id ?? 0;
+      }
       for await (const e of follow("events", "", () => ({ ...q, after: last }), {
         reconnect,
         signal,
@@ -330,8 +352,12 @@ export function connect(options: ConnectOptions = {}): TendClient {
             onSnapshot: () => live(),
           });
           for await (const e of stream) handler(e);
+          live(); // ended before the snapshot (unsubscribed, closed): nothing to wait for
         } catch (err) {
-          if (ac.signal.aborted) return;
+          if (ac.signal.aborted) {
+            live();
+            return;
+          }
           const e = err instanceof TendApiError ? err : new TendApiError("INTERNAL", why(err));
           failed(e);
           if (o.onError) o.onError(e);

@@ -11,7 +11,7 @@ import type { EventRecord } from "../domain/types.ts";
 import { errorMessage } from "../errors.ts";
 import { DroppedLines } from "../logs/dropped-lines.ts";
 import { LogHub } from "../logs/log-hub.ts";
-import { MetricsSampler } from "../metrics/sampler.ts";
+import { MetricsSampler, MIN_SAMPLE_MS } from "../metrics/sampler.ts";
 import type { TreeRoot } from "../metrics/tree-sample.ts";
 import { becomeSubreaper } from "../proc/libc.ts";
 import { installReaper, reapOrphans } from "../proc/reaper.ts";
@@ -65,6 +65,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       dir: s.logDir,
       ringLines: s.logBufferLines,
       onDropped: (name, lines) => dropped.note(name, lines),
+      onSubscriberFailed: (name, error) =>
+        log.warn(`${name}: a reader of its lines failed and was dropped: ${error}`),
       onRotationFailed: (name, path, error) => {
         log.error(
           `${name}: rotating ${path} failed; it grows to twice log_max_size, then lines are dropped: ${error}`,
@@ -87,7 +89,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     // One /proc scan per tick for every tree; the supervisor says which trees and acts on samples.
     const metrics: MetricsSampler = new MetricsSampler({
       clock: systemClock,
-      intervalMs: Math.max(100, s.metricsIntervalMs),
+      intervalMs: Math.max(MIN_SAMPLE_MS, s.metricsIntervalMs),
       roots: (): TreeRoot[] => supervisor.metricRoots(),
       onSample: (name, m): void => supervisor.onSample(name, m),
     });

@@ -26,6 +26,8 @@ const CODE_TTL_MS = 60_000;
 const COOKIE = "tend_session";
 const CSRF_HEADER = "x-tend-csrf";
 const SESSIONS_MAX = 1000;
+// A session lasts a day; then the browser needs a new login address.
+const SESSION_MS = 24 * 3_600_000;
 
 export function startDashboard(
   settings: DashboardSettings,
@@ -36,8 +38,9 @@ export function startDashboard(
   const tls = settings.tlsCert && settings.tlsKey ? readTls(settings.tlsCert, settings.tlsKey) : null;
   const token = settings.token ?? randomBytes(24).toString("base64url");
   const codes = new Map<string, number>(); // one-time login code → expiry (epoch ms)
-  const sessions = new Map<string, string>(); // session id → its CSRF token
+  const sessions = new Map<string, { csrf: string; until: number }>(); // session id → its CSRF token
   let origin = "";
+  const scheme = tls ? "https" : "http";
   let hosts = new Set<string>();
 
   const fetch = async (req: Request): Promise<Response> => {
@@ -48,22 +51,24 @@ export function startDashboard(
         `this dashboard does not answer for host ${JSON.stringify(host)}: see dashboard_hosts\n`,
       );
     const url = new URL(req.url);
-    if (url.pathname === "/login" && req.method === "GET") return login(url.searchParams.get("code"));
+    const path = url.pathname.replace(/(.)\/+$/, "$1");
+    if (path === "/login" && req.method === "GET") return login(url.searchParams.get("code"));
     const who = identify(req);
     if (!who)
-      return url.pathname === "/"
+      return path === "/"
         ? html(401, "<h1>tend</h1><p>Log in with the address <code>tend dashboard</code> prints.</p>")
         : json(401, "UNAUTHORIZED", "the dashboard needs its token: run tend dashboard for a login address");
-    if (url.pathname === "/" && req.method === "GET") return page(who.csrf);
-    if (url.pathname === "/app.js") return asset(PAGE_JS, "text/javascript; charset=utf-8");
-    if (url.pathname === "/app.css") return asset(PAGE_CSS, "text/css; charset=utf-8");
-    const isApi = url.pathname.startsWith("/v1/") || url.pathname === "/metrics";
-    if (!isApi || url.pathname === "/v1/dashboard/login") return json(404, "NOT_FOUND", "no such page");
+    if (path === "/" && req.method === "GET") return page(who.csrf);
+    if (path === "/app.js") return asset(PAGE_JS, "text/javascript; charset=utf-8");
+    if (path === "/app.css") return asset(PAGE_CSS, "text/css; charset=utf-8");
+    const isApi = path.startsWith("/v1/") || path === "/metrics";
+    if (!isApi || path.toLowerCase() === "/v1/dashboard/login") return json(404, "NOT_FOUND", "no such page");
     if (req.method !== "GET" && req.method !== "HEAD") {
       if (settings.readOnly)
         return json(403, "FORBIDDEN", "the dashboard is read-only (dashboard_read_only)");
       if (who.csrf !== null) {
-        if (req.headers.get("origin") !== origin)
+        // The page's own origin: this listener, under the Host it was reached by (one allowed).
+        if (req.headers.get("origin") !== `${scheme}://${host}`)
           return json(403, "FORBIDDEN", "an action must come from the dashboard's own page (Origin)");
         const sent = req.headers.get(CSRF_HEADER) ?? "";
         if (!same(sent, who.csrf)) return json(403, "FORBIDDEN", "an action needs the page's CSRF token");
@@ -77,8 +82,13 @@ export function startDashboard(
     const auth = req.headers.get("authorization");
     if (auth?.startsWith("Bearer ") && same(auth.slice(7), token)) return { csrf: null };
     const id = cookieOf(req.headers.get("cookie"), COOKIE);
-    const csrf = id === null ? undefined : sessions.get(id);
-    return csrf === undefined ? null : { csrf };
+    const session = id === null ? undefined : sessions.get(id);
+    if (!session) return null;
+    if (session.until < Date.now()) {
+      sessions.delete(id as string);
+      return null;
+    }
+    return { csrf: session.csrf };
   };
 
   const login = (code: string | null): Response => {
@@ -91,13 +101,13 @@ export function startDashboard(
       );
     if (sessions.size >= SESSIONS_MAX) sessions.delete(sessions.keys().next().value as string);
     const id = randomBytes(24).toString("base64url");
-    sessions.set(id, randomBytes(24).toString("base64url"));
+    sessions.set(id, { csrf: randomBytes(24).toString("base64url"), until: Date.now() + SESSION_MS });
     const secure = tls ? "; Secure" : "";
     return new Response(null, {
       status: 303,
       headers: {
         location: "/",
-        "set-cookie": `${COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/${secure}`,
+        "set-cookie": `${COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_MS / 1000}${secure}`,
         ...HEADERS,
       },
     });
@@ -119,7 +129,7 @@ export function startDashboard(
       fetch,
       ...(tls ? { tls } : {}),
       maxRequestBodySize: 64 * 1024,
-      // Server-sent event streams stay open; their keep-alives (every 15 s) keep them from idling out.
+      // Server-sent event streams stay open; their keep-alives (sse.ts) keep them from idling out.
       idleTimeout: 60,
     });
   } catch (err) {

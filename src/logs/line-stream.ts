@@ -11,6 +11,13 @@ import type { LogEntry as LogLine } from "../domain/shapes.ts";
 export type LineListener = (line: LogLine) => void;
 
 export class LineStream {
+  // A listener that throws is dropped, so it cannot keep the line from the others, and reported.
+  constructor(private readonly onDropped: (process: string, error: string) => void = () => {}) {}
+
+  private dropped(process: string, err: unknown): void {
+    this.onDropped(process, err instanceof Error ? err.message : String(err));
+  }
+
   private readonly byProcess = new Map<string, Set<LineListener>>();
   private readonly everyProcess = new Set<LineListener>();
 
@@ -41,9 +48,9 @@ export class LineStream {
     for (const l of this.everyProcess) {
       try {
         l(line);
-      } catch {
-        // As below: a listener that throws is dropped (a follower whose stream broke).
+      } catch (err) {
         this.everyProcess.delete(l);
+        this.dropped(line.process, err);
       }
     }
     const set = this.byProcess.get(line.process);
@@ -51,8 +58,9 @@ export class LineStream {
     for (const l of set) {
       try {
         l(line);
-      } catch {
+      } catch (err) {
         set.delete(l);
+        this.dropped(line.process, err);
       }
     }
   }

@@ -12,15 +12,19 @@ export interface LogHubOptions {
   now?: () => number;
   onDropped?: (name: string, lines: number) => void;
   onRotationFailed?: (name: string, path: string, error: string) => void;
+  // A line subscriber (a probe, an alert rule, a follower) threw and was dropped.
+  onSubscriberFailed?: (name: string, error: string) => void;
 }
 
 // All processes' logs. Owns the LineStream every line subscriber (probes, progress, alerts,
 // `tend logs -f`) goes through.
 export class LogHub {
-  readonly lines = new LineStream();
+  readonly lines: LineStream;
   private readonly byName = new Map<string, ProcessLogs>();
 
-  constructor(private readonly o: LogHubOptions) {}
+  constructor(private readonly o: LogHubOptions) {
+    this.lines = new LineStream(o.onSubscriberFailed);
+  }
 
   // The logs of a process, created on first use. A run asks with its own spec's settings: when
   // a reload changed them (merge, sizes, timestamps) the next run writes by the new ones, into

@@ -22,6 +22,9 @@ export interface SamplerOptions {
 // What the benchmark and /v1/debug/metrics read about the sampler itself.
 export type { SamplerStats };
 
+// The shortest interval anything samples at, whatever metrics_interval says (0 included).
+export const MIN_SAMPLE_MS = 100;
+
 interface Previous {
   leaderPid: number;
   cpuTicks: number;

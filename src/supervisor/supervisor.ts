@@ -16,7 +16,7 @@ import type {
 import type { EventRecord, ProcessSnapshot, RunRecord } from "../domain/types.ts";
 import { TendError } from "../errors.ts";
 import type { Family } from "../metrics/prometheus.ts";
-import type { ProcessMetrics, SamplerStats } from "../metrics/sampler.ts";
+import { MIN_SAMPLE_MS, type ProcessMetrics, type SamplerStats } from "../metrics/sampler.ts";
 import type { TreeRoot } from "../metrics/tree-sample.ts";
 import { ScheduleStats } from "../probes/schedule-stats.ts";
 import { requireSignal } from "../proc/signals.ts";
@@ -87,7 +87,8 @@ export class Supervisor implements Control {
     this.unitDeps = { ...wiring.unitDeps, overrides: (spec) => this.overrides.of(spec) };
     this.started = { at: deps.clock.wallMs(), mono: deps.clock.nowMs() };
     this.counts = new ReplicaCounts(this.records);
-    this.sampleKeeper = new SampleKeeper(() => this.list(), config.supervisor.metricsIntervalMs, deps.clock);
+    const every = Math.max(MIN_SAMPLE_MS, config.supervisor.metricsIntervalMs);
+    this.sampleKeeper = new SampleKeeper(() => this.list(), every, deps.clock);
     this.triggers = new Triggers({
       clock: deps.clock,
       state: (n) => groupState(this.units, n),

@@ -197,6 +197,7 @@ test("history, logs and events: as JSON and as streams", async () => {
   await supervisor();
   expect((await call("history", { name: "svc", query: "runs=5" })).status).toBe(200);
   expect((await call("history", { name: "svc", query: "runs=0" })).status).toBe(400);
+  expect((await call("history", { name: "svc", query: "__proto__=x" })).status).toBe(400);
   expect((await call("logs", { name: "svc", query: "lines=5&stream=stdout" })).status).toBe(200);
   expect((await call("logs", { name: "svc", query: "stream=both" })).status).toBe(400);
   expect(await stream("logs", { name: "svc", query: "follow=true&lines=1" }, 1)).toEqual(["line"]);

@@ -112,6 +112,11 @@ cwd = "${app}"
 `);
     await d.start();
     const running = await d.waitState("app", "running");
+    // Running is when the leader was spawned; the chain of execs may still be on its way to sleep.
+    await waitFor(
+      "the fixture to have exec'd sleep",
+      () => cmdline(running.pid as number) === "sleep 1000000",
+    );
     const environ = Object.fromEntries(
       readFileSync(`/proc/${running.pid}/environ`, "utf8")
         .split("\0")
