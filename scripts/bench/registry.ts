@@ -1,4 +1,5 @@
 import { dashboardLoad } from "./measurements/dashboard-load.ts";
+import { idleCpu } from "./measurements/idle-cpu.ts";
 import { idleRss } from "./measurements/idle-rss.ts";
 import { logThroughput } from "./measurements/log-throughput.ts";
 import { massStop } from "./measurements/mass-stop.ts";
@@ -15,6 +16,7 @@ import type { Measurement } from "./types.ts";
 export const MEASUREMENTS: Measurement[] = [
   psRoundTrip,
   idleRss,
+  idleCpu,
   restartLatency,
   massStop,
   trackingModes,

@@ -88,9 +88,14 @@ export function handlers(control: Control, o: HandlerOptions): Handlers {
             }
             if (batch.length < CATCH_UP) break;
           }
-        return control.subscribe((e) => {
+        const release = control.watch();
+        const unsubscribe = control.subscribe((e) => {
           if (e.id > last && matches(e)) send("event", e);
         });
+        return () => {
+          unsubscribe();
+          release();
+        };
       });
     },
     reload: ({ body }) => o.reload(body.dryRun ?? false),
@@ -103,7 +108,12 @@ export function handlers(control: Control, o: HandlerOptions): Handlers {
       if (!query.follow) return control.samples();
       return sseResponse((send) => {
         send("history", control.samples());
-        return control.followSamples((sample) => send("sample", sample));
+        const release = control.watch();
+        const stop = control.followSamples((sample) => send("sample", sample));
+        return () => {
+          stop();
+          release();
+        };
       });
     },
     dashboardLogin: () => {

@@ -2,8 +2,9 @@ import type { HeapStats } from "../domain/shapes.ts";
 
 // The supervisor's memory should stay flat however long it runs. Left to itself the collector
 // lets a busy supervisor's heap (a crash loop, a chatty API client) double before a full
-// collection, and RSS rides that sawtooth several MB above what is live. Every 5 s the keeper
-// reads how much the heap has grown since the last full collection; past the allowance
+// collection, and RSS rides that sawtooth several MB above what is live. Within 5 s of anything
+// happening (an event, a request, a metrics tick: poke()) the keeper reads how much the heap has
+// grown since the last full collection; past the allowance
 // (`growthBytes`, or a quarter of what the last collection left if that is more, so a large
 // heap is not collected every time) it runs one: about 10 ms on a supervisor's heap of a few
 // MB. A heap that does not grow is never collected; with 500 processes sampled every second the
@@ -21,7 +22,8 @@ export class HeapKeeper {
   private readonly heapUsed: () => number;
   private readonly collect: () => void;
   private floor: number;
-  private timer: ReturnType<typeof setInterval> | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private intervalMs = 0;
   collections = 0;
 
   constructor(opts: HeapKeeperOptions = {}) {
@@ -31,15 +33,26 @@ export class HeapKeeper {
     this.floor = this.heapUsed();
   }
 
+  // The heap grows only when something happens (an event, a request): poke() after each, and
+  // one check follows within intervalMs. An idle supervisor runs no timer for it.
   start(intervalMs = 5000): this {
-    this.timer ??= setInterval(() => this.check(), intervalMs);
-    this.timer.unref();
+    this.intervalMs = intervalMs;
     return this;
   }
 
+  poke(): void {
+    if (this.timer || this.intervalMs === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.check();
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.intervalMs = 0;
   }
 
   // Collects if the heap grew past the allowance; true if it did.

@@ -6,7 +6,7 @@ import { endAllStreams } from "../api/sse.ts";
 import { systemClock } from "../clock.ts";
 import type { Config } from "../config/load.ts";
 import { loadConfigIsolated } from "../config/load-isolated.ts";
-import { type Dashboard, startDashboard } from "../dashboard/server.ts";
+import type { Dashboard } from "../dashboard/server.ts";
 import type { EventRecord } from "../domain/types.ts";
 import { errorMessage } from "../errors.ts";
 import { DroppedLines } from "../logs/dropped-lines.ts";
@@ -91,7 +91,11 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       clock: systemClock,
       intervalMs: Math.max(MIN_SAMPLE_MS, s.metricsIntervalMs),
       roots: (): TreeRoot[] => supervisor.metricRoots(),
-      onSample: (name, m): void => supervisor.onSample(name, m),
+      onSample: (name, m): void => {
+        supervisor.onSample(name, m);
+        heap.poke();
+      },
+      needed: () => supervisor.needsSamples(),
     });
     const supervisor: Supervisor = new Supervisor(config, {
       clock: systemClock,
@@ -209,6 +213,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     };
 
     supervisor.subscribe((e) => {
+      heap.poke();
       const line = describeForLog(e);
       if (line) log.info(line);
     });
@@ -221,7 +226,14 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       dashboardLogin: () => dashboard?.login() ?? null,
     });
     const oldUmask = process.umask(socketUmask(socketGid));
-    const server = Bun.serve({ unix: s.socketPath, fetch: app.fetch, maxRequestBodySize: 1024 * 1024 });
+    const server = Bun.serve({
+      unix: s.socketPath,
+      fetch: (req) => {
+        heap.poke();
+        return app.fetch(req);
+      },
+      maxRequestBodySize: 1024 * 1024,
+    });
     process.umask(oldUmask);
     checkBoundSocket(s.socketPath, socketGid);
     log.info(`listening on ${s.socketPath}`);
@@ -230,6 +242,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       : null;
     if (metricsServer) log.info(`serving /metrics on ${s.metricsListen}`);
     if (s.dashboard) {
+      // Loaded only when configured: its page and node:crypto cost an idle supervisor nothing.
+      const { startDashboard } = await import("../dashboard/server.ts");
       dashboard = startDashboard(s.dashboard, (req) => app.fetch(req));
       log.info(`serving the dashboard on ${dashboard.url} (tend dashboard prints a login address)`);
     }

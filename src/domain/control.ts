@@ -58,6 +58,7 @@ export interface Control {
   metricsSampler(): SamplerStats | null; // null when the supervisor samples no metrics
   subscribe(listener: (e: EventRecord) => void): () => void;
   samples(): Sample[]; // those kept (the last hour someone watched)
+  watch(): () => void; // someone follows the figures (a stream): sampling runs until the release
   followSamples(listener: (s: Sample) => void): () => void;
   reload(dryRun: boolean): Promise<ReloadPlan>;
   shutdown(): Promise<void>;

@@ -17,7 +17,12 @@ export interface SamplerOptions {
   roots: () => TreeRoot[]; // the running processes, asked at every tick
   onSample?: (name: string, m: ProcessMetrics) => void;
   clockTicksPerSecond?: number; // USER_HZ; 100 on every Linux tend targets
+  // A process that needs samples whether anyone watches (max_memory). Absent: none does.
+  needed?: () => boolean;
 }
+
+// How long a read (ps, status, /metrics) keeps the sampler going: this many intervals.
+export const WATCHED_INTERVALS = 3;
 
 // What the benchmark and /v1/debug/metrics read about the sampler itself.
 export type { SamplerStats };
@@ -62,9 +67,40 @@ export class MetricsSampler {
     };
   }
 
+  // Sampling runs only while someone watches or a process needs it: a read in the last
+  // WATCHED_INTERVALS intervals (watched()), an open stream or `tend top` (hold()), or a
+  // max_memory. Otherwise no timer runs at all.
+  private lastWatchedMs = Number.NEGATIVE_INFINITY;
+  private holders = 0;
+
+  private wanted(): boolean {
+    if (this.holders > 0 || this.o.needed?.()) return true;
+    return this.o.clock.nowMs() - this.lastWatchedMs < WATCHED_INTERVALS * this.o.intervalMs;
+  }
+
+  // A process started: sampled from now on if anyone wants its figures.
   wake(): void {
-    if (this.timer || this.stopped) return;
+    if (this.timer || this.stopped || !this.wanted()) return;
     this.timer = this.o.clock.after(0, () => this.tick());
+  }
+
+  // Someone reads the figures. After a quiet spell the read samples at once (memory as it is
+  // now; CPU as the average since the sample before the spell), and sampling resumes.
+  watched(): void {
+    this.lastWatchedMs = this.o.clock.nowMs();
+    if (this.timer || this.stopped) return;
+    this.tick();
+  }
+
+  // Someone watches for a while (an event or sample stream, tend top): until the release.
+  hold(): () => void {
+    this.holders++;
+    this.watched();
+    let held = true;
+    return () => {
+      if (held) this.holders--;
+      held = false;
+    };
   }
 
   stop(): void {
@@ -100,7 +136,7 @@ export class MetricsSampler {
     this.lastTickCpuMs = (cpu.user + cpu.system) / 1000;
     this.lastTickProcesses = roots.length;
     this.ticks++;
-    if (roots.length > 0 && !this.stopped)
+    if (roots.length > 0 && !this.stopped && this.wanted())
       this.timer = this.o.clock.after(this.o.intervalMs, () => this.tick());
   }
 

@@ -18,6 +18,9 @@ const GATHER_WAIT = new BigInt64Array([0n, 500_000n]); // 500 µs
 const GATHER_BYTES = 256 * 1024;
 const MAX_SPARE_BUFFERS = 4;
 const SWEEP_MS = 1000;
+// A sweep that finds nothing waits twice as long for the next, up to this: an idle supervisor
+// sweeps a few times a minute, not every second; data found brings it back to SWEEP_MS.
+const SWEEP_MAX_MS = 60_000;
 
 interface Watched {
   fd: number;
@@ -74,19 +77,25 @@ export class PipeReader {
   // Buffers of pipes busy no more, for the next busy ones.
   private readonly spareBuffers: ReadBuffer[] = [];
   private listening = false;
-  private sweep: ReturnType<typeof setInterval> | null = null;
+  private sweep: ReturnType<typeof setTimeout> | null = null;
+  private sweepDelay: number;
   // Times a pipe became busy, and turns that slept to gather (for tests).
   busySpells = 0;
   gatherTurns = 0;
 
   // sweepMs: how often the quiet pipes are polled without a signal.
-  constructor(private readonly sweepMs = SWEEP_MS) {}
+  constructor(private readonly sweepMs = SWEEP_MS) {
+    this.sweepDelay = sweepMs;
+  }
 
   // Starts reading `fd`; null if it cannot be read this way (then the caller reads it another).
   watch(fd: number, onData: (bytes: Uint8Array) => void): Promise<void> | null {
     if (!this.listening) {
       // Before the first O_ASYNC: SIGIO's default action ends the process.
-      process.on("SIGIO", () => this.check());
+      process.on("SIGIO", () => {
+        this.sweepDelay = this.sweepMs; // activity: the next sweeps come soon again
+        this.check();
+      });
       this.listening = true;
     }
     if (!signalOwner(fd) || !setReadFlags(fd, true)) return null;
@@ -105,24 +114,36 @@ export class PipeReader {
       };
       this.pipes.set(fd, w);
       this.pollSet = null;
-      this.sweep ??= setInterval(() => this.check(), this.sweepMs);
-      this.sweep.unref();
+      this.armSweep();
       // Output written before O_ASYNC was set sent no signal.
       queueMicrotask(() => this.readQuiet(w));
     });
   }
 
-  // Polls the quiet pipes and reads every one that is ready.
-  private check(): void {
-    if (this.pipes.size === 0) return;
+  // The sweep: the quiet pipes polled without a signal, so a lost signal can only delay output
+  // (by SWEEP_MS after activity, by up to SWEEP_MAX_MS after a long quiet spell).
+  private armSweep(): void {
+    if (this.sweep || this.pipes.size === 0) return;
+    this.sweep = setTimeout(() => {
+      this.sweep = null;
+      this.sweepDelay = this.check() ? this.sweepMs : Math.min(this.sweepDelay * 2, SWEEP_MAX_MS);
+      this.armSweep();
+    }, this.sweepDelay);
+    this.sweep.unref();
+  }
+
+  // Polls the quiet pipes and reads every one that is ready; true if one was.
+  private check(): boolean {
+    if (this.pipes.size === 0) return false;
     const set = this.pollSetNow();
-    if (pollNow(ptr(set.fds), set.count) <= 0) return;
+    if (pollNow(ptr(set.fds), set.count) <= 0) return false;
     for (let i = 0; i < set.count; i++) {
       // struct pollfd { int fd; short events; short revents; }: revents is the high half.
       if ((set.fds[2 * i + 1] as number) >>> 16 === 0) continue;
       const w = this.pipes.get(set.fds[2 * i] as number);
       if (w && !w.busy) this.readQuiet(w);
     }
+    return true;
   }
 
   // Reads a quiet pipe until a read finds it empty or at its end: a short read empties it, but
@@ -231,7 +252,7 @@ export class PipeReader {
     w.grown.release();
     closeFd(w.fd);
     if (this.pipes.size === 0 && this.sweep) {
-      clearInterval(this.sweep);
+      clearTimeout(this.sweep);
       this.sweep = null;
     }
     w.ended();

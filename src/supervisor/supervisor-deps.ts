@@ -19,7 +19,7 @@ export interface SupervisorDeps {
   lines?: LineStream; // what log probes read; default: the one the logs feed
   checks?: CheckFactory; // probe checks; tests pass fakes
   // The daemon's sampler (it reads /proc; the supervisor only asks it). Absent: no metrics.
-  metrics?: Pick<MetricsSampler, "get" | "wake" | "stats">;
+  metrics?: Pick<MetricsSampler, "get" | "wake" | "stats" | "watched" | "hold">;
   // A failure supervision survived (the store, a subscriber, an effect), for the daemon's log.
   report?: (message: string) => void;
   watch?: WatchFactory; // file watches (inotify); absent: watch keys are not acted on

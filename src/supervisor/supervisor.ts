@@ -125,11 +125,14 @@ export class Supervisor implements Control {
     return supervisorInfo(this.config, this.units.size, this.records.health(), this.started, this.deps);
   }
 
+  // Reading the processes (ps, status, /metrics) is watching their figures: the sampler runs.
   list(): ProcessSnapshot[] {
+    this.deps.metrics?.watched();
     return [...this.units.values()].map(snapshotOf);
   }
 
   get(name: string): ProcessDetail | ReplicaSet {
+    this.deps.metrics?.watched();
     const members = this.members(name);
     const triggers = this.triggers.info(members[0]?.spec.replica?.of ?? name);
     if (members[0]?.name !== name) return { ...replicaSet(name, members), triggers };
@@ -186,6 +189,7 @@ export class Supervisor implements Control {
     const members = this.members(name);
     const overrides = this.overrides.change(name, change);
     this.bus.emit(this.event("process.overridden", name, { overrides }));
+    this.deps.metrics?.wake(); // a max_memory set now needs samples from now on
     return answerFor(name, members);
   }
 
@@ -248,6 +252,17 @@ export class Supervisor implements Control {
     return this.probeStats.report(this.deps.clock.nowMs(), windowMs);
   }
 
+  // Someone watches the figures for a while (an event or sample stream): until the release.
+  watch(): () => void {
+    return this.deps.metrics?.hold() ?? (() => {});
+  }
+
+  // A process whose max_memory is enforced needs samples whether anyone watches or not.
+  needsSamples(): boolean {
+    for (const u of this.units.values()) if (u.run && u.policy.maxMemoryBytes !== null) return true;
+    return false;
+  }
+
   samples(): Sample[] {
     return this.sampleKeeper.history();
   }
@@ -270,6 +285,7 @@ export class Supervisor implements Control {
   }
 
   metrics(): Family[] {
+    this.deps.metrics?.watched();
     const usage = this.unitDeps.usage ?? (() => null);
     return unitFamilies(this.units, usage, Math.round(this.deps.clock.nowMs() - this.started.mono));
   }

@@ -1,5 +1,5 @@
 import { BenchDaemon, idleProcessesToml } from "../daemon.ts";
-import { rssKb } from "../proc.ts";
+import { rssKb, statusKb } from "../proc.ts";
 import { fmt, summarize } from "../stats.ts";
 import type { BenchContext, Measurement, Row } from "../types.ts";
 
@@ -8,8 +8,12 @@ const SAMPLES = 5;
 const SAMPLE_EVERY_MS = 200;
 
 // VmRSS of the `tend up` process alone (children excluded), once every child is running and the
-// supervisor has settled: the resident cost of supervising N idle processes.
-async function rssWith(ctx: BenchContext, children: number): Promise<number> {
+// supervisor has settled: the resident cost of supervising N idle processes; with RssAnon (its
+// heap and the engine's) and RssFile (pages of the binary) of the last sample.
+async function rssWith(
+  ctx: BenchContext,
+  children: number,
+): Promise<{ mb: number; anon: number; file: number }> {
   const d = new BenchDaemon(ctx.bin, ctx.tmpRoot).configure(idleProcessesToml(children));
   try {
     await d.start();
@@ -22,7 +26,9 @@ async function rssWith(ctx: BenchContext, children: number): Promise<number> {
       samples.push(kb);
       await Bun.sleep(SAMPLE_EVERY_MS);
     }
-    return summarize(samples)!.median / 1024;
+    const anon = (statusKb(d.pid, "RssAnon") ?? 0) / 1024;
+    const file = (statusKb(d.pid, "RssFile") ?? 0) / 1024;
+    return { mb: summarize(samples)!.median / 1024, anon, file };
   } finally {
     for (const p of await d.stop()) ctx.problem(`idle RSS ${children}: ${p}`);
   }
@@ -33,11 +39,11 @@ export const idleRss: Measurement = {
   async run(ctx) {
     const rows: Row[] = [];
     for (const n of [1, 100]) {
-      const mb = await rssWith(ctx, n);
+      const { mb, anon, file } = await rssWith(ctx, n);
       ctx.log(`supervisor RSS with ${n} ${n === 1 ? "child" : "children"}: ${fmt(mb)} MiB`);
       rows.push({
-        metric: `Supervisor RSS (VmRSS), ${n} idle ${n === 1 ? "child" : "children"}`,
-        result: `${fmt(mb)} MiB`,
+        metric: `Supervisor RSS (VmRSS; RssAnon, RssFile), ${n} idle ${n === 1 ? "child" : "children"}`,
+        result: `${fmt(mb)} MiB (${fmt(anon)} anon, ${fmt(file)} file)`,
         target: n === 100 ? `< ${TARGET_MB_AT_100} MiB` : "",
         met: n === 100 ? mb < TARGET_MB_AT_100 : null,
       });

@@ -42,8 +42,16 @@ function runMetricsLoad(ctx: BenchContext): Promise<MetricsLoad> {
       `metrics_interval = "${INTERVAL}"`,
     );
     const stats = async () => (await (await d.api("/v1/debug/metrics-sampler")).json()) as SamplerStats;
+    // The sampler runs while someone watches: an open event stream, as `tend top` keeps.
+    const watching = new AbortController();
+    let stream: Response | null = null;
     try {
       await d.start();
+      // Kept open (and referenced, so it is not collected), unread, until the measurement ends.
+      stream = await fetch("http://localhost/v1/events?follow=true", {
+        unix: d.socket,
+        signal: watching.signal,
+      } as RequestInit);
       await d.waitRunning(n, 120_000);
       await waitFor(
         `a sampling tick over ${n} processes`,
@@ -73,6 +81,8 @@ function runMetricsLoad(ctx: BenchContext): Promise<MetricsLoad> {
       );
       return { processes: n, windowS, cpuPercent, ticks, tickCpuMs, tickWallMs };
     } finally {
+      await stream?.body?.cancel().catch(() => {}); // already aborted: nothing more to end
+      watching.abort();
       for (const p of await d.stop()) ctx.problem(`metrics load: ${p}`);
     }
   })();
