@@ -86,8 +86,9 @@ export async function startSupervisor(
   const out = openSync(logFile, "a");
   const child = spawn(command as string, [...args, "up", "-c", file], {
     cwd,
-    env: { ...env, TEND_SOCKET: socket },
-    stdio: ["ignore", out, out],
+    // Its stdin is a pipe this program holds: if this program dies, the supervisor stops.
+    env: { ...env, TEND_SOCKET: socket, TEND_STOP_WITH_STDIN: "1" },
+    stdio: ["pipe", out, out],
   });
   closeSync(out);
   let exited: { code: number | null; signal: string | null } | null = null;
@@ -152,6 +153,7 @@ export async function startSupervisor(
         }
         await gone;
       }
+      child.stdin?.end();
       rmSync(dir, { recursive: true, force: true });
     })();
     return stopping;
