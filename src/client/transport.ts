@@ -91,3 +91,42 @@ export async function* serverSentEvents(
     }
   }
 }
+
+export function pathOf(template: string, name: string, query?: Record<string, unknown>): string {
+  let path = template.replace(":name", encodeURIComponent(name));
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) params.set(k, String(v));
+  const qs = params.toString();
+  if (qs) path += `?${qs}`;
+  return path;
+}
+
+// What went wrong reaching the socket, in the operator's words (not the HTTP client's).
+export function why(err: unknown): string {
+  const code = (err as { code?: string } | null)?.code;
+  switch (code) {
+    case "ENOENT":
+      return "no socket there";
+    case "ECONNREFUSED":
+      return "nothing listens on that socket (a supervisor that stopped may have left it)";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied (run as the supervisor's user, or as a member of its socket_group)";
+    case "ECONNRESET":
+      return "the supervisor closed the connection";
+    default:
+      return code ?? (err instanceof Error ? err.message.split(".")[0] : String(err)) ?? "unknown error";
+  }
+}
+
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done);
+  });
+}

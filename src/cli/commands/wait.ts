@@ -1,11 +1,14 @@
-import { type ProcessSnapshot, TendApiError, type WaitCondition } from "../../client/index.ts";
+import {
+  type ProcessSnapshot,
+  TendApiError,
+  WAIT_CONDITIONS,
+  type WaitCondition,
+} from "../../client/index.ts";
 import { parseDurationMs } from "../../config/units.ts";
 import { bool, durationFlag, str } from "../args.ts";
 import { EXIT, exitCodeOf, usageError } from "../cli-error.ts";
 import { CLIENT_FLAGS, clientFor, printJson } from "../context.ts";
 import type { Command } from "./types.ts";
-
-const CONDITIONS: readonly WaitCondition[] = ["started", "healthy", "exited"];
 
 // `tend wait`: the client's wait(), which follows the event stream (snapshot first, then every
 // change), so it answers the moment the last condition holds, with no polling.
@@ -19,7 +22,8 @@ export const wait: Command = {
     const names = [...new Set(args.positionals)];
     if (names.length === 0) throw usageError("tend wait needs at least one process name", "wait");
     const cond = (str(args, "for") ?? "healthy") as WaitCondition;
-    if (!CONDITIONS.includes(cond)) throw usageError(`--for ${cond}: use started, healthy or exited`, "wait");
+    if (!WAIT_CONDITIONS.includes(cond))
+      throw usageError(`--for ${cond}: use started, healthy or exited`, "wait");
     const timeoutText = str(args, "timeout") ?? "30s";
     const timeoutMs = parseDurationMs(
       timeoutText === "0" ? "0ms" : durationFlag("timeout", timeoutText, "wait"),
