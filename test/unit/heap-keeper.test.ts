@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { HeapKeeper } from "../../src/daemon/heap-keeper.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const MB = 1024 * 1024;
 
@@ -56,4 +57,22 @@ test("a heap that does not grow is never collected", () => {
   const { heap, keeper } = fakeHeap(6 * MB);
   for (let i = 0; i < 100; i++) expect(keeper.check()).toBe(false);
   expect(heap.collections).toBe(0);
+});
+
+test("started, the keeper checks after a poke, once for pokes in a row", async () => {
+  let checks = 0;
+  const keeper = new HeapKeeper({
+    heapUsed: () => {
+      checks++;
+      return 0;
+    },
+    collect: () => {},
+  });
+  const atStart = checks; // the constructor reads the heap once
+  keeper.start(5);
+  keeper.poke();
+  keeper.poke(); // one check for pokes in a row
+  await waitFor("the poke's check", () => checks > atStart);
+  expect(checks).toBe(atStart + 1);
+  keeper.stop();
 });
