@@ -1,11 +1,12 @@
-import { Elysia } from "elysia";
 import type { HeapStats } from "../daemon/heap-keeper.ts";
 import type { Control } from "../domain/control.ts";
 import type { DashboardLogin, ReloadPlan } from "../domain/shapes.ts";
+import { TendError } from "../errors.ts";
 import { errorResponse } from "./errors.ts";
 import { handlers } from "./handlers.ts";
 import { readInput } from "./input.ts";
-import { ROUTES, type RouteName } from "./surface.gen.ts";
+import { matchRoute, pathOf } from "./router.ts";
+import { ROUTES } from "./surface.gen.ts";
 
 export interface AppOptions {
   onShutdown?: () => void;
@@ -17,10 +18,17 @@ export interface AppOptions {
   dashboardLogin?: () => DashboardLogin | null;
 }
 
-// The control API as an Elysia app, one route per entry of the declared table (routes.ts, as
-// plain data in surface.gen.ts): each checks its query and body, then calls its handler. Tests
-// call `app.handle(new Request(...))` in process; the daemon serves `app.fetch` on the socket.
-export function createApp(control: Control, opts: AppOptions = {}) {
+export interface App {
+  // One request in, its answer out; never throws. The daemon serves it on the socket; tests call
+  // it in process with `new Request(...)`.
+  handle(request: Request): Promise<Response>;
+}
+
+// The control API: each request finds its entry in the declared table (routes.ts, as plain data
+// in surface.gen.ts), has its query and body checked, then reaches its handler. The table is
+// matched here rather than by a web framework: it is already data, and a framework's router
+// and validators cost the idle supervisor megabytes of memory (scripts/bench.ts --only idle-rss).
+export function createApp(control: Control, opts: AppOptions = {}): App {
   const serve = handlers(control, {
     onShutdown: opts.onShutdown ?? (() => void control.shutdown()),
     reload: opts.reload ?? ((dryRun) => control.reload(dryRun)),
@@ -28,23 +36,18 @@ export function createApp(control: Control, opts: AppOptions = {}) {
     dashboardLogin: opts.dashboardLogin,
     openapi: async () => (await import("./openapi.ts")).openApiDocument(),
   });
-  const app = new Elysia().onError(({ error, code }) => errorResponse(error, code));
-  for (const name of Object.keys(ROUTES) as RouteName[]) {
-    const route = ROUTES[name];
-    app.route(
-      route.method,
-      route.path,
-      async ({ request, params, set }) => {
-        const input = await readInput(name, request, (params ?? {}) as Record<string, string>);
-        const answer = await (serve[name] as (i: typeof input) => unknown)(input);
+  return {
+    async handle(request) {
+      try {
+        const match = matchRoute(request.method, pathOf(request.url));
+        if (!match) throw new TendError("NOT_FOUND", "no such route: see GET /openapi.json");
+        const input = await readInput(match.name, request, match.params);
+        const answer = await (serve[match.name] as (i: typeof input) => unknown)(input);
         if (answer instanceof Response) return answer;
-        set.status = route.status;
-        return answer;
-      },
-      { parse: "none" },
-    );
-  }
-  return app;
+        return Response.json(answer, { status: ROUTES[match.name].status });
+      } catch (err) {
+        return errorResponse(err);
+      }
+    },
+  };
 }
-
-export type App = ReturnType<typeof createApp>;

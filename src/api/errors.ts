@@ -3,7 +3,7 @@ import { type ErrorCode, type ErrorDetails, errorMessage, httpStatusOf, TendErro
 
 // The one place errors become HTTP: `{ error: { code, message } }` with the code's status.
 // Anything that is not a TendError is our bug and the only thing allowed to be a 500.
-export function errorResponse(err: unknown, elysiaCode?: string | number): Response {
+export function errorResponse(err: unknown): Response {
   let code: string;
   let message: string;
   let details: ErrorDetails | undefined;
@@ -11,15 +11,6 @@ export function errorResponse(err: unknown, elysiaCode?: string | number): Respo
     code = err.code;
     message = err.message;
     details = err.details;
-  } else if (elysiaCode === "NOT_FOUND") {
-    code = "NOT_FOUND";
-    message = "no such route: see GET /openapi.json";
-  } else if (elysiaCode === "PARSE") {
-    code = "BAD_REQUEST";
-    message = "the request body is not valid JSON";
-  } else if (elysiaCode === "VALIDATION" || elysiaCode === "INVALID_COOKIE_SIGNATURE") {
-    code = "BAD_REQUEST";
-    message = errorMessage(err);
   } else {
     code = "INTERNAL";
     message = errorMessage(err);

@@ -230,7 +230,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       unix: s.socketPath,
       fetch: (req) => {
         heap.poke();
-        return app.fetch(req);
+        return app.handle(req);
       },
       maxRequestBodySize: 1024 * 1024,
     });
@@ -244,7 +244,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     if (s.dashboard) {
       // Loaded only when configured: its page and node:crypto cost an idle supervisor nothing.
       const { startDashboard } = await import("../dashboard/server.ts");
-      dashboard = startDashboard(s.dashboard, (req) => app.fetch(req));
+      dashboard = startDashboard(s.dashboard, (req) => app.handle(req));
       log.info(`serving the dashboard on ${dashboard.url} (tend dashboard prints a login address)`);
     }
 

@@ -206,6 +206,20 @@ export const CASES: Case[] = [
     code: "NOT_FOUND",
   },
   {
+    what: "a known path with a trailing slash",
+    method: "GET",
+    path: "/v1/processes/",
+    status: 404,
+    code: "NOT_FOUND",
+  },
+  {
+    what: "a process name that is not a valid escape",
+    method: "GET",
+    path: "/v1/processes/%E0%A4%A",
+    status: 404,
+    code: "NOT_FOUND",
+  },
+  {
     what: "an unknown verb on a process",
     method: "POST",
     path: "/v1/processes/sleeper/explode",

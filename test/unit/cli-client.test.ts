@@ -12,7 +12,7 @@ const SLEEPER = `${FIXTURES}/ready-then-sleep.sh`;
 async function serve(processes: Record<string, unknown>) {
   const h = await InProcess.start(processes);
   const socket = join(h.dir.path, "api.sock");
-  const server = Bun.serve({ unix: socket, fetch: h.app.fetch });
+  const server = Bun.serve({ unix: socket, fetch: (req) => h.app.handle(req) });
   return {
     h,
     // --socket goes right after the verb, so it never lands in the command after `--`.
