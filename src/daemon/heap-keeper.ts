@@ -2,9 +2,10 @@ import type { HeapStats } from "../domain/shapes.ts";
 
 // The supervisor's memory should stay flat however long it runs. Left to itself the collector
 // lets a busy supervisor's heap (a crash loop, a chatty API client) double before a full
-// collection, and RSS rides that sawtooth several MB above what is live. Within 5 s of anything
-// happening (an event, a request, a metrics tick: poke()) the keeper reads how much the heap has
-// grown since the last full collection; past the allowance
+// collection, and RSS rides that sawtooth several MB above what is live. A second after anything
+// happens (an event, a request, a metrics tick: poke()) the keeper reads how much the heap has
+// grown since the last full collection, so a start-up's garbage is gone before the supervisor
+// goes quiet; past the allowance
 // (`growthBytes`, or a quarter of what the last collection left if that is more, so a large
 // heap is not collected every time) it runs one: about 10 ms on a supervisor's heap of a few
 // MB. A heap that does not grow is never collected; with 500 processes sampled every second the
@@ -35,7 +36,7 @@ export class HeapKeeper {
 
   // The heap grows only when something happens (an event, a request): poke() after each, and
   // one check follows within intervalMs. An idle supervisor runs no timer for it.
-  start(intervalMs = 5000): this {
+  start(intervalMs = 1000): this {
     this.intervalMs = intervalMs;
     return this;
   }

@@ -21,9 +21,6 @@ export interface SamplerOptions {
   needed?: () => boolean;
 }
 
-// How long a read (ps, status, /metrics) keeps the sampler going: this many intervals.
-export const WATCHED_INTERVALS = 3;
-
 // What the benchmark and /v1/debug/metrics read about the sampler itself.
 export type { SamplerStats };
 
@@ -46,6 +43,7 @@ export class MetricsSampler {
   lastTickCostMs = 0;
   lastTickCpuMs = 0;
   private ticks = 0;
+  private lastTickMs = Number.NEGATIVE_INFINITY;
   private lastTickProcesses = 0;
 
   constructor(private readonly o: SamplerOptions) {}
@@ -67,35 +65,34 @@ export class MetricsSampler {
     };
   }
 
-  // Sampling runs only while someone watches or a process needs it: a read in the last
-  // WATCHED_INTERVALS intervals (watched()), an open stream or `tend top` (hold()), or a
-  // max_memory. Otherwise no timer runs at all.
-  private lastWatchedMs = Number.NEGATIVE_INFINITY;
+  // A timer runs only while someone follows the figures (hold(): an event or sample stream, tend
+  // top, a dashboard page) or a process needs them (max_memory). A read (ps, status, /metrics)
+  // samples on the spot instead, at most once an interval, and leaves no timer behind.
   private holders = 0;
 
   private wanted(): boolean {
-    if (this.holders > 0 || this.o.needed?.()) return true;
-    return this.o.clock.nowMs() - this.lastWatchedMs < WATCHED_INTERVALS * this.o.intervalMs;
+    return this.holders > 0 || (this.o.needed?.() ?? false);
   }
 
-  // A process started: sampled from now on if anyone wants its figures.
+  // A process started: sampled from now on if anyone follows the figures.
   wake(): void {
     if (this.timer || this.stopped || !this.wanted()) return;
     this.timer = this.o.clock.after(0, () => this.tick());
   }
 
-  // Someone reads the figures. After a quiet spell the read samples at once (memory as it is
-  // now; CPU as the average since the sample before the spell), and sampling resumes.
+  // Someone reads the figures: unless the last sample is under an interval old, one is taken now
+  // (a process started since has none until the next). Its CPU is the average since the previous
+  // sample, or since the run started if it has none, as ps(1) gives a process's lifetime average.
   watched(): void {
-    this.lastWatchedMs = this.o.clock.nowMs();
     if (this.timer || this.stopped) return;
+    if (this.o.clock.nowMs() - this.lastTickMs < this.o.intervalMs) return;
     this.tick();
   }
 
   // Someone watches for a while (an event or sample stream, tend top): until the release.
   hold(): () => void {
     this.holders++;
-    this.watched();
+    if (!this.timer && !this.stopped) this.tick();
     let held = true;
     return () => {
       if (held) this.holders--;
@@ -116,6 +113,7 @@ export class MetricsSampler {
     const roots = this.o.roots();
     const usage = roots.length > 0 ? sampleTrees(roots) : new Map<string, TreeUsage>();
     const now = this.o.clock.nowMs();
+    this.lastTickMs = now;
     const live = new Set<string>();
     for (const root of roots) {
       const u = usage.get(root.name);
@@ -142,9 +140,15 @@ export class MetricsSampler {
 
   private compute(root: TreeRoot, u: TreeUsage, now: number): ProcessMetrics {
     const hz = this.o.clockTicksPerSecond ?? 100;
-    const prev = this.previous.get(root.name);
+    const before = this.previous.get(root.name);
+    const prev =
+      before?.leaderPid === root.leaderPid
+        ? before
+        : root.startedMs !== undefined
+          ? { leaderPid: root.leaderPid, cpuTicks: 0, atMs: root.startedMs }
+          : null;
     let cpuPercent = 0;
-    if (prev && prev.leaderPid === root.leaderPid && now > prev.atMs) {
+    if (prev && now > prev.atMs) {
       const ticks = Math.max(0, u.cpuTicks - prev.cpuTicks);
       cpuPercent = (ticks / hz / ((now - prev.atMs) / 1000)) * 100;
     }

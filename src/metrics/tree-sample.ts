@@ -16,6 +16,7 @@ export interface TreeRoot {
   leaderPid: number;
   marker: string; // "TEND_RUN=42": finds members that left the group and were re-parented to us
   cgroup?: string | null; // in cgroup mode: the members are its cgroup.procs, whoever they are
+  startedMs?: number; // when the run started, on the sampler's clock: the first sample's CPU is since then
 }
 
 const PAGE_BYTES = 4096;

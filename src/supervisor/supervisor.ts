@@ -125,7 +125,7 @@ export class Supervisor implements Control {
     return supervisorInfo(this.config, this.units.size, this.records.health(), this.started, this.deps);
   }
 
-  // Reading the processes (ps, status, /metrics) is watching their figures: the sampler runs.
+  // Reading the processes (ps, status, /metrics) reads their figures: a fresh sample if the last is old.
   list(): ProcessSnapshot[] {
     this.deps.metrics?.watched();
     return [...this.units.values()].map(snapshotOf);

@@ -12,13 +12,24 @@ import { snapshotOf } from "./unit/view.ts";
 
 // One tree root per unit whose run's leader lives: its pid and the run's environment marker.
 export function runningRoots(
-  units: Iterable<{ name: string; pid: number | null; runId: number | null }>,
+  units: Iterable<{
+    name: string;
+    pid: number | null;
+    runId: number | null;
+    run?: { startedAtMs: number } | null;
+  }>,
   cgroupOf: (runId: number) => string | null = () => null,
 ): TreeRoot[] {
   const roots: TreeRoot[] = [];
   for (const u of units) {
     if (u.pid !== null && u.runId !== null)
-      roots.push({ name: u.name, leaderPid: u.pid, marker: runMarker(u.runId), cgroup: cgroupOf(u.runId) });
+      roots.push({
+        name: u.name,
+        leaderPid: u.pid,
+        marker: runMarker(u.runId),
+        cgroup: cgroupOf(u.runId),
+        startedMs: u.run?.startedAtMs,
+      });
   }
   return roots;
 }

@@ -57,9 +57,7 @@ test("the client bundle holds none of zod, SQLite, the config loader or the supe
   const imports = Object.values(built.metafile?.inputs ?? {}).flatMap((i) => i.imports.map((x) => x.path));
   const heavy = [
     ...inputs.filter((p) =>
-      /^node_modules\/zod\/|^src\/(config\/load|daemon|supervisor|api\/(?!surface\.gen\.ts$)|store)/.test(
-        p,
-      ),
+      /^node_modules\/zod\/|^src\/(config\/load|daemon|supervisor|api\/(?!surface\.gen\.ts$)|store)/.test(p),
     ),
     ...imports.filter((p) => p === "bun:sqlite"),
   ];
