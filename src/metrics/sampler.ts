@@ -65,8 +65,8 @@ export class MetricsSampler {
     };
   }
 
-  // A timer runs only while someone follows the figures (hold(): an event or sample stream, tend
-  // top, a dashboard page) or a process needs them (max_memory). A read (ps, status, /metrics)
+  // A timer runs only while someone follows the figures (hold(): an event or sample stream, a
+  // dashboard page) or a process needs them (max_memory). A read (ps, status, /metrics)
   // samples on the spot instead, at most once an interval, and leaves no timer behind.
   private holders = 0;
 
@@ -89,10 +89,17 @@ export class MetricsSampler {
     this.tick();
   }
 
-  // Someone watches for a while (an event or sample stream, tend top): until the release.
+  // Someone watches for a while (an event or sample stream): until the release. A sample is
+  // taken now unless the last is under an interval old (a stream that lists first and then
+  // follows would otherwise get a second sample microseconds after the first, and a CPU % of
+  // nothing); then the timer runs from when the last sample was taken.
   hold(): () => void {
     this.holders++;
-    if (!this.timer && !this.stopped) this.tick();
+    if (!this.timer && !this.stopped) {
+      const since = this.o.clock.nowMs() - this.lastTickMs;
+      if (since >= this.o.intervalMs) this.tick();
+      else this.timer = this.o.clock.after(this.o.intervalMs - since, () => this.tick());
+    }
     let held = true;
     return () => {
       if (held) this.holders--;

@@ -72,3 +72,21 @@ test("a hold (an open stream) keeps sampling until released; a process that need
   clock.advance(5_000);
   expect(clock.pendingTimers).toBe(0);
 });
+
+test("a hold right after a read keeps that sample and ticks an interval after it", () => {
+  const clock = new ManualClock();
+  const s = new MetricsSampler({ clock, intervalMs: 1000, roots });
+  s.watched(); // a stream lists first...
+  clock.advance(1);
+  const release = s.hold(); // ...then follows: no second sample a millisecond later
+  expect([s.stats().ticks, clock.pendingTimers]).toEqual([1, 1]);
+  clock.advance(998);
+  expect(s.stats().ticks).toBe(1);
+  clock.advance(1); // an interval after the read
+  expect(s.stats().ticks).toBe(2);
+  clock.advance(1000);
+  expect(s.stats().ticks).toBe(3);
+  release();
+  clock.advance(5_000);
+  expect([s.stats().ticks, clock.pendingTimers]).toEqual([4, 0]);
+});
