@@ -50,8 +50,20 @@ export function runtimeEnvPlan(
 // The command line exactly as this process was started (the compiled binary's process.argv
 // names its embedded script instead).
 function ownArgv(): string[] {
-  const raw = readFileSync("/proc/self/cmdline", "utf8");
-  return raw.split("\0").slice(0, -1);
+  return commandLine(readFileSync("/proc/self/cmdline"), readFileSync("/proc/self/environ"));
+}
+
+// /proc/PID/cmdline's NUL-terminated arguments (an empty one included). The runtime holds
+// arguments and environment as text: bytes that are not UTF-8 would not survive the round trip,
+// so then it throws, and there is no re-exec.
+export function commandLine(cmdline: Buffer, environ: Buffer): string[] {
+  for (const [file, raw] of [
+    ["cmdline", cmdline],
+    ["environ", environ],
+  ] as const)
+    if (!Buffer.from(raw.toString("utf8")).equals(raw))
+      throw new Error(`/proc/self/${file} holds bytes that are not UTF-8`);
+  return cmdline.toString("utf8").split("\0").slice(0, -1);
 }
 
 // execve(2) through libc; the function returns only if it failed, with errno.

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { RUNTIME_ENV, RUNTIME_ENV_MARK, runtimeEnvPlan } from "../../src/entry/runtime-env.ts";
+import { commandLine, RUNTIME_ENV, RUNTIME_ENV_MARK, runtimeEnvPlan } from "../../src/entry/runtime-env.ts";
 
 const argv = () => ["/usr/bin/tend", "up", "-c", "tend.toml"];
 
@@ -35,4 +35,20 @@ test("settings the operator gave are theirs: only the missing one is added and l
     `${RUNTIME_ENV_MARK}=BUN_GC_TIMER_DISABLE`,
   ]);
   expect(runtimeEnvPlan({ BUN_IDLE_GC_SECONDS: "7", BUN_GC_TIMER_DISABLE: "0" }, argv)).toBeNull();
+});
+
+test("the command line is read as given, empty arguments included; bytes that are not UTF-8 stop the re-exec", () => {
+  const env = Buffer.from("PATH=/usr/bin\0");
+  expect(commandLine(Buffer.from("/usr/bin/tend\0up\0\0--config\0é.toml\0"), env)).toEqual([
+    "/usr/bin/tend",
+    "up",
+    "",
+    "--config",
+    "é.toml",
+  ]);
+  const latin1 = Buffer.from([0x2f, 0x74, 0xe9, 0]); // "/t\xe9": Latin-1, not UTF-8
+  expect(() => commandLine(latin1, env)).toThrow("/proc/self/cmdline holds bytes that are not UTF-8");
+  expect(() => commandLine(Buffer.from("tend\0up\0"), Buffer.concat([env, latin1]))).toThrow(
+    "/proc/self/environ holds bytes that are not UTF-8",
+  );
 });
