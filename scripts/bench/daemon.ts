@@ -86,8 +86,11 @@ export class BenchDaemon {
     }
   }
 
+  // Each request on a connection of its own, closed after the response, as the CLI's are: a
+  // connection kept open would have the server check it once a second until its idle timeout
+  // (10 s), and those checks would count in the idle measurements.
   api(path: string): Promise<Response> {
-    return fetch(`http://localhost${path}`, { unix: this.socket });
+    return fetch(`http://localhost${path}`, { unix: this.socket, keepalive: false });
   }
 
   async processes(): Promise<ProcessRow[]> {

@@ -14,6 +14,7 @@ import { LogHub } from "../logs/log-hub.ts";
 import { MetricsSampler, MIN_SAMPLE_MS } from "../metrics/sampler.ts";
 import type { TreeRoot } from "../metrics/tree-sample.ts";
 import { becomeSubreaper } from "../proc/libc.ts";
+import { sweepOutputPipesSoon } from "../proc/output-pipe.ts";
 import { installReaper, reapOrphans } from "../proc/reaper.ts";
 import { requireTrustedDir } from "../proc/trust.ts";
 import { Store } from "../store/store.ts";
@@ -93,7 +94,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       roots: (): TreeRoot[] => supervisor.metricRoots(),
       onSample: (name, m): void => {
         supervisor.onSample(name, m);
-        heap.poke();
+        activity();
       },
       needed: () => supervisor.needsSamples(),
     });
@@ -165,6 +166,12 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     }
 
     const heap = new HeapKeeper();
+    // Something happened (an event, a request, a metrics tick): a second later the heap is checked
+    // and the output pipes swept; while nothing happens, neither runs.
+    const activity = (): void => {
+      heap.poke();
+      sweepOutputPipesSoon();
+    };
     let resolveDone: (code: number) => void = () => {};
     const done = new Promise<number>((r) => {
       resolveDone = r;
@@ -213,7 +220,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     };
 
     supervisor.subscribe((e) => {
-      heap.poke();
+      activity();
       const line = describeForLog(e);
       if (line) log.info(line);
     });
@@ -229,7 +236,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     const server = Bun.serve({
       unix: s.socketPath,
       fetch: (req) => {
-        heap.poke();
+        activity();
         return app.handle(req);
       },
       maxRequestBodySize: 1024 * 1024,

@@ -10,6 +10,11 @@ export interface OutputPipe {
 
 const pipeReader = new PipeReader();
 
+// The supervisor did something (a request, an event): its pipes are swept a second later.
+export function sweepOutputPipesSoon(): void {
+  pipeReader.nudge();
+}
+
 // The pipe `fd`, read by `reader` (or, if it cannot take it, through Bun's stream reader).
 export function outputPipe(fd: number, reader: PipeReader = pipeReader): OutputPipe {
   let taken = false;

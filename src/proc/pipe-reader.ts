@@ -18,9 +18,6 @@ const GATHER_WAIT = new BigInt64Array([0n, 500_000n]); // 500 µs
 const GATHER_BYTES = 256 * 1024;
 const MAX_SPARE_BUFFERS = 4;
 const SWEEP_MS = 1000;
-// A sweep that finds nothing waits twice as long for the next, up to this: an idle supervisor
-// sweeps a few times a minute, not every second; data found brings it back to SWEEP_MS.
-const SWEEP_MAX_MS = 60_000;
 
 interface Watched {
   fd: number;
@@ -44,7 +41,7 @@ interface ReadBuffer {
 
 const ENDED = -1;
 // read(2) errors after which the pipe cannot be read again. Any other (EAGAIN; or an errno that
-// could not be read back) means "nothing now": a signal or the sweep comes back to it.
+// could not be read back) means "nothing now": a signal or a sweep comes back to it.
 const PIPE_GONE = new Set([5, 9, 22]); // EIO, EBADF, EINVAL
 
 // Every child's output pipe, read by the supervisor itself with read(2) into buffers of its own
@@ -65,8 +62,12 @@ const PIPE_GONE = new Set([5, 9, 22]); // EIO, EBADF, EINVAL
 //   Reads are gathered and handed over 256 KiB at a time, or after 1 ms (each chunk handed over
 //   costs a file write and some bookkeeping). Found empty 4 turns in a row, the pipe is quiet
 //   again.
-// A sweep every second polls the quiet pipes too: a lost signal could delay output by that
-// much, never stall a child.
+// A sweep polls the quiet pipes too, a second after any activity: a signal, a new pipe, or
+// anything the supervisor does (nudge(): a request, an event). The kernel signals every write
+// to a pipe and the runtime queues every signal it is sent, so a sweep should never find
+// anything; if a signal were lost, the output would wait for the next activity, and a child
+// could not stall on it. While nothing happens no sweep is armed: an idle supervisor wakes for
+// nothing.
 export class PipeReader {
   private readonly pipes = new Map<number, Watched>();
   private pollSet: PollSet | null = null;
@@ -78,23 +79,20 @@ export class PipeReader {
   private readonly spareBuffers: ReadBuffer[] = [];
   private listening = false;
   private sweep: ReturnType<typeof setTimeout> | null = null;
-  private sweepDelay: number;
   // Times a pipe became busy, and turns that slept to gather (for tests).
   busySpells = 0;
   gatherTurns = 0;
 
-  // sweepMs: how often the quiet pipes are polled without a signal.
-  constructor(private readonly sweepMs = SWEEP_MS) {
-    this.sweepDelay = sweepMs;
-  }
+  // sweepMs: how long after activity the quiet pipes are polled without a signal.
+  constructor(private readonly sweepMs = SWEEP_MS) {}
 
   // Starts reading `fd`; null if it cannot be read this way (then the caller reads it another).
   watch(fd: number, onData: (bytes: Uint8Array) => void): Promise<void> | null {
     if (!this.listening) {
       // Before the first O_ASYNC: SIGIO's default action ends the process.
       process.on("SIGIO", () => {
-        this.sweepDelay = this.sweepMs; // activity: the next sweeps come soon again
         this.check();
+        this.nudge();
       });
       this.listening = true;
     }
@@ -114,22 +112,26 @@ export class PipeReader {
       };
       this.pipes.set(fd, w);
       this.pollSet = null;
-      this.armSweep();
+      this.nudge();
       // Output written before O_ASYNC was set sent no signal.
       queueMicrotask(() => this.readQuiet(w));
     });
   }
 
-  // The sweep: the quiet pipes polled without a signal, so a lost signal can only delay output
-  // (by SWEEP_MS after activity, by up to SWEEP_MAX_MS after a long quiet spell).
-  private armSweep(): void {
+  // Something happened: one sweep follows, sweepMs from now (or from the activity that armed the
+  // one already pending), and none after it until something happens again.
+  nudge(): void {
     if (this.sweep || this.pipes.size === 0) return;
     this.sweep = setTimeout(() => {
       this.sweep = null;
-      this.sweepDelay = this.check() ? this.sweepMs : Math.min(this.sweepDelay * 2, SWEEP_MAX_MS);
-      this.armSweep();
-    }, this.sweepDelay);
+      this.check();
+    }, this.sweepMs);
     this.sweep.unref();
+  }
+
+  // Whether a sweep is pending (for tests).
+  get sweepPending(): boolean {
+    return this.sweep !== null;
   }
 
   // Polls the quiet pipes and reads every one that is ready; true if one was.

@@ -9,7 +9,7 @@ import { waitFor } from "../helpers/wait.ts";
 const environ = (pid: number) =>
   readFileSync(`/proc/${pid}/environ`, "utf8")
     .split("\0")
-    .filter((v) => /^(BUN_GC_TIMER_DISABLE|BUN_IDLE_GC_SECONDS|TEND_RUNTIME_ENV)=/.test(v))
+    .filter((v) => /^(BUN_GC_TIMER_DISABLE|BUN_IDLE_GC_SECONDS|MIMALLOC_SCAVENGER|TEND_RUNTIME_ENV)=/.test(v))
     .sort();
 
 async function started(d: TestDaemon): Promise<{ supervisor: number; child: number }> {
@@ -36,7 +36,8 @@ test("the supervisor keeps its pid and runs with the settings; its children do n
     supervisor: [
       "BUN_GC_TIMER_DISABLE=1",
       "BUN_IDLE_GC_SECONDS=0",
-      "TEND_RUNTIME_ENV=BUN_GC_TIMER_DISABLE,BUN_IDLE_GC_SECONDS",
+      "MIMALLOC_SCAVENGER=0",
+      "TEND_RUNTIME_ENV=BUN_GC_TIMER_DISABLE,BUN_IDLE_GC_SECONDS,MIMALLOC_SCAVENGER",
     ],
     child: [],
   });
@@ -47,7 +48,12 @@ test("a setting the operator gave reaches the children as given", async () => {
   d.upEnv = { BUN_IDLE_GC_SECONDS: "7" };
   const { supervisor, child } = await started(d);
   expect({ supervisor: environ(supervisor), child: environ(child) }).toEqual({
-    supervisor: ["BUN_GC_TIMER_DISABLE=1", "BUN_IDLE_GC_SECONDS=7", "TEND_RUNTIME_ENV=BUN_GC_TIMER_DISABLE"],
+    supervisor: [
+      "BUN_GC_TIMER_DISABLE=1",
+      "BUN_IDLE_GC_SECONDS=7",
+      "MIMALLOC_SCAVENGER=0",
+      "TEND_RUNTIME_ENV=BUN_GC_TIMER_DISABLE,MIMALLOC_SCAVENGER",
+    ],
     child: ["BUN_IDLE_GC_SECONDS=7"],
   });
 });

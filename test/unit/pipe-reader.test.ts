@@ -5,8 +5,8 @@ import { outputPipe } from "../../src/proc/output-pipe.ts";
 import { PipeReader } from "../../src/proc/pipe-reader.ts";
 import { waitFor } from "../helpers/wait.ts";
 
-// The pipe reader wakes on SIGIO. These readers sweep once an hour, so output that arrives at
-// all arrived by a signal (or by the busy reads); only the sweep test sweeps often.
+// The pipe reader wakes on SIGIO. These readers sweep an hour after activity, so output that
+// arrives at all arrived by a signal (or by the busy reads); only the sweep tests sweep soon.
 const HOUR = 3_600_000;
 
 const children: Bun.Subprocess[] = [];
@@ -53,13 +53,56 @@ test("a quiet pipe is read when the kernel signals it, every time, and ends when
   await p.done;
 });
 
-test("a lost signal delays output by at most the sweep", async () => {
-  const p = ownPipe(new PipeReader(20));
-  setReadFlags(p.read, false); // no more SIGIO for this pipe: only the sweep can find its data
+test("output whose signal was lost is found by the sweep that follows the next activity", async () => {
+  const reader = new PipeReader(20);
+  const p = ownPipe(reader);
+  setReadFlags(p.read, false); // no more SIGIO for this pipe: only a sweep can find its data
+  // The new pipe armed one sweep; once it has run, nothing is armed until something happens.
+  await waitFor("the sweep armed by the new pipe to run", () => {
+    if (reader.sweepPending) throw new Error("a sweep is still pending");
+    return true;
+  });
   p.write("found by the sweep\n");
+  reader.nudge(); // activity elsewhere in the supervisor (a request, an event)
+  expect(reader.sweepPending).toBe(true);
   await p.readAll("the sweep to read the line", "found by the sweep\n");
+  // Its end sends no signal either: the sweep after the next activity (the child's exit, in the
+  // supervisor) sees it.
   p.close();
+  reader.nudge();
   await p.done;
+});
+
+test("a signal arms one sweep after it, and a quiet reader arms none", async () => {
+  const reader = new PipeReader(20);
+  const [r, w] = cloexecPipe();
+  fds.push(w);
+  // Whether a sweep was pending right after each delivery's signal handler returned (a timer
+  // cannot run in between).
+  const pendingAfter: boolean[] = [];
+  const got: string[] = [];
+  const done = outputPipe(r, reader).read((bytes) => {
+    got.push(Buffer.from(bytes).toString());
+    queueMicrotask(() => pendingAfter.push(reader.sweepPending));
+  });
+  const quiet = () =>
+    waitFor("no sweep to be pending", () => {
+      if (reader.sweepPending) throw new Error("a sweep is still pending");
+      return true;
+    });
+  await quiet();
+  writeSync(w, "one\n");
+  await waitFor("the line, read on its signal", () => got.join("") === "one\n" || null);
+  expect(pendingAfter).toEqual([true]);
+  await quiet();
+  writeSync(w, "two\n");
+  await waitFor("the second line", () => got.join("") === "one\ntwo\n" || null);
+  expect(pendingAfter).toEqual([true, true]);
+  await quiet();
+  fds.splice(fds.indexOf(w), 1);
+  closeSync(w);
+  await done;
+  expect(reader.sweepPending).toBe(false);
 });
 
 test("bursts and pauses move a pipe between busy and quiet many times, and every byte comes out in order", async () => {

@@ -27,14 +27,17 @@ test("the re-executed process takes out what was added, and nothing the operator
   expect(env).toEqual({ PATH: "/usr/bin", BUN_IDLE_GC_SECONDS: "7" });
 });
 
-test("settings the operator gave are theirs: only the missing one is added and later taken out", () => {
+test("settings the operator gave are theirs: only the missing ones are added and later taken out", () => {
   const plan = runtimeEnvPlan({ BUN_IDLE_GC_SECONDS: "7" }, argv);
   expect(plan?.env).toEqual([
     "BUN_IDLE_GC_SECONDS=7",
     "BUN_GC_TIMER_DISABLE=1",
-    `${RUNTIME_ENV_MARK}=BUN_GC_TIMER_DISABLE`,
+    "MIMALLOC_SCAVENGER=0",
+    `${RUNTIME_ENV_MARK}=BUN_GC_TIMER_DISABLE,MIMALLOC_SCAVENGER`,
   ]);
-  expect(runtimeEnvPlan({ BUN_IDLE_GC_SECONDS: "7", BUN_GC_TIMER_DISABLE: "0" }, argv)).toBeNull();
+  expect(
+    runtimeEnvPlan({ BUN_IDLE_GC_SECONDS: "7", BUN_GC_TIMER_DISABLE: "0", MIMALLOC_SCAVENGER: "1" }, argv),
+  ).toBeNull();
 });
 
 test("the command line is read as given, empty arguments included; bytes that are not UTF-8 stop the re-exec", () => {

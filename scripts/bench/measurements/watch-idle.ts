@@ -102,7 +102,7 @@ function startChild(tree: string, watching: boolean): Child {
 }
 
 // Run time (ns) and timeslices of each thread, from /proc/PID/task/TID/schedstat.
-function threads(pid: number): Map<string, { comm: string; ns: number; runs: number }> {
+export function threads(pid: number): Map<string, { comm: string; ns: number; runs: number }> {
   const out = new Map<string, { comm: string; ns: number; runs: number }>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
@@ -118,6 +118,8 @@ export interface Idle {
   totalMs: number;
   // Per thread name (Bun's inotify reader is "fs.watch", the event loop "bun.exe"/"bun").
   byThread: Map<string, { ms: number; runs: number }>;
+  // Threads that ended during the window (what they ran in it is in totalMs only).
+  ended: string[];
 }
 
 export async function idleCpu(
@@ -143,9 +145,13 @@ export async function idleCpu(
     sum.runs += t.runs - (b?.runs ?? 0);
     byThread.set(t.comm, sum);
   }
+  const ended = [...threadsBefore].filter(([tid]) => !threadsAfter.has(tid)).map(([, t]) => t.comm);
   const detail = [...byThread].map(([name, t]) => `${name} ${fmt(t.ms)} ms/${t.runs}`).join(", ");
-  ctx.log(`${label} ${target.pid}: ${fmt(after - before)} ms CPU over ${windowMs / 1000} s idle (${detail})`);
-  return { totalMs: after - before, byThread };
+  const gone = ended.length ? `; ended in the window: ${ended.join(", ")}` : "";
+  ctx.log(
+    `${label} ${target.pid}: ${fmt(after - before)} ms CPU over ${windowMs / 1000} s idle (${detail}${gone})`,
+  );
+  return { totalMs: after - before, byThread, ended };
 }
 
 export function makeTree(root: string): void {
