@@ -6,10 +6,15 @@ import { signalNumber } from "./signals.ts";
 // A run's stop in a cgroup: stop_signal to the leader's group (or to the main process of a
 // forking service) and to every other member, SIGCONT so a stopped process can act on it, a
 // frozen cgroup thawed; after timeoutMs cgroup.kill. Complete when cgroup.events says
-// `populated 0`; the empty cgroup is then removed.
+// `populated 0`; the empty cgroup is then removed. cgroup.events is read every pollMs, and at
+// once when the leader's exit is seen: most runs are the leader alone, and their stop then takes
+// as long as the process takes to exit, not a poll interval.
 export interface CgroupStop {
   path: string;
   leader: { pid: number; startTicks: number | null } | null; // its process group gets the signal
+  // Resolves when the leader (a child of this supervisor) has exited; absent for a run
+  // recovered from an earlier supervisor.
+  leaderExited?: Promise<unknown>;
   signal: string;
   timeoutMs: number;
   pollMs?: number;
@@ -31,7 +36,7 @@ export async function stopCgroup(o: CgroupStop): Promise<StopTreeResult> {
   for (const pid of members) send(pid, 18);
   // Thawed whatever the freeze has reached so far (one still under way reads frozen 0).
   freezeCgroup(o.path, false);
-  if (await emptyBy(o.path, performance.now() + o.timeoutMs, pollMs)) {
+  if (await emptyBy(o.path, performance.now() + o.timeoutMs, pollMs, o.leaderExited)) {
     removeCgroup(o.path);
     return { found, killed: false, survivors: [] };
   }
@@ -44,11 +49,35 @@ export async function stopCgroup(o: CgroupStop): Promise<StopTreeResult> {
   return { found, killed: true, survivors };
 }
 
-async function emptyBy(path: string, deadline: number, pollMs: number): Promise<boolean> {
+// Whether the cgroup emptied by `deadline`. Until `wake` resolves (the leader's exit), a wait
+// also ends when it does; after that, the waits are the poll's.
+async function emptyBy(
+  path: string,
+  deadline: number,
+  pollMs: number,
+  wake?: Promise<unknown>,
+): Promise<boolean> {
+  let woken = wake === undefined;
+  // A leader whose exit could not be read rejects: the poll still finds the cgroup empty.
+  const early = wake?.then(
+    () => {
+      woken = true;
+    },
+    () => {
+      woken = true;
+    },
+  );
   for (;;) {
     if (!cgroupEvents(path).populated) return true;
     if (performance.now() >= deadline) return false;
-    await Bun.sleep(Math.min(pollMs, Math.max(1, deadline - performance.now())));
+    const ms = Math.min(pollMs, Math.max(1, deadline - performance.now()));
+    if (woken || !early) {
+      await Bun.sleep(ms);
+      continue;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([early, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+    clearTimeout(timer);
   }
 }
 

@@ -89,7 +89,13 @@ export function cgroupTracking(tree: CgroupTree): Tracking {
     cgroupOf: (runId) => tree.runPath(runId),
     stop(child, runId, signal, timeoutMs) {
       const leader = child ? { pid: child.pid, startTicks: child.startTicks } : null;
-      return stopCgroup({ path: tree.runPath(runId), leader, signal, timeoutMs });
+      return stopCgroup({
+        path: tree.runPath(runId),
+        leader,
+        leaderExited: child?.exited,
+        signal,
+        timeoutMs,
+      });
     },
     leftovers: (runId) => cgroupProcs(tree.runPath(runId)),
     members: (_child, runId) => cgroupProcs(tree.runPath(runId)),

@@ -9,6 +9,8 @@ import {
   findCgroupHost,
   openCgroupTree,
 } from "../../src/proc/cgroup.ts";
+import { stopCgroup } from "../../src/proc/cgroup-stop.ts";
+import { FIXTURES } from "../helpers/daemon.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 const MOUNTINFO = [
@@ -82,6 +84,44 @@ test("a child is born in the run's cgroup; tend gets back to its leaf even if th
     child?.kill("SIGKILL");
     await child?.exited;
     await waitFor("run-1 to empty", () => !cgroupEvents(run).populated);
+    expect(tree.close(), "nothing left at close").toBeNull();
+  }
+});
+
+test("a run's stop is over when its leader exits, not at the next reading of cgroup.events", async () => {
+  const { mount, favordynmods } = realHost();
+  const k = key();
+  const tree = openCgroupTree(k, { mount, own: "/", favordynmods }, {});
+  if (!(tree instanceof CgroupTree)) throw new Error(`no tree: ${JSON.stringify(tree)}`);
+  const run = tree.runPath(1);
+  let child: ReturnType<typeof Bun.spawn> | null = null;
+  try {
+    tree.create(run);
+    const leader = tree.spawnInside(run, () =>
+      Bun.spawn([join(FIXTURES, "slow-term.py")], { stdio: ["ignore", "pipe", "ignore"], detached: true }),
+    );
+    child = leader;
+    const first = await leader.stdout.getReader().read();
+    expect(new TextDecoder().decode(first.value)).toStartWith("ready");
+    // It takes 0.3 s to exit after SIGTERM and cgroup.events is read once an hour here: only
+    // the leader's exit can end the wait within the test's time.
+    const result = await stopCgroup({
+      path: run,
+      leader: { pid: child.pid, startTicks: null },
+      leaderExited: child.exited,
+      signal: "SIGTERM",
+      timeoutMs: 3_600_000,
+      pollMs: 3_600_000,
+    });
+    expect({ result, removed: !existsSync(run) }).toEqual({
+      result: { found: 1, killed: false, survivors: [] },
+      removed: true,
+    });
+  } finally {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    await child?.exited;
+    if (existsSync(run)) await waitFor("run-1 to empty", () => !cgroupEvents(run).populated);
+    if (existsSync(run)) rmdirSync(run);
     expect(tree.close(), "nothing left at close").toBeNull();
   }
 });
