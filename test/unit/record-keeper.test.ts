@@ -1,4 +1,6 @@
+import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { RecordKeeper, storeWarning } from "../../src/store/record-keeper.ts";
 import { Store } from "../../src/store/store.ts";
 import { ManualClock } from "../helpers/manual-clock.ts";
@@ -129,6 +131,128 @@ describe("the record keeper", () => {
       keeper.addEvent(ev(1));
       keeper.beginRun("api", 1);
       expect({ timers: clock.pendingTimers, flushed: keeper.flush() }).toEqual({ timers: 0, flushed: true });
+    } finally {
+      store.close();
+    }
+  });
+
+  // What another connection (a later supervisor, after a crash) finds in the file.
+  const onDisk = (dir: string) => {
+    const db = new Database(join(dir, "tend.db"), { readonly: true });
+    try {
+      const ids = (table: string) =>
+        (db.query(`SELECT id FROM ${table} ORDER BY id`).all() as { id: number }[]).map((r) => r.id);
+      return { runs: ids("runs"), events: ids("events") };
+    } finally {
+      db.close();
+    }
+  };
+
+  test("the writes of one turn are committed together when it ends; a run's start is committed at once", () => {
+    using dir = tempDir();
+    const store = new Store(dir.path, { runRetention: 100, eventRetention: 10_000 });
+    const turnEnds: (() => void)[] = [];
+    const keeper = new RecordKeeper(store, { clock: new ManualClock(), atTurnEnd: (c) => turnEnds.push(c) });
+    try {
+      keeper.addEvent(ev(1));
+      keeper.addEvent(ev(2));
+      const inTurn = {
+        disk: onDisk(dir.path),
+        read: keeper.events().map((e) => e.id),
+        turnEnds: turnEnds.length,
+      };
+      const run = keeper.beginRun("api", 1); // committed now, with what came before it
+      const afterStart = onDisk(dir.path);
+      keeper.endRun(run, 2, { code: 0, signal: null }, "exited");
+      keeper.addEvent(ev(3));
+      const beforeEnd = onDisk(dir.path);
+      for (const end of turnEnds.splice(0)) end();
+      expect({
+        inTurn,
+        afterStart,
+        beforeEnd,
+        atEnd: onDisk(dir.path),
+        reason: store.runs("api")[0]?.reason,
+      }).toEqual({
+        // The keeper's own reads see the open transaction; another connection does not yet.
+        inTurn: { disk: { runs: [], events: [] }, read: [1, 2], turnEnds: 1 },
+        afterStart: { runs: [1], events: [1, 2] },
+        beforeEnd: { runs: [1], events: [1, 2] },
+        atEnd: { runs: [1], events: [1, 2, 3] },
+        reason: "exited",
+      });
+    } finally {
+      store.close();
+    }
+  });
+
+  test("a batch whose commit fails is rolled back and waits whole, in order, for the retry", () => {
+    using dir = tempDir();
+    const store = new Store(dir.path, { runRetention: 100, eventRetention: 10_000 });
+    const clock = new ManualClock();
+    const turnEnds: (() => void)[] = [];
+    const told: string[] = [];
+    const keeper = new RecordKeeper(store, {
+      clock,
+      atTurnEnd: (c) => turnEnds.push(c),
+      onFailing: (e) => told.push(`failing: ${e}`),
+      onRecovered: (n) => told.push(`recovered: ${n} written`),
+    });
+    const realCommit = store.commit.bind(store);
+    let failCommits = 1;
+    store.commit = () => {
+      if (failCommits-- > 0) throw new Error("SQLITE_IOERR: disk I/O error");
+      realCommit();
+    };
+    try {
+      keeper.addEvent(ev(1));
+      keeper.addEvent(ev(2));
+      for (const end of turnEnds.splice(0)) end(); // the commit fails
+      const failed = {
+        health: keeper.health().pendingWrites,
+        disk: onDisk(dir.path),
+        read: keeper.events().length,
+      };
+      keeper.addEvent(ev(3)); // behind what waits
+      clock.advance(1000);
+      expect({ failed, after: onDisk(dir.path), health: keeper.health().pendingWrites, told }).toEqual({
+        failed: { health: 2, disk: { runs: [], events: [] }, read: 0 },
+        after: { runs: [], events: [1, 2, 3] },
+        health: 0,
+        told: ["failing: SQLITE_IOERR: disk I/O error", "recovered: 3 written"],
+      });
+    } finally {
+      store.close();
+    }
+  });
+
+  test("a write whose failure took the transaction with it (the store said nothing) sends the whole batch to the retry", () => {
+    using dir = tempDir();
+    const store = new Store(dir.path, { runRetention: 100, eventRetention: 10_000 });
+    const clock = new ManualClock();
+    const turnEnds: (() => void)[] = [];
+    const keeper = new RecordKeeper(store, { clock, atTurnEnd: (c) => turnEnds.push(c) });
+    const realEnd = store.endRun.bind(store);
+    let rollBackOnce = true;
+    store.endRun = (...args: Parameters<Store["endRun"]>) => {
+      realEnd(...args);
+      // As SQLite does after SQLITE_FULL in a statement whose error was kept quiet (a prune).
+      if (rollBackOnce) store.rollback();
+      rollBackOnce = false;
+    };
+    try {
+      const run = keeper.beginRun("api", 1);
+      keeper.addEvent(ev(1));
+      keeper.endRun(run, 2, { code: 1, signal: null }, "crashed");
+      keeper.addEvent(ev(2));
+      const waiting = keeper.health().pendingWrites;
+      clock.advance(1000);
+      for (const end of turnEnds.splice(0)) end();
+      expect({ waiting, disk: onDisk(dir.path), reason: store.runs("api")[0]?.reason }).toEqual({
+        waiting: 3,
+        disk: { runs: [1], events: [1, 2] },
+        reason: "crashed",
+      });
     } finally {
       store.close();
     }
