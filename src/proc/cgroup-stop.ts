@@ -31,8 +31,10 @@ export async function stopCgroup(o: CgroupStop): Promise<StopTreeResult> {
   const sig = signalNumber(o.signal) ?? 15;
   const leader = o.leader && !pidTakenByOther(o.leader.pid, o.leader.startTicks) ? o.leader.pid : null;
   if (leader !== null) send(-leader, sig);
-  // Members in the leader's group already have it; a second SIGTERM means "now" to some.
-  for (const pid of members) if (leader === null || groupOf(pid) !== leader) send(pid, sig);
+  // Members in the leader's group (the leader first of all) already have it; a second SIGTERM
+  // means "now" to some.
+  for (const pid of members)
+    if (leader === null || (pid !== leader && groupOf(pid) !== leader)) send(pid, sig);
   for (const pid of members) send(pid, 18);
   // Thawed whatever the freeze has reached so far (one still under way reads frozen 0).
   freezeCgroup(o.path, false);

@@ -161,18 +161,32 @@ export function freezeCgroup(path: string, frozen: boolean): void {
 }
 
 // An empty cgroup is removed, with any empty cgroups the run made below it; null, or why not.
+// rmdir is tried first: a cgroup with none below it (nearly every run's) goes without a listing.
 export function removeCgroup(path: string): string | null {
+  const first = rmdirOrError(path);
+  if (first === null || !busy(first))
+    return first === null ? null : `removing ${path}: ${errorMessage(first)}`;
   for (const sub of subdirs(path)) {
     const why = removeCgroup(join(path, sub));
     if (why) return why;
   }
+  const again = rmdirOrError(path);
+  return again === null ? null : `removing ${path}: ${errorMessage(again)}`;
+}
+
+// null once `path` is gone (ENOENT: it was already), else rmdir's error.
+function rmdirOrError(path: string): NodeJS.ErrnoException | null {
   try {
     rmdirSync(path);
     return null;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "ENOENT" ? null : `removing ${path}: ${errorMessage(err)}`;
+    const e = err as NodeJS.ErrnoException;
+    return e.code === "ENOENT" ? null : e;
   }
 }
+
+// Cgroups below it, or processes in it.
+const busy = (e: NodeJS.ErrnoException): boolean => e.code === "EBUSY" || e.code === "ENOTEMPTY";
 
 // memory.current where the memory controller is on; null otherwise (sum /proc instead).
 export function cgroupMemoryBytes(path: string): number | null {

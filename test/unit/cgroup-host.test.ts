@@ -8,6 +8,7 @@ import {
   cgroupProcs,
   findCgroupHost,
   openCgroupTree,
+  removeCgroup,
 } from "../../src/proc/cgroup.ts";
 import { stopCgroup } from "../../src/proc/cgroup-stop.ts";
 import { FIXTURES } from "../helpers/daemon.ts";
@@ -122,6 +123,35 @@ test("a run's stop is over when its leader exits, not at the next reading of cgr
     await child?.exited;
     if (existsSync(run)) await waitFor("run-1 to empty", () => !cgroupEvents(run).populated);
     if (existsSync(run)) rmdirSync(run);
+    expect(tree.close(), "nothing left at close").toBeNull();
+  }
+});
+
+test("a run's cgroup goes with the empty ones it made below it; one still holding a process stays, saying why", async () => {
+  const { mount, favordynmods } = realHost();
+  const tree = openCgroupTree(key(), { mount, own: "/", favordynmods }, {});
+  if (!(tree instanceof CgroupTree)) throw new Error(`no tree: ${JSON.stringify(tree)}`);
+  const run = tree.runPath(1);
+  const inner = join(run, "inner", "deeper");
+  let child: ReturnType<typeof Bun.spawn> | null = null;
+  try {
+    mkdirSync(inner, { recursive: true });
+    expect(removeCgroup(run), "every level empty: all go").toBeNull();
+    expect(existsSync(run)).toBe(false);
+    mkdirSync(inner, { recursive: true });
+    child = tree.spawnInside(inner, () =>
+      Bun.spawn(["sleep", "1000"], { stdio: ["ignore", "ignore", "ignore"] }),
+    );
+    const why = removeCgroup(run);
+    expect({ why, left: existsSync(inner) }).toEqual({
+      why: expect.stringMatching(new RegExp(`^removing ${inner}: EBUSY`)),
+      left: true,
+    });
+  } finally {
+    child?.kill("SIGKILL");
+    await child?.exited;
+    if (existsSync(inner)) await waitFor("the inner cgroup to empty", () => !cgroupEvents(inner).populated);
+    expect(removeCgroup(run), "gone once empty").toBeNull();
     expect(tree.close(), "nothing left at close").toBeNull();
   }
 });
