@@ -47,6 +47,15 @@ function realHost(): { mount: string; favordynmods: boolean } {
 const key = () => `unit-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 const ownCgroup = () => /^0::(.*)$/m.exec(readFileSync("/proc/self/cgroup", "latin1"))?.[1];
 
+// A tree of tend's on the real hierarchy, under a key of its own.
+function realTree(): { tree: CgroupTree; k: string } {
+  const { mount, favordynmods } = realHost();
+  const k = key();
+  const tree = openCgroupTree(k, { mount, own: "/", favordynmods }, {});
+  if (!(tree instanceof CgroupTree)) throw new Error(`no tree: ${JSON.stringify(tree)}`);
+  return { tree, k };
+}
+
 test("as root outside systemd the runs go under the mount, keyed by the state dir, tend in a leaf of its own", () => {
   const { mount, favordynmods } = realHost();
   const k = key();
@@ -65,10 +74,7 @@ test("as root outside systemd the runs go under the mount, keyed by the state di
 });
 
 test("a child is born in the run's cgroup; tend gets back to its leaf even if the leaf went away", async () => {
-  const { mount, favordynmods } = realHost();
-  const k = key();
-  const tree = openCgroupTree(k, { mount, own: "/", favordynmods }, {});
-  if (!(tree instanceof CgroupTree)) throw new Error(`no tree: ${JSON.stringify(tree)}`);
+  const { tree, k } = realTree();
   const run = tree.runPath(1);
   let child: ReturnType<typeof Bun.spawn> | null = null;
   try {
@@ -90,10 +96,7 @@ test("a child is born in the run's cgroup; tend gets back to its leaf even if th
 });
 
 test("a run's stop is over when its leader exits, not at the next reading of cgroup.events", async () => {
-  const { mount, favordynmods } = realHost();
-  const k = key();
-  const tree = openCgroupTree(k, { mount, own: "/", favordynmods }, {});
-  if (!(tree instanceof CgroupTree)) throw new Error(`no tree: ${JSON.stringify(tree)}`);
+  const { tree } = realTree();
   const run = tree.runPath(1);
   let child: ReturnType<typeof Bun.spawn> | null = null;
   try {
@@ -128,9 +131,7 @@ test("a run's stop is over when its leader exits, not at the next reading of cgr
 });
 
 test("a run's cgroup goes with the empty ones it made below it; one still holding a process stays, saying why", async () => {
-  const { mount, favordynmods } = realHost();
-  const tree = openCgroupTree(key(), { mount, own: "/", favordynmods }, {});
-  if (!(tree instanceof CgroupTree)) throw new Error(`no tree: ${JSON.stringify(tree)}`);
+  const { tree } = realTree();
   const run = tree.runPath(1);
   const inner = join(run, "inner", "deeper");
   let child: ReturnType<typeof Bun.spawn> | null = null;
