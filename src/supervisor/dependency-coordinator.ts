@@ -104,8 +104,22 @@ export class DependencyCoordinator {
   beginShutdown(leaving: Iterable<Unit> = []): void {
     const all = new Map(this.units);
     for (const u of leaving) if (!all.has(u.name)) all.set(u.name, u);
-    const dependents = (name: string) =>
-      [...all.values()].filter((u) => dependsOnName(u.spec, name)).map((u) => u.name);
+    // Who names what in depends_on, gathered once: a scan of every unit for every unit cost a
+    // shutdown of 100 processes milliseconds before the first stop.
+    const namedBy = new Map<string, Set<string>>();
+    for (const u of all.values())
+      for (const d of u.spec.dependsOn) {
+        const set = namedBy.get(d.name) ?? new Set<string>();
+        set.add(u.name);
+        namedBy.set(d.name, set);
+      }
+    // The units that depend on `name` (by its name, or by that of its whole if it is a copy),
+    // in the order of `all`, as dependsOnName decides.
+    const dependents = (name: string): string[] => {
+      const of = parseReplicaName(name)?.of;
+      const hit = new Set([...(namedBy.get(name) ?? []), ...((of && namedBy.get(of)) || [])]);
+      return hit.size === 0 ? [] : [...all.keys()].filter((n) => hit.has(n));
+    };
     const order = new Map<string, string[]>();
     const state = new Map<string, "visiting" | "done">();
     const visit = (name: string) => {

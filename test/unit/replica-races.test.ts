@@ -100,3 +100,27 @@ test("names and counts a replicated process refuses: tend add with instances, an
   expect(JSON.stringify(plain.body)).toContain("one is not replicated");
   expect(h.supervisor.list().map((p) => p.name)).toEqual(["web:0", "web:1", "one"]);
 });
+
+test("at a shutdown what depends on a replicated process stops before its copies, and they before what they depend on", async () => {
+  await using h = await InProcess.start({
+    cache: { command: ["sleep", "1000"] },
+    web: { ...web(2), depends_on: { cache: "started" } },
+    gateway: { command: ["sleep", "1000"], depends_on: { web: "started" } },
+  });
+  await waitFor("everything running", () => {
+    const states = h.supervisor.list().map((p) => `${p.name} ${p.state}`);
+    if (states.some((s) => !s.endsWith(" running"))) throw new Error(states.join(", "));
+    return true;
+  });
+  await h.supervisor.shutdown();
+  const exits = h.supervisor
+    .events({ type: "run.exited" })
+    .map((e) => e.process)
+    .filter((p): p is string => p !== null);
+  const at = (name: string) => exits.indexOf(name);
+  expect({
+    gatewayFirst: at("gateway") < Math.min(at("web:0"), at("web:1")),
+    cacheLast: at("cache") > Math.max(at("web:0"), at("web:1")),
+    exits: [...exits].sort(),
+  }).toEqual({ gatewayFirst: true, cacheLast: true, exits: ["cache", "gateway", "web:0", "web:1"] });
+});
