@@ -51,7 +51,7 @@ export async function stopCgroup(o: CgroupStop): Promise<StopTreeResult> {
   return { found, killed: true, survivors };
 }
 
-// Whether the cgroup emptied by `deadline`. Until `wake` resolves (the leader's exit), a wait
+// Whether the cgroup emptied by `deadline`. Until `wake` (the leader's exit) has come, a wait
 // also ends when it does; after that, the waits are the poll's.
 async function emptyBy(
   path: string,
@@ -59,28 +59,27 @@ async function emptyBy(
   pollMs: number,
   wake?: Promise<unknown>,
 ): Promise<boolean> {
-  let woken = wake === undefined;
   // A leader whose exit could not be read rejects: the poll still finds the cgroup empty.
-  const early = wake?.then(
-    () => {
-      woken = true;
-    },
-    () => {
-      woken = true;
-    },
+  let early: Promise<unknown> | undefined = wake?.then(
+    () => undefined,
+    () => undefined,
   );
+  early?.then(() => {
+    early = undefined;
+  });
   for (;;) {
     if (!cgroupEvents(path).populated) return true;
     if (performance.now() >= deadline) return false;
-    const ms = Math.min(pollMs, Math.max(1, deadline - performance.now()));
-    if (woken || !early) {
-      await Bun.sleep(ms);
-      continue;
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([early, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
-    clearTimeout(timer);
+    await sleepUnless(Math.min(pollMs, Math.max(1, deadline - performance.now())), early);
   }
+}
+
+// Sleeps `ms`, or less if `until` settles first, and leaves no timer behind.
+async function sleepUnless(ms: number, until: Promise<unknown> | undefined): Promise<void> {
+  if (!until) return Bun.sleep(ms);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([until, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }
 
 function send(pid: number, sig: number): void {

@@ -168,18 +168,19 @@ export class RecordKeeper {
       if (this.pending.length > (this.o.maxPending ?? 10_000)) this.dropOldestEvent();
       return;
     }
+    const opening = this.batch === null;
+    this.batch ??= [];
+    this.batch.push(w);
     try {
-      if (!this.batch) {
+      if (opening) {
         this.store.begin();
-        this.batch = [];
         (this.o.atTurnEnd ?? setImmediate)(() => this.commit());
       }
-      this.batch.push(w);
       apply();
       // A statement that failed may have taken the whole transaction with it.
       if (!this.store.inTransaction) throw new Error("the store rolled the transaction back");
     } catch (err) {
-      this.failBatch(err, w);
+      this.failBatch(err);
       return;
     }
     if (durable) this.commit();
@@ -198,11 +199,10 @@ export class RecordKeeper {
     }
   }
 
-  // The batch (with `w`, if it never got into it) rolled back, and every write of it waiting.
-  private failBatch(err: unknown, w?: Write): void {
+  // The batch rolled back, and every write of it waiting.
+  private failBatch(err: unknown): void {
     const writes = this.batch ?? [];
     this.batch = null;
-    if (w && !writes.includes(w)) writes.push(w);
     try {
       this.store.rollback();
     } catch {

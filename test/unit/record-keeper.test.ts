@@ -1,7 +1,7 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { RecordKeeper, storeWarning } from "../../src/store/record-keeper.ts";
+import { RecordKeeper, type RecordKeeperOptions, storeWarning } from "../../src/store/record-keeper.ts";
 import { Store } from "../../src/store/store.ts";
 import { ManualClock } from "../helpers/manual-clock.ts";
 import { tempDir } from "../helpers/temp.ts";
@@ -148,11 +148,21 @@ describe("the record keeper", () => {
     }
   };
 
+  // A keeper on a real store whose turn ends when the test says (endTurn).
+  const batching = (dir: string, opts: Partial<RecordKeeperOptions> = {}) => {
+    const store = new Store(dir, { runRetention: 100, eventRetention: 10_000 });
+    const clock = new ManualClock();
+    const turnEnds: (() => void)[] = [];
+    const keeper = new RecordKeeper(store, { clock, atTurnEnd: (c) => turnEnds.push(c), ...opts });
+    const endTurn = () => {
+      for (const end of turnEnds.splice(0)) end();
+    };
+    return { store, clock, keeper, turnEnds, endTurn };
+  };
+
   test("the writes of one turn are committed together when it ends; a run's start is committed at once", () => {
     using dir = tempDir();
-    const store = new Store(dir.path, { runRetention: 100, eventRetention: 10_000 });
-    const turnEnds: (() => void)[] = [];
-    const keeper = new RecordKeeper(store, { clock: new ManualClock(), atTurnEnd: (c) => turnEnds.push(c) });
+    const { store, keeper, turnEnds, endTurn } = batching(dir.path);
     try {
       keeper.addEvent(ev(1));
       keeper.addEvent(ev(2));
@@ -166,7 +176,7 @@ describe("the record keeper", () => {
       keeper.endRun(run, 2, { code: 0, signal: null }, "exited");
       keeper.addEvent(ev(3));
       const beforeEnd = onDisk(dir.path);
-      for (const end of turnEnds.splice(0)) end();
+      endTurn();
       expect({
         inTurn,
         afterStart,
@@ -188,13 +198,8 @@ describe("the record keeper", () => {
 
   test("a batch whose commit fails is rolled back and waits whole, in order, for the retry", () => {
     using dir = tempDir();
-    const store = new Store(dir.path, { runRetention: 100, eventRetention: 10_000 });
-    const clock = new ManualClock();
-    const turnEnds: (() => void)[] = [];
     const told: string[] = [];
-    const keeper = new RecordKeeper(store, {
-      clock,
-      atTurnEnd: (c) => turnEnds.push(c),
+    const { store, clock, keeper, endTurn } = batching(dir.path, {
       onFailing: (e) => told.push(`failing: ${e}`),
       onRecovered: (n) => told.push(`recovered: ${n} written`),
     });
@@ -207,7 +212,7 @@ describe("the record keeper", () => {
     try {
       keeper.addEvent(ev(1));
       keeper.addEvent(ev(2));
-      for (const end of turnEnds.splice(0)) end(); // the commit fails
+      endTurn(); // the commit fails
       const failed = {
         health: keeper.health().pendingWrites,
         disk: onDisk(dir.path),
@@ -228,10 +233,7 @@ describe("the record keeper", () => {
 
   test("a write whose failure took the transaction with it (the store said nothing) sends the whole batch to the retry", () => {
     using dir = tempDir();
-    const store = new Store(dir.path, { runRetention: 100, eventRetention: 10_000 });
-    const clock = new ManualClock();
-    const turnEnds: (() => void)[] = [];
-    const keeper = new RecordKeeper(store, { clock, atTurnEnd: (c) => turnEnds.push(c) });
+    const { store, clock, keeper, endTurn } = batching(dir.path);
     const realEnd = store.endRun.bind(store);
     let rollBackOnce = true;
     store.endRun = (...args: Parameters<Store["endRun"]>) => {
@@ -247,7 +249,7 @@ describe("the record keeper", () => {
       keeper.addEvent(ev(2));
       const waiting = keeper.health().pendingWrites;
       clock.advance(1000);
-      for (const end of turnEnds.splice(0)) end();
+      endTurn();
       expect({ waiting, disk: onDisk(dir.path), reason: store.runs("api")[0]?.reason }).toEqual({
         waiting: 3,
         disk: { runs: [1], events: [1, 2] },

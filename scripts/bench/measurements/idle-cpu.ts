@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { BenchDaemon, idleProcessesToml } from "../daemon.ts";
 import { fmt } from "../stats.ts";
 import type { Measurement } from "../types.ts";
-import { threads } from "./watch-idle.ts";
+import { idleCpu as idleWindow } from "./watch-idle.ts";
 
 const CHILDREN = 100;
 const WINDOW_S = 30;
@@ -37,29 +37,19 @@ export const idleCpu: Measurement = {
     try {
       await d.start();
       await d.waitRunning(CHILDREN, 120_000);
-      await Bun.sleep(SETTLE_MS);
-      const before = processCpuMs(d.pid);
-      const threadsBefore = threads(d.pid);
-      await Bun.sleep(windowS * 1000);
-      const after = processCpuMs(d.pid);
-      const threadsAfter = threads(d.pid);
-      if (before === null || after === null) throw new Error(`supervisor gone: ${d.upLog()}`);
-      const ms = after - before;
-      let runMs = 0;
-      const woke: string[] = [];
-      let wakes = 0;
-      for (const [tid, t] of threadsAfter) {
-        const b = threadsBefore.get(tid);
-        const runs = t.runs - (b?.runs ?? 0);
-        runMs += (t.ns - (b?.ns ?? 0)) / 1e6;
-        wakes += runs;
-        if (runs > 0) woke.push(`${t.comm} ${runs}`);
-      }
-      const ended = [...threadsBefore].filter(([tid]) => !threadsAfter.has(tid)).map(([, t]) => t.comm);
-      const endedNote = ended.length ? `; ended in it: ${ended.join(", ")}` : "";
-      ctx.log(
-        `idle cpu: ${fmt(ms)} ms over ${windowS} s; ${wakes} timeslices (${woke.join(", ")})${endedNote}`,
+      const idle = await idleWindow(
+        ctx,
+        { pid: d.pid, label: "supervisor" },
+        windowS * 1000,
+        SETTLE_MS,
+        processCpuMs,
       );
+      const ms = idle.totalMs;
+      const threads = [...idle.byThread.values()];
+      const wakes = threads.reduce((n, t) => n + t.runs, 0);
+      const runMs = threads.reduce((n, t) => n + t.ms, 0);
+      const woke = [...idle.byThread].filter(([, t]) => t.runs > 0).map(([name, t]) => `${name} ${t.runs}`);
+      const endedNote = idle.ended.length ? `; ended in it: ${idle.ended.join(", ")}` : "";
       return [
         {
           metric: `Supervisor CPU while idle, ${CHILDREN} idle children, default settings (${windowS} s, from ${SETTLE_MS / 1000} s after the last read)`,

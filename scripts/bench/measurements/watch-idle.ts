@@ -102,7 +102,7 @@ function startChild(tree: string, watching: boolean): Child {
 }
 
 // Run time (ns) and timeslices of each thread, from /proc/PID/task/TID/schedstat.
-export function threads(pid: number): Map<string, { comm: string; ns: number; runs: number }> {
+function threads(pid: number): Map<string, { comm: string; ns: number; runs: number }> {
   const out = new Map<string, { comm: string; ns: number; runs: number }>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
@@ -122,18 +122,20 @@ export interface Idle {
   ended: string[];
 }
 
+// `total` counts the whole process (default: the schedstat sum of the threads alive at each end).
 export async function idleCpu(
   ctx: BenchContext,
   target: { pid: number; label?: string },
   windowMs: number,
   settleMs = SETTLE_MS,
+  total: (pid: number) => number | null = cpuMs,
 ): Promise<Idle> {
   const label = target.label ?? "watch child";
   await Bun.sleep(settleMs); // start-up work (JIT, GC of the walk's garbage) drains first
-  const before = cpuMs(target.pid);
+  const before = total(target.pid);
   const threadsBefore = threads(target.pid);
   await Bun.sleep(windowMs);
-  const after = cpuMs(target.pid);
+  const after = total(target.pid);
   const threadsAfter = threads(target.pid);
   if (before === null || after === null || !isAlive(target.pid))
     throw new Error(`${label} ${target.pid} gone during the idle window`);
